@@ -1,0 +1,25 @@
+"""Shared pieces of the command line: the error type and JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+
+class CliError(Exception):
+    """An error the user can fix: printed as one line on stderr, exit code 2, no traceback."""
+
+
+def print_json(obj: Any) -> None:
+    """Print `obj` as indented JSON on stdout (numpy scalars and paths converted)."""
+
+    def default(o: Any) -> Any:
+        if hasattr(o, "item"):
+            return o.item()
+        if hasattr(o, "tolist"):
+            return o.tolist()
+        return str(o)
+
+    json.dump(obj, sys.stdout, indent=2, default=default, ensure_ascii=False)
+    sys.stdout.write("\n")

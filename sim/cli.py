@@ -1,0 +1,59 @@
+"""The ``xborder`` command line.
+
+Each group of subcommands lives in its own module with a ``register(subparsers)`` function that
+adds its parsers and sets ``func`` on them. Errors the user can fix raise
+:class:`sim._cli_common.CliError` (or ``DataError`` / ``ValueError`` from the loaders) and end with
+one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from sim._cli_common import CliError
+from sim._paths import DataError
+
+# modules that add subcommands: network, validate/run/compare, plot, sweep
+_COMMAND_MODULES = ("sim.cli_network", "sim.cli_run", "sim.cli_plot", "sim.cli_sweep")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="xborder",
+        description="Simulate cross-border emergency help on real border-region road networks.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # that group is not built yet
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``xborder``; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (CliError, DataError) as exc:
+        print(f"xborder: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("xborder: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Dispatch policy and cross-border agreements (model layer, no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sim.distributions import Dist
+
+Rule = Literal["always_fastest", "if_faster_by", "if_home_eta_over", "if_no_home_unit"]
+Direction = Literal["both", "first_helps_second", "second_helps_first"]
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """A cross-border (or cross-centre) agreement on mutual help.
+
+    Parameters
+    ----------
+    name
+        e.g. ``"Benelux M (2009) 8"``.
+    parties
+        Two parties, each a country code (``"NL"``) or a dispatch-centre name (``"112 Antwerpen"``).
+    unit_types
+        Unit types it covers, e.g. ``("ambulance",)``.
+    direction
+        ``both``; or one way: ``first_helps_second`` (units of ``parties[0]`` may answer calls in
+        ``parties[1]``, not the reverse) or ``second_helps_first``.
+    rule
+        When the requesting centre may ask for a foreign unit:
+        ``always_fastest`` (whenever the foreign unit's ETA, request delay included, is smaller),
+        ``if_faster_by`` (when it is smaller by more than `threshold_s`),
+        ``if_home_eta_over`` (when the best home ETA exceeds `threshold_s`),
+        ``if_no_home_unit`` (only when no home unit of that type is available).
+    threshold_s
+        The margin or bound of the two threshold rules.
+    request_delay
+        Time to arrange the help: the phone call between the 112 centres, language. Added before
+        the foreign unit is alerted.
+    keep_home_min
+        The lending centre keeps at least this many free units of the type for its own area.
+    foreign_hospital
+        Whether a patient may be taken to a hospital outside the incident's country.
+    stations
+        If not empty, only these stations' units are lent.
+    """
+
+    name: str
+    parties: tuple[str, str]
+    unit_types: tuple[str, ...]
+    rule: Rule = "always_fastest"
+    direction: Direction = "both"
+    threshold_s: float = 0.0
+    request_delay: Dist = field(default_factory=lambda: Dist.fixed(0.0))
+    keep_home_min: int = 0
+    foreign_hospital: bool = False
+    stations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DispatchPolicy:
+    """How a dispatch centre works.
+
+    Parameters
+    ----------
+    call_processing
+        Time from the call reaching the centre to the first unit being alerted.
+    redispatch_returning
+        Whether units driving back to base may be sent from where they are.
+    hospital
+        ``nearest`` emergency hospital of the incident's country (or any country when an agreement
+        allows foreign hospitals); ``nearest_any`` ignores borders.
+    """
+
+    call_processing: Dist = field(default_factory=lambda: Dist.fixed(120.0))
+    redispatch_returning: bool = True
+    hospital: Literal["nearest", "nearest_any"] = "nearest"
