@@ -11,6 +11,7 @@ caller (see :mod:`sim.speeds`).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -232,7 +233,7 @@ class RoadNetwork:
     def path_edges(self, path: list[int]) -> list[int]:
         """Edge indices along a node path (the fastest of parallel edges for each hop)."""
         hop = self._hop_edge
-        return [hop[(a, b)] for a, b in zip(path[:-1], path[1:], strict=True)]
+        return [hop[(a, b)] for a, b in itertools.pairwise(path)]
 
     # ------------------------------------------------------------------ travel times
     def times_from(self, sources: npt.ArrayLike, *, limit: float = np.inf) -> FloatArray:
@@ -293,7 +294,7 @@ class RoadNetwork:
         if self.edge_geom_offsets is None or self.edge_geom_lonlat is None or len(path) < 2:
             return np.column_stack([self.lon[path], self.lat[path]])
         pts: list[FloatArray] = []
-        for (a, b), e in zip(zip(path[:-1], path[1:], strict=True), self.path_edges(path),
+        for (a, b), e in zip(itertools.pairwise(path), self.path_edges(path),
                              strict=True):
             seg = self.edge_geom_lonlat[self.edge_geom_offsets[e]:self.edge_geom_offsets[e + 1]]
             if len(seg) < 2:
