@@ -238,7 +238,7 @@ def coverage(
                 agr[sel] = times[ok_agr][:, sel].min(axis=0)
     pi, node, w = spread_places(network, places, spread_m=spread_m, max_distance_m=max_distance_m)
     pop = np.array([p.population for p in places], dtype=float)
-    node_pop = np.bincount(node, weights=w * pop[pi], minlength=n) if len(node) else np.zeros(n)
+    node_pop = np.asarray(np.bincount(node, weights=w * pop[pi], minlength=n), dtype=float)
     placed = np.zeros(len(places), dtype=bool)
     placed[pi] = True
     rows = []
