@@ -321,3 +321,109 @@ class RoadNetwork:
         _, idx = self._kdtree.query(self._project(la, lo))
         idx = np.asarray(idx, dtype=np.int64)
         return idx, haversine_m(la, lo, self.lat[idx], self.lon[idx])
+
+    def snap(
+        self,
+        lat: npt.ArrayLike,
+        lon: npt.ArrayLike,
+        *,
+        max_distance_m: float = 1000.0,
+        labels: str | list[str] | tuple[str, ...] | None = None,
+    ) -> tuple[Any, Any]:
+        """Snap points to their nearest node, refusing points too far from the roads.
+
+        Parameters
+        ----------
+        lat, lon
+            One point (scalars) or several (arrays), in degrees.
+        max_distance_m
+            Largest allowed great-circle distance to the nearest node.
+        labels
+            Name(s) of the point(s), used in the error message.
+
+        Returns
+        -------
+        (idx, dist_m)
+            ``int`` and ``float`` for a scalar point, arrays otherwise.
+
+        Raises
+        ------
+        OffNetworkError
+            Naming the first point beyond `max_distance_m` (label, coordinates, distance).
+        """
+        scalar = np.ndim(lat) == 0 and np.ndim(lon) == 0
+        idx, dist = self.nearest_nodes(lat, lon)
+        far = np.flatnonzero(~(dist <= max_distance_m))
+        if len(far):
+            i = int(far[0])
+            la = np.atleast_1d(np.asarray(lat, float))[i]
+            lo = np.atleast_1d(np.asarray(lon, float))[i]
+            if labels is None:
+                label = "point"
+            elif isinstance(labels, str):
+                label = labels
+            else:
+                label = str(labels[i])
+            more = f" (and {len(far) - 1} more points)" if len(far) > 1 else ""
+            raise OffNetworkError(
+                f"{label} ({la:.5f}, {lo:.5f}) is {dist[i]:,.0f} m from the nearest road of "
+                f"{self.name!r} (limit {max_distance_m:,.0f} m){more}; declare it off-network "
+                f"with an entry point if it lies beyond the extract"
+            )
+        if scalar:
+            return int(idx[0]), float(dist[0])
+        return idx, dist
+
+
+@dataclass(frozen=True)
+class AccessLeg:
+    """How a unit based beyond the road extract reaches it.
+
+    Parameters
+    ----------
+    node
+        The network node of the entry point.
+    time_s
+        Driving time from the base to `node` (given, or estimated).
+    distance_m
+        Estimated road distance from the base to `node` (straight line × detour factor).
+    estimated
+        Always True: the leg is not routed on the network, so wherever it is reported it is
+        flagged as an estimate (even when the access time was given).
+    entry_name
+        Name of the entry point (e.g. the border road).
+    """
+
+    node: int
+    time_s: float
+    distance_m: float
+    estimated: bool
+    entry_name: str
+
+
+def access_leg(network: RoadNetwork, *, lat: float, lon: float, access: Any) -> AccessLeg:
+    """The off-network leg of a unit based at (`lat`, `lon`), beyond the road extract.
+
+    `access` is a :class:`sim.resources.OffNetworkAccess`: its entry point is snapped to the network
+    with the normal 1 km limit; the time is its ``access_time_s`` if given, else the straight-line
+    distance × ``detour_factor`` / ``speed_kmh``.
+
+    Raises
+    ------
+    OffNetworkError
+        When the entry point itself is more than 1 km from the network.
+    """
+    name = access.entry_name or f"entry point of the unit at ({lat:.5f}, {lon:.5f})"
+    node, _ = network.snap(access.entry_lat, access.entry_lon, labels=name)
+    straight = float(haversine_m(lat, lon, network.lat[node], network.lon[node]))
+    distance = straight * float(access.detour_factor)
+    if access.access_time_s is not None:
+        time_s = float(access.access_time_s)
+    else:
+        if not access.speed_kmh > 0:
+            raise ValueError(f"{name}: access speed must be positive, got {access.speed_kmh}")
+        time_s = distance / (float(access.speed_kmh) / 3.6)
+    if time_s < 0:
+        raise ValueError(f"{name}: access time must not be negative, got {time_s}")
+    return AccessLeg(node=int(node), time_s=time_s, distance_m=distance, estimated=True,
+                     entry_name=access.entry_name)

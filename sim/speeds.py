@@ -1,8 +1,26 @@
-"""Road speeds: ``maxspeed`` parsing, per-country defaults by road class, emergency-driving factors."""
+"""Road speeds: ``maxspeed`` parsing, per-country defaults by road class, emergency-driving factors.
+
+Travel time on an edge is ``length / (speed × normal_factor)`` where `speed` is the edge's parsed
+``maxspeed`` tag or, where the tag is missing or unusable, the legal default of the edge's country
+for its highway class (`DEFAULT_LIMITS`, each value with its source). The `normal_factor` turns
+legal limits into realistic free-flow speeds: the JEMSS Utrecht ambulance model drives road-class
+speeds × 0.86 (see ``/work/shared/reference/emergency-services-facts.md``, section Speeds).
+Emergency driving (lights and sirens) is a further travel-time factor per vehicle type
+(`EmergencyFactors`), applied by the caller.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 
 def _default_urgent() -> dict[str, float]:
@@ -30,3 +48,295 @@ class EmergencyFactors:
             return 1.0
         table = self.urgent if urgent else self.normal
         return float(table.get(vehicle, 1.0))
+
+
+# ---------------------------------------------------------------------------- default limits
+HIGHWAY_CLASSES: tuple[str, ...] = (
+    "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary",
+    "secondary_link", "tertiary", "tertiary_link", "unclassified", "residential", "living_street",
+    "service", "road",
+)
+"""The drivable OSM highway classes (the rest of OSM's classes are dropped when loading)."""
+
+_LINKS = "modelling choice: slip roads are driven slower than the road they join"
+_MINOR = "modelling choice: minor roads are rarely driven at the rural limit"
+_SERVICE = "modelling choice: service roads (car parks, driveways) at 30 km/h"
+_ROAD = "modelling choice: unknown road class treated as built-up area (50 km/h)"
+
+_BE = "Belgian Code de la route (KB 1 Dec 1975)"
+_NL = "Dutch RVV 1990"
+_DE = "German StVO"
+_LU = "Luxembourg Code de la route (AGD 23 Nov 1955)"
+_FR = "French Code de la route"
+
+DEFAULT_LIMITS: dict[str, dict[str, tuple[float, str]]] = {
+    "BE": {
+        "motorway": (120.0, f"{_BE} art. 11.3 (motorways 120)"),
+        "trunk": (90.0, f"{_BE} art. 11.2 (outside built-up areas 90; 120 only on 2×2 lanes)"),
+        "primary": (90.0, f"{_BE} art. 11.2 (outside built-up areas 90)"),
+        "secondary": (70.0, "Flemish Region decree: 70 outside built-up areas since 1 Jan 2017"),
+        "tertiary": (70.0, "Flemish Region decree: 70 outside built-up areas since 1 Jan 2017"),
+        "unclassified": (50.0, _MINOR),
+        "residential": (50.0, f"{_BE} art. 11.1 (built-up areas 50)"),
+        "living_street": (20.0, f"{_BE} art. 22bis (woonerf / zone résidentielle 20)"),
+    },
+    "NL": {
+        "motorway": (100.0, f"{_NL} art. 21 (autosnelweg 130), 100 by day (06-19 h) since 16 Mar 2020"),
+        "trunk": (100.0, f"{_NL} art. 21 (autoweg 100)"),
+        "primary": (80.0, f"{_NL} art. 21 (outside built-up areas 80)"),
+        "secondary": (80.0, f"{_NL} art. 21 (outside built-up areas 80)"),
+        "tertiary": (60.0, "Dutch BABW art. 18: 60 km/h zones on rural access roads (Duurzaam Veilig)"),
+        "unclassified": (60.0, "Dutch BABW art. 18: 60 km/h zones on rural access roads (Duurzaam Veilig)"),
+        "residential": (50.0, f"{_NL} art. 20 (built-up areas 50)"),
+        "living_street": (15.0, f"{_NL} art. 45 (woonerf: stapvoets, about 15 km/h)"),
+    },
+    "DE": {
+        "motorway": (130.0, "German Autobahn-Richtgeschwindigkeits-Verordnung (advisory 130; no limit)"),
+        "trunk": (100.0, f"{_DE} §3 Abs. 3 Nr. 2 (outside built-up areas 100)"),
+        "primary": (100.0, f"{_DE} §3 Abs. 3 Nr. 2 (outside built-up areas 100)"),
+        "secondary": (100.0, f"{_DE} §3 Abs. 3 Nr. 2 (outside built-up areas 100)"),
+        "tertiary": (80.0, _MINOR),
+        "unclassified": (70.0, _MINOR),
+        "residential": (50.0, f"{_DE} §3 Abs. 3 Nr. 1 (built-up areas 50)"),
+        "living_street": (7.0, f"{_DE} Anlage 3 Zeichen 325.1 (Schrittgeschwindigkeit, about 7 km/h)"),
+    },
+    "LU": {
+        "motorway": (130.0, f"{_LU} art. 139 (autoroutes 130)"),
+        "trunk": (90.0, f"{_LU} art. 139 (outside built-up areas 90)"),
+        "primary": (90.0, f"{_LU} art. 139 (outside built-up areas 90)"),
+        "secondary": (90.0, f"{_LU} art. 139 (outside built-up areas 90)"),
+        "tertiary": (70.0, _MINOR),
+        "unclassified": (60.0, _MINOR),
+        "residential": (50.0, f"{_LU} art. 139 (built-up areas 50)"),
+        "living_street": (20.0, f"{_LU} art. 162bis (zone résidentielle 20)"),
+    },
+    "FR": {
+        "motorway": (130.0, f"{_FR} R413-2 (autoroutes 130)"),
+        "trunk": (110.0, f"{_FR} R413-2 (2×2 lanes with a central reserve 110)"),
+        "primary": (80.0, f"{_FR} R413-2 (outside built-up areas 80 since 1 Jul 2018)"),
+        "secondary": (80.0, f"{_FR} R413-2 (outside built-up areas 80 since 1 Jul 2018)"),
+        "tertiary": (80.0, f"{_FR} R413-2 (outside built-up areas 80 since 1 Jul 2018)"),
+        "unclassified": (60.0, _MINOR),
+        "residential": (50.0, f"{_FR} R413-3 (built-up areas 50)"),
+        "living_street": (20.0, f"{_FR} R110-2 (zone de rencontre 20)"),
+    },
+}
+"""Country -> highway class -> (legal default km/h, source)."""
+
+for _limits in DEFAULT_LIMITS.values():
+    _limits.setdefault("motorway_link", (70.0, _LINKS))
+    _limits.setdefault("trunk_link", (60.0, _LINKS))
+    _limits.setdefault("primary_link", (50.0, _LINKS))
+    _limits.setdefault("secondary_link", (50.0, _LINKS))
+    _limits.setdefault("tertiary_link", (40.0, _LINKS))
+    _limits.setdefault("service", (30.0, _SERVICE))
+    _limits.setdefault("road", (50.0, _ROAD))
+
+# Zone values of OSM's implicit limits (``maxspeed=BE:urban`` etc., OSM wiki "Default speed limits"),
+# taken from the same laws as DEFAULT_LIMITS.
+_ZONES: dict[str, dict[str, float]] = {
+    "BE": {"urban": 50, "rural": 70, "motorway": 120, "trunk": 120, "living_street": 20},
+    "BE-VLG": {"urban": 50, "rural": 70, "motorway": 120, "trunk": 120, "living_street": 20},
+    "BE-WAL": {"urban": 50, "rural": 90, "motorway": 120, "trunk": 120, "living_street": 20},
+    "BE-BRU": {"urban": 30, "rural": 70, "motorway": 120, "trunk": 120, "living_street": 20},
+    "NL": {"urban": 50, "rural": 80, "motorway": 100, "trunk": 100, "living_street": 15},
+    "DE": {"urban": 50, "rural": 100, "motorway": 130, "trunk": 100, "living_street": 7},
+    "LU": {"urban": 50, "rural": 90, "motorway": 130, "trunk": 90, "living_street": 20},
+    "FR": {"urban": 50, "rural": 80, "motorway": 130, "trunk": 110, "living_street": 20},
+}
+
+WALK_KMH = 7.0
+"""``maxspeed=walk`` (walking pace, e.g. German Schrittgeschwindigkeit): 7 km/h (modelling choice)."""
+
+NO_LIMIT_KMH = 130.0
+"""``maxspeed=none`` where the country has no motorway default here: 130 km/h, the German
+advisory speed (Autobahn-Richtgeschwindigkeits-Verordnung)."""
+
+_MPH = 1.609344
+_KNOT = 1.852
+_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km/h|kmh|kph|mph|knots)?\s*$", re.IGNORECASE)
+_ZONE = re.compile(r"^\s*([A-Za-z]{2}(?:-[A-Za-z]{2,3})?)\s*:\s*([A-Za-z_]+?)(?::?(\d+))?\s*$")
+
+
+def _parse_one(text: str, country: str | None) -> float:
+    s = text.strip()
+    if not s:
+        return math.nan
+    m = _NUMBER.match(s)
+    if m:
+        value = float(m.group(1))
+        unit = (m.group(2) or "").lower()
+        if unit == "mph":
+            value *= _MPH
+        elif unit == "knots":
+            value *= _KNOT
+        return value if value > 0 else math.nan
+    low = s.lower()
+    if low == "none":
+        zones = _ZONES.get((country or "").upper())
+        return float(zones["motorway"]) if zones else NO_LIMIT_KMH
+    if low == "walk":
+        return WALK_KMH
+    m = _ZONE.match(s)
+    if m:
+        code, zone, number = m.group(1).upper(), m.group(2).lower(), m.group(3)
+        if zone == "zone" and number:  # "DE:zone:30" / "DE:zone30"
+            return float(number)
+        if zone.startswith("zone") and zone[4:].isdigit():
+            return float(zone[4:])
+        if zone == "walk":
+            return WALK_KMH
+        if zone == "none":
+            return _parse_one("none", code[:2])
+        table = _ZONES.get(code) or _ZONES.get(code[:2])
+        if table and zone in table:
+            return float(table[zone])
+        return math.nan
+    # "signals", "variable", "unposted", misspellings: unknown
+    return math.nan
+
+
+def parse_maxspeed(value: Any, *, country: str | None = None) -> float:
+    """Parse an OSM ``maxspeed`` value into km/h (NaN when unknown).
+
+    Handles numbers (``"50"``, ``"50 km/h"``), miles and knots (``"30 mph"``), several values
+    (``"50;70"``, ``"50|70"``, or a list such as OSMnx produces after simplification: the mean of
+    the values that parse, as OSMnx's ``add_edge_speeds`` does), implicit country limits
+    (``"BE:urban"``, ``"NL:rural"``, ``"DE:motorway"``, ``"BE-VLG:rural"``, ``"DE:zone30"``),
+    ``"walk"`` (`WALK_KMH`) and ``"none"`` (the motorway default of `country`, else `NO_LIMIT_KMH`).
+    ``"signals"``, ``"variable"`` and anything else give NaN.
+
+    Parameters
+    ----------
+    value
+        The tag value: a string, a number, a list of them, or None/NaN.
+    country
+        ISO code of the edge's country, used for ``"none"``.
+    """
+    if value is None:
+        return math.nan
+    if isinstance(value, str):
+        parts = re.split(r"[;|]", value) if (";" in value or "|" in value) else [value]
+        vals = [_parse_one(p, country) for p in parts]
+    elif isinstance(value, (int, float, np.integer, np.floating)):
+        v = float(value)
+        return v if math.isfinite(v) and v > 0 else math.nan
+    elif isinstance(value, Iterable):
+        vals = [parse_maxspeed(v, country=country) for v in value]
+    else:
+        return math.nan
+    good = [v for v in vals if math.isfinite(v)]
+    return float(np.mean(good)) if good else math.nan
+
+
+# ---------------------------------------------------------------------------- settings
+def _default_limits_kmh() -> dict[str, dict[str, float]]:
+    return {c: {k: v[0] for k, v in t.items()} for c, t in DEFAULT_LIMITS.items()}
+
+
+@dataclass(frozen=True)
+class SpeedSettings:
+    """How edge travel times are computed from OSM tags (normal driving, no lights and sirens).
+
+    Parameters
+    ----------
+    defaults
+        Country -> highway class -> km/h used where ``maxspeed`` is missing (default:
+        `DEFAULT_LIMITS`, legal limits with their sources).
+    normal_factor
+        Realistic free-flow speed as a share of the limit: 0.86, the factor the JEMSS Utrecht
+        ambulance model applies to road-class speeds for normal driving.
+    use_maxspeed
+        Use the ``maxspeed`` tag where present (else only the defaults).
+    fallback_country
+        Country whose defaults apply to nodes outside every jurisdiction (unknown country).
+    unknown_class_kmh
+        Speed of highway classes missing from a country's table.
+    min_kmh
+        Lower bound on any speed (a tag of ``"1"`` is a mistake, not a road).
+    """
+
+    defaults: Mapping[str, Mapping[str, float]] = field(default_factory=_default_limits_kmh)
+    normal_factor: float = 0.86
+    use_maxspeed: bool = True
+    fallback_country: str = "BE"
+    unknown_class_kmh: float = 50.0
+    min_kmh: float = 5.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.normal_factor <= 2:
+            raise ValueError(f"normal_factor must be in (0, 2], got {self.normal_factor}")
+        if self.fallback_country not in self.defaults:
+            raise ValueError(f"fallback_country {self.fallback_country!r} has no default speeds")
+        for c, table in self.defaults.items():
+            for k, v in table.items():
+                if not v > 0:
+                    raise ValueError(f"default speed {c}/{k} must be positive, got {v}")
+
+    def cache_key(self) -> str:
+        """A short stable hash of the settings (for travel-time caches)."""
+        payload = json.dumps(
+            {
+                "defaults": {c: dict(sorted(t.items())) for c, t in sorted(self.defaults.items())},
+                "normal_factor": self.normal_factor,
+                "use_maxspeed": self.use_maxspeed,
+                "fallback_country": self.fallback_country,
+                "unknown_class_kmh": self.unknown_class_kmh,
+                "min_kmh": self.min_kmh,
+            },
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def default_kmh(self, country: str | None, highway: str) -> float:
+        """The default speed of a highway class in a country (fallback country if unknown)."""
+        table = self.defaults.get(country or "") or self.defaults[self.fallback_country]
+        return float(table.get(highway, self.unknown_class_kmh))
+
+    def edge_speeds_kmh(
+        self,
+        *,
+        edge_highway: npt.ArrayLike,
+        highway_classes: list[str],
+        edge_maxspeed_kmh: npt.ArrayLike,
+        edge_country: npt.ArrayLike,
+        countries: list[str],
+    ) -> npt.NDArray[np.float64]:
+        """Legal/tagged speed of every edge (km/h, before `normal_factor`), vectorised.
+
+        `edge_highway` and `edge_country` are codes into `highway_classes` and `countries`
+        (-1 = unknown).
+        """
+        hw = np.asarray(edge_highway, dtype=np.int64)
+        cc = np.asarray(edge_country, dtype=np.int64)
+        # table[country code + 1, highway code + 1]; row 0 / column 0 for unknown
+        names = [None, *countries]
+        classes = ["", *highway_classes]
+        table = np.array([[self.default_kmh(c, h) for h in classes] for c in names])
+        speed = table[cc + 1, hw + 1]
+        if self.use_maxspeed:
+            tag = np.asarray(edge_maxspeed_kmh, dtype=np.float64)
+            speed = np.where(np.isfinite(tag) & (tag > 0), tag, speed)
+        return np.maximum(speed, self.min_kmh)
+
+    def edge_times_s(
+        self,
+        *,
+        edge_length_m: npt.ArrayLike,
+        edge_highway: npt.ArrayLike,
+        highway_classes: list[str],
+        edge_maxspeed_kmh: npt.ArrayLike,
+        edge_country: npt.ArrayLike,
+        countries: list[str],
+    ) -> npt.NDArray[np.float64]:
+        """Travel time of every edge at normal driving speed (s; at least 1 ms)."""
+        kmh = self.edge_speeds_kmh(edge_highway=edge_highway, highway_classes=highway_classes,
+                                   edge_maxspeed_kmh=edge_maxspeed_kmh, edge_country=edge_country,
+                                   countries=countries)
+        length = np.asarray(edge_length_m, dtype=np.float64)
+        return np.maximum(length / (kmh * self.normal_factor / 3.6), 1e-3)
+
+
+def limit_source(country: str, highway: str) -> str:
+    """The source of a default limit in `DEFAULT_LIMITS` (empty if there is none)."""
+    return DEFAULT_LIMITS.get(country, {}).get(highway, (0.0, ""))[1]
