@@ -1,0 +1,103 @@
+"""Travel times on the real network: csgraph against networkx, reverse graph, cached matrices."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from sim import traveltime
+from sim.network import RoadNetwork
+from sim.traveltime import times_from_cached, times_to_cached
+
+
+def _nx_graph(net: RoadNetwork) -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph()
+    g.add_nodes_from(range(net.n_nodes))
+    g.add_weighted_edges_from(
+        zip(net.edge_u.tolist(), net.edge_v.tolist(), net.edge_time_s.tolist(), strict=True), weight="t"
+    )
+    return g
+
+
+def test_csgraph_matrix_equals_networkx_on_random_pairs(baarle_network) -> None:
+    net = baarle_network
+    g = _nx_graph(net)
+    rng = np.random.default_rng(2026)
+    sources = rng.choice(net.n_nodes, 10, replace=False)
+    fwd = net.times_from(sources)
+    back = net.times_to(sources)  # back[i, x] = t(x -> sources[i])
+    g_rev = g.reverse(copy=False)
+    pairs = 0
+    for i, s in enumerate(sources):
+        dist = nx.single_source_dijkstra_path_length(g, int(s), weight="t")
+        dist_rev = nx.single_source_dijkstra_path_length(g_rev, int(s), weight="t")
+        for t in rng.choice(net.n_nodes, 25, replace=False):
+            assert fwd[i, t] == pytest.approx(dist[int(t)], abs=1e-6)
+            assert back[i, t] == pytest.approx(dist_rev[int(t)], abs=1e-6)
+            pairs += 1
+    assert pairs >= 200
+    assert np.isfinite(fwd).all()  # strongly connected: everything reachable
+
+
+def test_route_and_one_to_all_agree(baarle_network) -> None:
+    net = baarle_network
+    a, _ = net.snap(51.314, 4.944)
+    b, _ = net.snap(51.4420, 4.9316)
+    t, length, path = net.route(a, b)
+    assert path[0] == a and path[-1] == b
+    assert t == pytest.approx(net.one_to_all(a)[b])
+    assert t == pytest.approx(float(net.edge_time_s[net.path_edges(path)].sum()))
+    assert 11 * 60 <= t <= 20 * 60
+    assert 10_000 < length < 25_000
+    geom = net.path_lonlat(path)
+    assert len(geom) >= len(path)
+    np.testing.assert_allclose(geom[0], [net.lon[a], net.lat[a]])
+    np.testing.assert_allclose(geom[-1], [net.lon[b], net.lat[b]])
+
+
+def test_next_hop_walks_the_fastest_route(baarle_network) -> None:
+    net = baarle_network
+    target, _ = net.snap(51.314, 4.944)
+    times, hop = net.times_to([target], return_next_hop=True)
+    start, _ = net.snap(51.4420, 4.9316)
+    node, total = start, 0.0
+    while node != target:
+        nxt = int(hop[0, node])
+        total += float(net.edge_time_s[net.path_edges([node, nxt])][0])
+        node = nxt
+    assert total == pytest.approx(times[0, start])
+
+
+def test_cached_matrices_are_identical(baarle_network, isolated_cache, monkeypatch) -> None:
+    net = baarle_network
+    src = [0, 17, 4242]
+    first = times_from_cached(net, src)
+    assert len(list((isolated_cache / "traveltime").glob("from-*.npy"))) == 1
+    calls = []
+    monkeypatch.setattr(RoadNetwork, "times_from",
+                        lambda self, s, **kw: calls.append(s) or np.zeros((len(s), self.n_nodes)))
+    second = times_from_cached(net, src)
+    assert calls == []  # served from disk
+    np.testing.assert_array_equal(first, second)
+    t1, h1 = times_to_cached(net, src, return_next_hop=True)
+    t2, h2 = times_to_cached(net, src, return_next_hop=True)
+    t3 = times_to_cached(net, src)
+    np.testing.assert_array_equal(t1, t2)
+    np.testing.assert_array_equal(h1, h2)
+    np.testing.assert_array_equal(t1, t3)
+    monkeypatch.undo()
+    np.testing.assert_array_equal(t1, net.times_to(src))
+
+
+def test_cache_key_depends_on_sources_and_speeds(isolated_cache) -> None:
+    lat, lon = [51.0, 51.0, 51.01], [4.0, 4.01, 4.01]
+    edges = [(0, 1), (1, 2), (2, 0)]
+    a = RoadNetwork.from_arrays(lat=lat, lon=lon, edges=edges, times_s=[10.0, 20.0, 30.0])
+    b = RoadNetwork.from_arrays(lat=lat, lon=lon, edges=edges, times_s=[10.0, 20.0, 31.0])
+    assert traveltime.network_key(a) != traveltime.network_key(b)
+    np.testing.assert_array_equal(times_from_cached(a, [0]), [[0.0, 10.0, 30.0]])
+    np.testing.assert_array_equal(times_from_cached(b, [0]), [[0.0, 10.0, 30.0]])
+    np.testing.assert_array_equal(times_from_cached(a, [1]), [[50.0, 0.0, 20.0]])
+    np.testing.assert_array_equal(times_to_cached(b, [0]), [[0.0, 51.0, 31.0]])  # 1->2->0: 20 + 31
+    assert len(list((isolated_cache / "traveltime").glob("*.npy"))) == 4

@@ -1,0 +1,146 @@
+"""maxspeed parsing, default limits by country and road class, speed settings, emergency factors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.speeds import (
+    DEFAULT_LIMITS,
+    HIGHWAY_CLASSES,
+    NO_LIMIT_KMH,
+    WALK_KMH,
+    EmergencyFactors,
+    SpeedSettings,
+    limit_source,
+    parse_maxspeed,
+)
+
+MPH = 1.609344
+
+TABLE = [
+    ("50", None, 50.0),
+    (" 70 ", None, 70.0),
+    ("50 km/h", None, 50.0),
+    ("90kmh", None, 90.0),
+    ("30 mph", None, 30 * MPH),
+    ("20mph", None, 20 * MPH),
+    ("10 knots", None, 18.52),
+    ("50;70", None, 60.0),
+    ("30|50", None, 40.0),
+    (["50", "70"], None, 60.0),
+    (["70", "50", "30"], None, 50.0),
+    (["50", "signals"], None, 50.0),
+    (50, None, 50.0),
+    (np.float64(120.0), None, 120.0),
+    ("BE:urban", None, 50.0),
+    ("BE:rural", None, 70.0),
+    ("BE-VLG:rural", None, 70.0),
+    ("BE-WAL:rural", None, 90.0),
+    ("BE:motorway", None, 120.0),
+    ("BE:zone30", None, 30.0),
+    ("NL:urban", None, 50.0),
+    ("NL:rural", None, 80.0),
+    ("NL:motorway", None, 100.0),
+    ("DE:urban", None, 50.0),
+    ("DE:rural", None, 100.0),
+    ("DE:motorway", None, 130.0),
+    ("DE:zone:30", None, 30.0),
+    ("DE:living_street", None, 7.0),
+    ("LU:rural", None, 90.0),
+    ("FR:rural", None, 80.0),
+    ("FR:motorway", None, 130.0),
+    ("none", "DE", 130.0),
+    ("none", "BE", 120.0),
+    ("none", None, NO_LIMIT_KMH),
+    ("DE:none", None, 130.0),
+    ("walk", None, WALK_KMH),
+    ("signals", None, math.nan),
+    ("variable", None, math.nan),
+    ("RO:urban", None, math.nan),
+    ("fast", None, math.nan),
+    ("0", None, math.nan),
+    ("", None, math.nan),
+    (None, None, math.nan),
+    (math.nan, None, math.nan),
+    ([], None, math.nan),
+]
+
+
+@pytest.mark.parametrize(("value", "country", "expected"), TABLE)
+def test_parse_maxspeed_table(value, country, expected) -> None:
+    got = parse_maxspeed(value, country=country)
+    if math.isnan(expected):
+        assert math.isnan(got)
+    else:
+        assert got == pytest.approx(expected)
+
+
+def test_every_country_has_every_class_with_a_source() -> None:
+    assert set(DEFAULT_LIMITS) == {"BE", "NL", "DE", "LU", "FR"}
+    for country, table in DEFAULT_LIMITS.items():
+        assert set(table) == set(HIGHWAY_CLASSES), country
+        for cls, (kmh, source) in table.items():
+            assert 5 <= kmh <= 130, (country, cls)
+            assert source, (country, cls)
+    assert "art. 11" in limit_source("BE", "residential")
+    assert "RVV 1990" in limit_source("NL", "primary")
+    assert "StVO" in limit_source("DE", "residential")
+    assert "art. 139" in limit_source("LU", "motorway")
+    assert "R413-2" in limit_source("FR", "motorway")
+
+
+def test_edge_speeds_use_tag_then_country_default() -> None:
+    s = SpeedSettings()
+    classes = ["motorway", "residential", "weird_class"]
+    speeds = s.edge_speeds_kmh(
+        edge_highway=[0, 0, 1, 1, 2, 1],
+        highway_classes=classes,
+        edge_maxspeed_kmh=[np.nan, 100.0, np.nan, np.nan, np.nan, 2.0],
+        edge_country=[0, 1, 1, -1, 0, 0],
+        countries=["DE", "NL"],
+    )
+    # DE motorway default, tag 100, NL residential default, unknown country -> BE fallback,
+    # unknown class, tag below the minimum
+    assert speeds.tolist() == [130.0, 100.0, 50.0, 50.0, 50.0, 5.0]
+
+
+def test_edge_times_apply_the_normal_factor() -> None:
+    kw = dict(edge_length_m=[1000.0, 0.0], edge_highway=[0, 0], highway_classes=["primary"],
+              edge_maxspeed_kmh=[np.nan, np.nan], edge_country=[0, 0], countries=["NL"])
+    t = SpeedSettings().edge_times_s(**kw)
+    assert t[0] == pytest.approx(1000 / (80 * 0.86 / 3.6))
+    assert t[1] > 0  # zero-length edges still take a positive time
+    no_tags = SpeedSettings(use_maxspeed=False).edge_speeds_kmh(
+        edge_highway=[0], highway_classes=["primary"], edge_maxspeed_kmh=[30.0], edge_country=[0],
+        countries=["NL"])
+    assert no_tags.tolist() == [80.0]
+
+
+def test_cache_key_is_stable_and_sensitive() -> None:
+    assert SpeedSettings().cache_key() == SpeedSettings().cache_key()
+    assert SpeedSettings(normal_factor=0.9).cache_key() != SpeedSettings().cache_key()
+    custom = {c: dict(t) for c, t in SpeedSettings().defaults.items()}
+    custom["BE"]["residential"] = 30.0
+    assert SpeedSettings(defaults=custom).cache_key() != SpeedSettings().cache_key()
+
+
+def test_invalid_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="normal_factor"):
+        SpeedSettings(normal_factor=0)
+    with pytest.raises(ValueError, match="fallback_country"):
+        SpeedSettings(fallback_country="XX")
+    with pytest.raises(ValueError, match="BE/residential"):
+        SpeedSettings(defaults={"BE": {"residential": -1.0}})
+
+
+def test_emergency_factors_follow_the_published_savings() -> None:
+    f = EmergencyFactors()
+    # Brown et al. 1998 / Ho & Lindquist 2001: lights and sirens save 30.9-38.5 % of travel time
+    assert 1 - 0.385 <= f.factor("ambulance", urgent=True) <= 1 - 0.309
+    assert f.factor("ambulance", urgent=False) == 1.0
+    assert f.factor(None, urgent=True) == 1.0
+    assert f.factor("smur", urgent=True) < f.factor("ladder", urgent=True) < 1.0
+    assert EmergencyFactors(urgent={"ambulance": 0.5}).factor("ambulance", urgent=True) == 0.5
