@@ -71,7 +71,7 @@ COUNTRIES = ("BE", "NL", "LU", "DE", "FR")
 FIXED_IN_VARIANTS = ("name", "description", "region", "network", "horizon", "warmup",
                      "replications", "seed", "focus", "variants")
 NAMED_LISTS = {("stations",), ("hospitals",), ("agreements",), ("incident_types",), ("focus",),
-               ("demand", "places")}
+               ("demand", "places"), ("demand", "extra_places")}
 
 # ---------------------------------------------------------------------------------------- units
 
@@ -325,6 +325,8 @@ class DemandSpec(_Strict):
     max_place_distance: Distance = 3000.0
     scale: NonNeg = 1.0
     places: Literal["region"] | list[PlaceSpec] = "region"
+    exclude_places: list[str] = Field(default_factory=list)
+    extra_places: list[PlaceSpec] = Field(default_factory=list)
     incident_log: str | None = None
 
 
@@ -905,6 +907,11 @@ class Scenario:
                     add(vname, ("stations", i, "dispatch_centre"),
                         f"the network has no dispatch centre in {s.country}; name one "
                         f"({', '.join(net.centres)})")
+            place_names = ({p.name for p in getattr(region, "places", ())} if doc.demand.places == "region"
+                           else {p.name for p in doc.demand.places})
+            for i, name in enumerate(doc.demand.exclude_places):
+                if name not in place_names:
+                    add(vname, ("demand", "exclude_places", i), _unknown("place", name, place_names))
             if isinstance(doc.hospitals, list):
                 for i, h in enumerate(doc.hospitals):
                     d = _distance_to_network(net, h.lat, h.lon)
@@ -957,6 +964,9 @@ class Scenario:
             places = tuple(getattr(region, "places", ()) or ())
         else:
             places = tuple(Place(p.name, p.country, p.lat, p.lon, p.population) for p in doc.demand.places)
+        excluded = set(doc.demand.exclude_places)
+        places = tuple(p for p in places if p.name not in excluded) + tuple(
+            Place(p.name, p.country, p.lat, p.lon, p.population) for p in doc.demand.extra_places)
         if doc.hospitals == "region":
             hospitals = tuple(getattr(region, "hospitals", ()) or ())
         else:
