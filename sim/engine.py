@@ -26,8 +26,9 @@ How a call is handled
    foreign unit is alerted after that delay. A threshold of ``inf`` never fires.
 4. A slot no unit can take waits in the centre's queue for its unit type, ordered by urgency, then
    call time. Slots for a unit type the centre can never get (no own unit of that type on its
-   roster and no agreement lending one, e.g. SMUR in the Netherlands) are *not applicable*: they do
-   not count for ``served`` and their response time is NaN.
+   roster and no agreement that can lend one, e.g. SMUR in the Netherlands) are *not applicable*:
+   they do not count for ``served`` and their response time is NaN; but when that type is the
+   incident type's ``primary`` kind the incident is recorded unserved.
 5. Mission: alert → turnout (0 when already on the road) → drive → on scene → for the first
    ambulance slot of a transported patient: drive to the nearest emergency hospital of the
    incident's country (any country when ``policy.hospital == "nearest_any"`` or the serving
@@ -230,6 +231,11 @@ def _agreement_party_matches(party: str, *, country: str, centre: str) -> bool:
     return party in (country, centre)
 
 
+def _can_fire(ag: Agreement) -> bool:
+    """Whether an agreement's rule can ever allow help (a threshold of ``inf`` never does)."""
+    return not (ag.rule in ("if_home_eta_over", "if_faster_by") and not ag.threshold_s < _INF)
+
+
 def _shift_seconds(shift: Shift, a: float, b: float) -> float:
     """Seconds of duty of a shift within ``[a, b)``."""
     if b <= a:
@@ -352,8 +358,9 @@ class _Engine:
                         self.foreign[c][t].append((a, np.asarray(units, np.int64)))
                         for j in units:
                             self.lend_targets[j].append((c, a))
-        self.applicable = [[len(self.home[c][t]) > 0 or len(self.foreign[c][t]) > 0 for t in range(nt)]
-                           for c in range(n_centres + 1)]
+        self.applicable = [[len(self.home[c][t]) > 0
+                            or any(_can_fire(self.agreements[a]) for a, _ in self.foreign[c][t])
+                            for t in range(nt)] for c in range(n_centres + 1)]
         # ---------------------------------------------------------------- state
         self.redispatch = spec.policy.redispatch_returning
         self.avail = np.zeros(nu, dtype=bool)
@@ -377,6 +384,7 @@ class _Engine:
         self.i_type = inc.type_idx.tolist()
         self.i_t_call = inc.t_call.tolist()
         self.urg = [t.urgency for t in self.types]
+        self.primary = [UNIT_TYPES.index(t.primary) for t in self.types]
         self.lights = [t.lights_and_sirens for t in self.types]
         self.slot_type = inc.slot_type.tolist()
         self.slot_active = inc.slot_active.tolist()
@@ -516,7 +524,10 @@ class _Engine:
             if t < 0 or not active[s]:
                 continue
             if not self.applicable[c][t]:
-                self.na_slots[i] += 1
+                if t == self.primary[self.i_type[i]]:
+                    self.unserved_slots[i] += 1  # can never be served; not queued
+                else:
+                    self.na_slots[i] += 1
                 continue
             j, a = self._choose(i, s, t, c, now)
             if j < 0:
@@ -666,7 +677,7 @@ class _Engine:
                 if not q or (best is not None and not q[0] < best):
                     continue
                 ag = self.agreements[a]
-                if ag.rule in ("if_home_eta_over", "if_faster_by") and not ag.threshold_s < _INF:
+                if not _can_fire(ag):
                     continue
                 if self.free_cnt[self.u_lender_l[j], t] - 1 < ag.keep_home_min:
                     continue
