@@ -73,9 +73,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.plot:
         from sim.plot import plot_results  # the plot module is optional at import time
 
-        written = plot_results(folder)
-        if written:
-            print(f"Plots in {folder}")
+        written = plot_results(folder, region=sc.load_region())
+        print(f"{len(written)} figure file(s) in {folder / 'figures'}")
     return 0
 
 

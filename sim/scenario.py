@@ -58,7 +58,7 @@ from sim.distributions import Dist
 from sim.model import ModelSpec
 from sim.norms import DEFAULT_NORMS, Norm
 from sim.policy import Agreement, DispatchPolicy
-from sim.resources import Hospital, OffNetworkAccess, Shift, Station, Turnout
+from sim.resources import UNIT_TYPES, Hospital, OffNetworkAccess, Shift, Station, Turnout
 from sim.speeds import EmergencyFactors
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,6 +87,9 @@ _SPEED_UNITS: dict[str, float] = {"km/h": 1.0, "kmh": 1.0, "kph": 1.0}
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z/]+)\s*$")
 
 
+_CANONICAL = {"duration": "s, min, h, d, w", "distance": "m, km", "speed": "km/h"}
+
+
 def _parse_quantity(value: object, units: dict[str, float], what: str, example: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"expected a {what} with a unit, e.g. {example}")
@@ -98,8 +101,7 @@ def _parse_quantity(value: object, units: dict[str, float], what: str, example: 
     unit = m.group(2)
     factor = units.get(unit, units.get(unit.lower()))
     if factor is None:
-        known = ", ".join(k for k in units if len(k) <= 4 and k not in ("sec", "kmh", "kph"))
-        raise ValueError(f"{value!r} is not a {what}: unit {unit!r} is not one of {known}")
+        raise ValueError(f"{value!r} is not a {what}: unit {unit!r} is not one of {_CANONICAL[what]}")
     return float(m.group(1)) * factor
 
 
@@ -578,6 +580,13 @@ def _friendly(err: dict[str, Any], data: Any) -> tuple[tuple[Any, ...], str]:
     msg = str(err.get("msg", ""))
     if "[key]" in loc:
         loc = tuple(p for p in loc if p != "[key]")
+        parent = loc[-2] if len(loc) >= 2 else ""
+        if parent in ("units", "shifts", "needs", "on_scene", "optional_needs", "turnout", "urgent",
+                      "normal"):
+            extra = ", default" if parent == "on_scene" else ""
+            return loc, f"unknown unit type {loc[-1]!r} (known: {', '.join(UNIT_TYPES)}{extra})"
+        if parent == "rates":
+            return loc, f"unknown country {loc[-1]!r} (known: {', '.join(COUNTRIES)})"
         expected = err.get("ctx", {}).get("expected", "")
         return loc, f"unknown key {loc[-1]!r}" + (f" (allowed: {expected})" if expected else "")
     if kind == "extra_forbidden":
@@ -712,7 +721,8 @@ def _semantic_checks(doc: ScenarioDoc) -> list[tuple[tuple[Any, ...], str]]:
 
 def _unknown(what: str, name: str, known: Iterable[str]) -> str:
     known = sorted(set(known))
-    hint = difflib.get_close_matches(name, known, n=1)
+    hint = difflib.get_close_matches(name, known, n=1) or [
+        k for k in known if name and (k.lower().startswith(name.lower()) or name.lower() in k.lower())][:1]
     if hint:
         return f"unknown {what} {name!r} (did you mean {hint[0]!r}?)"
     return f"unknown {what} {name!r} (known: {', '.join(known)})"

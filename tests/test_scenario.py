@@ -1,0 +1,287 @@
+"""Scenario files: every kind of mistake gets one exact line with file, line and field; variants merge."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim._paths import data_dir
+from sim.cli import main
+from sim.distributions import Dist
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    parse_distance,
+    parse_duration,
+    parse_speed,
+    validate_file,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
+
+# A small valid scenario. Line numbers below refer to this text (line 1 is "name: t").
+GOOD = """\
+name: t
+region: baarle-turnhout
+horizon: 2 d
+warmup: 2 h
+replications: 2
+seed: 1
+demand:
+  rates:
+    BE: {medical_urgent: 30}
+stations:
+  - name: Turnhout
+    country: BE
+    dispatch_centre: 112 Antwerpen
+    lat: 51.32254
+    lon: 4.94471
+    source: town centre, approximate
+    units: {ambulance: 2}
+  - name: Gilze
+    country: NL
+    lat: 51.54693404
+    lon: 4.94681132
+    source: RIVM ambulance posts 2019
+    units: {ambulance: 1}
+    shifts: {ambulance: "07:00-23:00"}
+    off_network:
+      entry: {lat: 51.45679, lon: 4.944873, source: extract node}
+agreements: []
+variants:
+  national:
+    agreements: []
+  benelux:
+    agreements:
+      - name: benelux
+        parties: [NL, BE]
+        unit_types: [ambulance]
+        rule: if_faster_by
+        threshold: 3 min
+        request_delay: {kind: lognormal, mean: 2 min, sd: 1 min}
+"""
+
+
+def _problems(text: str, *, network: bool = False, tmp_path: Path | None = None) -> list[str]:
+    if network:
+        assert tmp_path is not None
+        f = tmp_path / "s.yaml"
+        f.write_text(text, encoding="utf-8")
+        return [str(p) for p in validate_file(f)]
+    try:
+        Scenario.from_text(text, filename="s.yaml")
+    except ScenarioError as exc:
+        return [str(p) for p in exc.problems]
+    return []
+
+
+def _edit(old: str, new: str) -> str:
+    assert old in GOOD, old
+    return GOOD.replace(old, new, 1)
+
+
+def test_good_scenario_is_valid_and_lines_are_kept() -> None:
+    sc = Scenario.from_text(GOOD, filename="s.yaml")
+    assert sc.variant_names == ["national", "benelux"]
+    assert sc.line_of(("stations", 1, "off_network", "entry")) == 26
+    assert sc.line_of(("agreements", 0, "threshold"), "benelux") == 37
+
+
+# Each kind of mistake, the text that makes it, and the exact message.
+BAD = [
+    ("unknown key", _edit("    units: {ambulance: 2}\n", "    units: {ambulance: 2}\n    lattitude: 3\n"),
+     "s.yaml:18 stations[0].lattitude: unknown key 'lattitude' (allowed: name, country, dispatch_centre, "
+     "lat, lon, source, units, shifts, off_network, also_serves, note)"),
+    ("misspelt key", _edit("seed: 1", "sed: 1"), "s.yaml:6 sed: unknown key 'sed' (did you mean 'seed'?)"),
+    ("latitude out of range", _edit("lat: 51.32254", "lat: 151.32254"),
+     "s.yaml:14 stations[0].lat: must be between -90 and 90"),
+    ("wrong type", _edit("lon: 4.94471", "lon: east"),
+     "s.yaml:15 stations[0].lon: must be a valid number, unable to parse string as a number"),
+    ("duration without unit", _edit("warmup: 2 h", "warmup: 7200"),
+     "s.yaml:4 warmup: 7200 needs a unit, e.g. '90 s', '15 min', '2 h' or '28 d'"),
+    ("wrong unit", _edit("threshold: 3 min", "threshold: 3 km"),
+     "s.yaml:37 agreements[0].threshold (variant 'benelux'): '3 km' is not a duration: unit 'km' is not "
+     "one of s, min, h, d, w"),
+    ("negative rate", _edit("medical_urgent: 30", "medical_urgent: -30"),
+     "s.yaml:9 demand.rates.BE.medical_urgent: must be at least 0"),
+    ("unknown incident type in rates", _edit("medical_urgent: 30", "medical_urgnet: 30"),
+     "s.yaml:9 demand.rates.BE.medical_urgnet: unknown incident type 'medical_urgnet' "
+     "(did you mean 'medical_urgent'?)"),
+    ("unknown unit type", _edit("units: {ambulance: 2}", "units: {firetruck: 2}"),
+     "s.yaml:17 stations[0].units.firetruck: unknown unit type 'firetruck' (known: ambulance, smur, "
+     "pumper, ladder)"),
+    ("missing source", _edit("    source: town centre, approximate\n", ""),
+     "s.yaml:11 stations[0].source: missing (required)"),
+    ("empty variants", GOOD[:GOOD.index("variants:")] + "variants: {}\n",
+     "s.yaml:28 variants: must name at least one variant, e.g. national: {agreements: []}"),
+    ("empty variant", _edit("  national:\n    agreements: []\n", "  national: {}\n"),
+     "s.yaml:29 variants.national: empty variant: give the keys it changes, e.g. agreements: []"),
+    ("variant changes the seed", _edit("  national:\n    agreements: []\n", "  national:\n    seed: 3\n"),
+     "s.yaml:30 variants.national.seed: cannot change in a variant: every variant shares region, "
+     "network, horizon, warm-up, replications, seed and focus"),
+    ("distribution missing a parameter", _edit("{kind: lognormal, mean: 2 min, sd: 1 min}",
+                                               "{kind: lognormal, mean: 2 min}"),
+     "s.yaml:38 agreements[0].request_delay (variant 'benelux'): a lognormal distribution takes mean "
+     "and sd; missing sd"),
+    ("warm-up longer than horizon", _edit("warmup: 2 h", "warmup: 3 d"),
+     "s.yaml:4 warmup: must be shorter than the horizon"),
+    ("duplicate station", _edit("  - name: Gilze\n", "  - name: Turnhout\n"),
+     "s.yaml:18 stations[1].name: 'Turnhout' is used twice (also stations[0])"),
+    ("threshold rule without threshold", _edit("        threshold: 3 min\n", ""),
+     "s.yaml:33 agreements[0].threshold (variant 'benelux'): rule if_faster_by needs a threshold above 0 s"),
+    ("shift", _edit('"07:00-23:00"', '"day"'),
+     "s.yaml:24 stations[1].shifts.ambulance: 'day' is not a shift: write '24h' or 'HH:MM-HH:MM', "
+     "e.g. '07:00-23:00'"),
+    ("duplicate key", _edit("seed: 1\n", "seed: 1\nseed: 2\n"),
+     "s.yaml:7 seed: duplicate key (the earlier one would be ignored)"),
+    ("YAML syntax", _edit("units: {ambulance: 2}", "units: {ambulance: 2"),
+     "s.yaml:18: not valid YAML: while parsing a flow mapping expected ',' or '}', but got ':'"),
+]
+
+
+@pytest.mark.parametrize(("kind", "text", "message"), BAD, ids=[b[0] for b in BAD])
+def test_bad_scenario_gets_its_exact_message(kind: str, text: str, message: str) -> None:
+    problems = _problems(text)
+    assert message in problems, (kind, problems)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    text = _edit("lat: 51.32254", "lat: 151.32254").replace("seed: 1", "seed: -1")
+    text = text.replace("medical_urgent: 30", "medical_urgent: -30")
+    problems = _problems(text)
+    assert [p.split(" ")[0] for p in problems] == ["s.yaml:6", "s.yaml:9", "s.yaml:14"]
+
+
+NETWORK_BAD = [
+    ("unknown region", _edit("region: baarle-turnhout", "region: baarle"),
+     "s.yaml:2 region: unknown region 'baarle' (did you mean 'baarle-turnhout'?); or a path to a region "
+     f"folder (data: {data_dir()})"),
+    ("station off the network", _edit("    units: {ambulance: 1}\n    shifts", "    units: {ambulance: 1}\n"
+                                      "    shifts").replace(
+        "    off_network:\n      entry: {lat: 51.45679, lon: 4.944873, source: extract node}\n", ""),
+     "s.yaml:18 stations[1]: 'Gilze' is 8.8 km from the nearest road of the network (more than 1 km): "
+     "move it or declare off_network with an entry point on a border road"),
+    ("entry point off the network", _edit("entry: {lat: 51.45679", "entry: {lat: 51.55679"),
+     "s.yaml:26 stations[1].off_network.entry: the entry point is 9.8 km from the network (at most 1 km)"),
+    ("unknown dispatch centre", _edit("dispatch_centre: 112 Antwerpen", "dispatch_centre: 112 Antwerp"),
+     "s.yaml:13 stations[0].dispatch_centre: unknown dispatch centre '112 Antwerp' "
+     "(did you mean '112 Antwerpen'?)"),
+    ("unknown agreement party", _edit("parties: [NL, BE]", "parties: [NL, LU]"),
+     "s.yaml:34 agreements[0].parties[1] (variant 'benelux'): unknown party (country or dispatch centre) "
+     "'LU' (known: 112 Antwerpen, BE, Meldkamer (NL), NL)"),
+]
+
+
+@pytest.mark.parametrize(("kind", "text", "message"), NETWORK_BAD, ids=[b[0] for b in NETWORK_BAD])
+def test_network_problems_get_their_exact_message(kind: str, text: str, message: str,
+                                                  tmp_path: Path) -> None:
+    assert _problems(text) == []  # the schema alone accepts it
+    problems = _problems(text, network=True, tmp_path=tmp_path)
+    assert message in problems, (kind, problems)
+
+
+def test_validate_command_exits_2_with_one_line_per_problem(tmp_path: Path) -> None:
+    f = tmp_path / "baarle.yaml"
+    f.write_text(_edit("lat: 51.32254", "lat: 151.32254").replace("warmup: 2 h", "warmup: 2"),
+                 encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "validate", str(f)], capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines == ["baarle.yaml:4 warmup: 2 needs a unit, e.g. '90 s', '15 min', '2 h' or '28 d'",
+                     "baarle.yaml:14 stations[0].lat: must be between -90 and 90",
+                     "baarle.yaml: 2 problems"]
+
+
+def test_validate_command_on_missing_file_and_good_file(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
+    assert "no such scenario file" in capsys.readouterr().err
+    f = tmp_path / "ok.yaml"
+    f.write_text(GOOD, encoding="utf-8")
+    assert main(["validate", str(f)]) == 0
+    assert "ok.yaml: OK — 2 variant(s) (national, benelux)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.name for p in SCENARIOS])
+def test_bundled_scenarios_are_valid(path: Path) -> None:
+    assert validate_file(path) == []
+    sc = load_scenario(path)
+    assert len(sc.variants) >= 2
+    for st in sc.base.stations:  # every coordinate carries its source
+        assert st.source.strip()
+        if st.off_network is not None:
+            assert st.off_network.entry.source.strip()
+
+
+def test_bundled_default_scenario_variants() -> None:
+    sc = load_scenario(REPO / "scenarios" / "baarle-turnhout.yaml")
+    assert sc.variant_names[:3] == ["national", "benelux-2009", "fastest-unit"]
+    region = sc.load_region()
+    specs = sc.model_specs(region)
+    assert specs["national"].agreements == ()
+    corps = {s.name: s for s in specs["national"].stations}["Baarle joint fire corps (NL-BE)"]
+    assert corps.also_serves == ()
+    corps = {s.name: s for s in specs["benelux-2009"].stations}["Baarle joint fire corps (NL-BE)"]
+    assert corps.also_serves == ("112 Antwerpen",)
+    (ag,) = specs["benelux-2009"].agreements
+    assert (ag.rule, ag.threshold_s, ag.unit_types) == ("if_faster_by", 180.0, ("ambulance",))
+    assert ag.request_delay == Dist.lognormal(120.0, 60.0, cap=600.0)
+    (fast,) = specs["fastest-unit"].agreements
+    assert fast.rule == "always_fastest" and fast.request_delay == Dist.fixed(0.0)
+    gilze = {s.name: s for s in specs["national"].stations}["Gilze"]
+    assert gilze.off_network is not None and gilze.dispatch_centre == "Meldkamer (NL)"
+    assert (gilze.shifts["ambulance"].start_hour, gilze.shifts["ambulance"].end_hour) == (7.0, 23.0)
+    names = [p.name for p in specs["national"].places]
+    assert "Baarle-Hertog" not in names and "Baarle-Hertog (enclaves)" in names
+    assert specs["national"].horizon_s == 28 * 86400.0
+
+
+def test_named_list_edits_in_variants() -> None:
+    text = GOOD + """\
+  lean:
+    stations:
+      Gilze: null
+      Turnhout: {units: {ambulance: 1}}
+      Hoogstraten: {country: BE, lat: 51.40029, lon: 4.76034, source: town centre, units: {ambulance: 1}}
+"""
+    sc = Scenario.from_text(text, filename="s.yaml")
+    st = sc.variants["lean"].stations
+    assert [s.name for s in st] == ["Turnhout", "Hoogstraten"]
+    assert st[0].units == {"ambulance": 1} and st[0].source == "town centre, approximate"
+    assert [s.name for s in sc.variants["national"].stations] == ["Turnhout", "Gilze"]
+    # an error inside a name-addressed edit points at the variant's line
+    bad = text.replace("Turnhout: {units: {ambulance: 1}}", "Turnhout: {units: {ambulance: -1}}")
+    assert "s.yaml:42 stations[0].units.ambulance (variant 'lean'): must be at least 0" in _problems(bad)
+
+
+def test_focus_area_of_the_enclaves() -> None:
+    sc = load_scenario(REPO / "scenarios" / "baarle-turnhout.yaml")
+    # in enclave H1; Baarle-Nassau centre (NL); Turnhout (main Belgian territory)
+    m = sc.focus_masks([51.43754, 51.4475, 51.32254], [4.92972, 4.92917, 4.94471], ["BE", "NL", "BE"])
+    assert m["Baarle-Hertog enclaves"].tolist() == [True, False, False]
+
+
+def test_quantities() -> None:
+    assert parse_duration("90 s") == 90 and parse_duration("15 min") == 900
+    assert parse_duration("2 h") == 7200 and parse_duration("1.5 d") == 129_600
+    assert parse_distance("1.5 km") == 1500 and parse_speed("70 km/h") == 70
+    for bad in (90, "90", "90 parsecs", True):
+        with pytest.raises(ValueError):
+            parse_duration(bad)
+
+
+def test_scenario_as_run_round_trips() -> None:
+    sc = Scenario.from_text(GOOD, filename="s.yaml")
+    again = Scenario.from_text(sc.as_run_yaml(replications=7, seed=99), filename="again.yaml")
+    assert again.replications == 7 and again.seed == 99
+    assert again.variants["benelux"] == sc.variants["benelux"].model_copy(update={"replications": 7,
+                                                                                  "seed": 99})
+    assert np.isclose(again.base.horizon, 2 * 86400)
