@@ -271,6 +271,7 @@ class _Engine:
                  streams: Streams) -> None:
         self.net, self.spec, self.prep, self.inc = network, spec, prep, inc
         self.env = simpy.Environment()
+        self.now = 0.0
         self.n_events = 0
         inc.ensure_request_delays(spec.agreements, streams)
         self.types = spec.incident_types
@@ -410,12 +411,15 @@ class _Engine:
         self.na_slots = np.zeros(len(inc), np.int64)
 
     # ------------------------------------------------------------------ helpers
-    def _schedule(self, delay: float, fn: Callable[[int], None], arg: int) -> None:
-        ev = self.env.timeout(max(delay, 0.0), value=arg)
-        ev.callbacks.append(lambda e: self._fire(fn, e.value))
+    def _schedule(self, at: float, fn: Callable[[int], None], arg: int) -> None:
+        """Call ``fn(arg)`` at time `at` (the handler sees ``self.now == at`` exactly, not the clock's
+        ``env.now``, which may differ from it by rounding)."""
+        ev = self.env.timeout(max(at - self.env.now, 0.0), value=arg)
+        ev.callbacks.append(lambda e: self._fire(fn, e.value, at))
 
-    def _fire(self, fn: Callable[[int], None], arg: int) -> None:
+    def _fire(self, fn: Callable[[int], None], arg: int, at: float) -> None:
         self.n_events += 1
+        self.now = at
         fn(arg)
 
     def _turnout(self, i: int, s: int, t: int, t_alert: float) -> float:
@@ -516,7 +520,7 @@ class _Engine:
 
     # ------------------------------------------------------------------ dispatch
     def _on_dispatch(self, i: int) -> None:
-        now = self.env.now
+        now = self.now
         c = self.i_centre[i]
         types_row, active = self.slot_type[i], self.slot_active[i]
         for s in range(len(types_row)):
@@ -646,7 +650,7 @@ class _Engine:
                      ("hosp", hosp), ("req", delay), ("travel", travel)):
             cols[k].append(v)
         t_avail = t_free if self.redispatch else t_base
-        self._schedule(t_avail - now, self._on_free, j)
+        self._schedule(t_avail, self._on_free, j)
 
     # ------------------------------------------------------------------ units becoming free
     def _make_available(self, j: int) -> None:
@@ -687,11 +691,11 @@ class _Engine:
         heapq.heappop(bq)
         _, _, i, s = best
         self.unserved_slots[i] -= 1
-        self._start(j, i, s, self.env.now, ba)
+        self._start(j, i, s, self.now, ba)
 
     # ------------------------------------------------------------------ shifts
     def _on_shift(self, j: int) -> None:
-        now = self.env.now
+        now = self.now
         sh = self.u_shift[j]
         if sh.on_duty(now + 1e-6):
             self.on_duty[j] = True
@@ -712,7 +716,7 @@ class _Engine:
                 self.on_duty[j] = False
         nxt = _next_shift_change(sh, now)
         if nxt < self.spec.horizon_s:
-            self._schedule(nxt - now, self._on_shift, j)
+            self._schedule(nxt, self._on_shift, j)
 
     # ------------------------------------------------------------------ run
     def run(self) -> None:
@@ -739,7 +743,7 @@ class _Engine:
         self._on_dispatch(self._order[k])
         k += 1
         if k < len(self._order):
-            self._schedule(self._t_dec[k] - self.env.now, self._dispatch_next, k)
+            self._schedule(self._t_dec[k], self._dispatch_next, k)
 
     # ------------------------------------------------------------------ records
     def records(self, notes: list[str]) -> SimRecords:
