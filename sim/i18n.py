@@ -106,12 +106,23 @@ STRINGS: dict[str, dict[str, str]] = {
         "nl": "Eenheden op de post",
         "de": "Stationierte Einheiten",
     },
-    "map.osm_credit": {
-        "en": "Roads © OpenStreetMap contributors (ODbL)",
-        "fr": "Routes © contributeurs d'OpenStreetMap (ODbL)",
-        "nl": "Wegen © OpenStreetMap-bijdragers (ODbL)",
-        "de": "Straßen © OpenStreetMap-Mitwirkende (ODbL)",
+    "map.access_leg": {
+        "en": "Estimated drive to the road network",
+        "fr": "Trajet estimé jusqu'au réseau routier",
+        "nl": "Geschatte rit tot het wegennet",
+        "de": "Geschätzte Anfahrt bis zum Straßennetz",
     },
+    # the licence line keeps the form OpenStreetMap asks for in every language
+    "map.osm_credit": {
+        "en": "Roads: © OpenStreetMap contributors (ODbL)",
+        "fr": "Routes : © OpenStreetMap contributors (ODbL)",
+        "nl": "Wegen: © OpenStreetMap contributors (ODbL)",
+        "de": "Straßen: © OpenStreetMap contributors (ODbL)",
+    },
+    "map.east": {"en": "E", "fr": "E", "nl": "O", "de": "O"},
+    "map.west": {"en": "W", "fr": "O", "nl": "W", "de": "W"},
+    "map.north": {"en": "N", "fr": "N", "nl": "N", "de": "N"},
+    "map.south": {"en": "S", "fr": "S", "nl": "Z", "de": "S"},
     "kind.ambulance": {
         "en": "Ambulance",
         "fr": "Ambulance",
@@ -129,6 +140,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "fr": "Véhicule d'incendie",
         "nl": "Brandweerwagen",
         "de": "Feuerwehrfahrzeug",
+    },
+    "unit.pumper": {
+        "en": "Fire engine (pumper)",
+        "fr": "Fourgon-pompe",
+        "nl": "Tankautospuit",
+        "de": "Löschfahrzeug",
+    },
+    "unit.ladder": {
+        "en": "Aerial ladder",
+        "fr": "Échelle aérienne",
+        "nl": "Ladderwagen",
+        "de": "Drehleiter",
     },
     "rtmap.title": {
         "en": "Where help arrives late: 90th percentile of response times",
@@ -307,6 +330,49 @@ STRINGS: dict[str, dict[str, str]] = {
         "fr": "Temps de route en urgence ({vehicle})",
         "nl": "Rijtijd met optische en geluidssignalen ({vehicle})",
         "de": "Fahrzeit mit Sondersignal ({vehicle})",
+    },
+    # ---------------------------------------------------------------- parameter sweeps
+    "sweep.title": {
+        "en": "How the results change with the parameter: {area}",
+        "fr": "Effet du paramètre sur les résultats : {area}",
+        "nl": "Hoe de resultaten veranderen met de parameter: {area}",
+        "de": "Wie sich die Ergebnisse mit dem Parameter ändern: {area}",
+    },
+    "sweep.all": {
+        "en": "all calls",
+        "fr": "tous les appels",
+        "nl": "alle meldingen",
+        "de": "alle Einsätze",
+    },
+    "sweep.mean_s": {
+        "en": "Mean response time (min)",
+        "fr": "Délai moyen d'intervention (min)",
+        "nl": "Gemiddelde aanrijtijd (min)",
+        "de": "Mittlere Hilfsfrist (min)",
+    },
+    "sweep.p90_s": {
+        "en": "90th percentile of response times (min)",
+        "fr": "90e centile des délais (min)",
+        "nl": "90e percentiel van de aanrijtijden (min)",
+        "de": "90. Perzentil der Hilfsfristen (min)",
+    },
+    "sweep.within_norm": {
+        "en": "Urgent calls within the norm (%)",
+        "fr": "Appels urgents dans la norme (%)",
+        "nl": "Spoedmeldingen binnen de norm (%)",
+        "de": "Dringende Einsätze innerhalb der Frist (%)",
+    },
+    "sweep.cross_border_missions": {
+        "en": "Cross-border missions per replication",
+        "fr": "Missions transfrontalières par réplication",
+        "nl": "Grensoverschrijdende inzetten per replicatie",
+        "de": "Grenzüberschreitende Einsätze pro Replikation",
+    },
+    "sweep.bands": {
+        "en": "bands: 95 % confidence intervals over replications",
+        "fr": "bandes : intervalles de confiance à 95 % sur les réplications",
+        "nl": "banden: 95 %-betrouwbaarheidsintervallen over de replicaties",
+        "de": "Bänder: 95-%-Konfidenzintervalle über die Replikationen",
     },
     # ---------------------------------------------------------------- shared
     "variant": {

@@ -49,9 +49,12 @@ OKABE_ITO: dict[str, str] = {
 
 VARIANT_COLOURS: tuple[str, ...] = (OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["green"],
                                     OKABE_ITO["purple"], OKABE_ITO["orange"], OKABE_ITO["sky"])
-COUNTRY_COLOURS: dict[str, str] = {"BE": OKABE_ITO["vermillion"], "NL": OKABE_ITO["orange"],
+COUNTRY_COLOURS: dict[str, str] = {"BE": OKABE_ITO["blue"], "NL": OKABE_ITO["orange"],
                                    "DE": OKABE_ITO["black"], "LU": OKABE_ITO["sky"],
-                                   "FR": OKABE_ITO["blue"]}
+                                   "FR": OKABE_ITO["purple"]}
+"""Neighbouring countries get colours that stay apart under every common colour-vision deficiency."""
+ACCESS_STYLE = (0, (1, 1.5))
+"""Line style of the estimated drive from a station beyond the road extract to its entry node."""
 KIND_MARKERS: dict[str, str] = {"ambulance": "o", "smur": "^", "fire": "s"}
 MAJOR_ROADS = frozenset({"motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
                          "secondary", "secondary_link"})
@@ -199,16 +202,25 @@ def fig_response_cdf(
                 lim, share = norm.limit_s / 60.0, 100.0 * norm.target_share
                 ax.axvline(lim, color="0.25", linestyle=":", linewidth=2)
                 ax.axhline(share, color="0.25", linestyle=":", linewidth=2)
-                ax.plot([lim], [share], marker="D", markersize=13, color="0.1", linestyle="none",
-                        label=t("cdf.norm", lang, country=country, share=f"{share:g}",
-                                minutes=f"{lim:g}"), zorder=5)
+                ax.plot([lim], [share], marker="D", markersize=13, color="0.1", linestyle="none", zorder=5,
+                        label=t("norm.target", lang))
+                # the norm is named under the panel's title: a label inside would hide a curve somewhere
+                ax.set_title(ax.get_title(loc="left") + "\n" + t("cdf.norm", lang, country=country,
+                                                                   share=f"{share:g}", minutes=f"{lim:g}"),
+                             loc="left")
             ax.set_xlim(0, max_minutes)
             ax.set_ylim(0, 101)
             ax.set_xlabel(t("cdf.xlabel", lang) if len(countries) < 2 else "")
-            ax.legend(loc="lower right")
         axes[0].set_ylabel(t("cdf.ylabel", lang))
         if len(countries) >= 2:
             fig.supxlabel(t("cdf.xlabel", lang), fontsize=18)
+        # one legend for all panels, outside them: it never hides a curve
+        # one legend for all panels, outside them: it never hides a curve
+        handles = {lb: h for ax in axes for h, lb in zip(*ax.get_legend_handles_labels(), strict=True)}
+        if handles:  # variants first, then the norm's marker
+            labels = [v for v in vs if v in handles] + [lb for lb in handles if lb not in vs]
+            fig.legend([handles[lb] for lb in labels], labels, loc="outside right upper",
+                       title=t("variant", lang))
         fig.suptitle(t("cdf.title", lang))
         _source(fig, source)
     return fig
@@ -307,21 +319,49 @@ def _has_reverse(network: RoadNetwork) -> npt.NDArray[np.bool_]:
     return np.isin(rev, fwd)
 
 
-def _draw_base(ax: Axes, layers: MapLayers, lang: str, *, faint: bool = False,
-               scale_bar: bool = True) -> None:
+def _degrees(ax: Axes, lang: str) -> None:
+    """Tick labels with their unit: 4.90°E, 51.40°N (compass letters in `lang`: 4.90°O in Dutch)."""
+    from matplotlib.ticker import FuncFormatter
+
+    def fmt(positive: str, negative: str) -> FuncFormatter:
+        pos, neg = t(positive, lang), t(negative, lang)
+        return FuncFormatter(lambda v, _pos: f"{abs(v):.2f}°{pos if v >= 0 else neg}")
+
+    ax.xaxis.set_major_formatter(fmt("map.east", "map.west"))
+    ax.yaxis.set_major_formatter(fmt("map.north", "map.south"))
+    ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(5))
+    ax.yaxis.set_major_locator(mpl.ticker.MaxNLocator(6))
+
+
+def map_extent(layers: MapLayers, stations: Sequence[Station] = ()) -> tuple[float, float, float, float]:
+    """``(west, south, east, north)`` of the roads and of every station (off-network ones included)."""
     w, s, e, n = layers.bbox
+    if stations:
+        lon = [st.lon for st in stations]
+        lat = [st.lat for st in stations]
+        w, e = min(w, *lon), max(e, *lon)
+        s, n = min(s, *lat), max(n, *lat)
+    return w, s, e, n
+
+
+def _draw_base(ax: Axes, layers: MapLayers, lang: str, *, faint: bool = False,
+               scale_bar: bool = True, extent: tuple[float, float, float, float] | None = None) -> None:
+    w, s, e, n = extent or layers.bbox
     for lines, colour, width, z in ((layers.minor, "0.80" if faint else "0.70", 0.5, 1),
                                     (layers.major, "0.60" if faint else "0.35", 1.6, 2)):
         roads = LineCollection(lines, colors=colour, linewidths=width, zorder=z)
         roads.set_rasterized(True)  # thousands of segments: pixels in SVG/PDF, text stays text
         ax.add_collection(roads)
-    ax.add_collection(LineCollection(layers.border, colors=OKABE_ITO["black"], linewidths=2.6,
-                                     linestyles=(0, (4, 2)), zorder=6))
-    pad_x, pad_y = 0.01 * (e - w), 0.01 * (n - s)
+    # thinner on the data maps: the many small Baarle enclaves must not hide the hexagons under them
+    ax.add_collection(LineCollection(layers.border, colors=OKABE_ITO["black"],
+                                     linewidths=1.5 if faint else 2.6, linestyles=(0, (4, 2)), zorder=6))
+    pad = 0.04 if extent else 0.01
+    pad_x, pad_y = pad * (e - w), pad * (n - s)
     ax.set_xlim(w - pad_x, e + pad_x)
     ax.set_ylim(s - pad_y, n + pad_y)
     ax.set_aspect(1.0 / np.cos(np.radians(layers.lat0)))
     ax.grid(False)
+    _degrees(ax, lang)
     for side in ("top", "right"):
         ax.spines[side].set_visible(True)
     ax.set_xlabel(t("map.xlabel", lang))
@@ -356,23 +396,46 @@ def _station_kind(units: Mapping[str, int]) -> list[str]:
     return kinds
 
 
+def _station_sites(stations: Sequence[Station]) -> list[tuple[float, float, str, list[str]]]:
+    """Stations grouped by site (within about 10 m): ``(lon, lat, country, kinds)``.
+
+    Two stations at one address (an ambulance post and a fire post in the same town centre) are
+    drawn as one group of markers side by side, so neither hides the other.
+    """
+    sites: dict[tuple[float, float, str], list[str]] = {}
+    for s in stations:
+        kinds = sites.setdefault((round(s.lon, 4), round(s.lat, 4), s.country), [])
+        kinds += [k for k in _station_kind(s.units) if k not in kinds]
+    order = list(KIND_MARKERS)
+    return [(lon, lat, c, sorted(k, key=order.index)) for (lon, lat, c), k in sites.items()]
+
+
 def _draw_stations(ax: Axes, stations: Sequence[Station], *, size: float = 150,
-                   colour_by_country: bool = True) -> None:
+                   colour_by_country: bool = True, access_legs: bool = False) -> None:
     from matplotlib.transforms import offset_copy
 
-    for s in stations:
-        kinds = _station_kind(s.units)
-        colour = COUNTRY_COLOURS.get(s.country, OKABE_ITO["green"]) if colour_by_country else "white"
+    if access_legs:  # the estimated drive from a station beyond the road extract to the network
+        for s in stations:
+            if s.off_network is not None:
+                ax.plot([s.lon, s.off_network.entry_lon], [s.lat, s.off_network.entry_lat], color="0.25",
+                        linestyle=ACCESS_STYLE, linewidth=2.2, zorder=7)
+    step = 1.05 * np.sqrt(size)  # points: markers side by side, just apart
+    for lon, lat, country, kinds in _station_sites(stations):
+        colour = COUNTRY_COLOURS.get(country, OKABE_ITO["green"]) if colour_by_country else "white"
         for j, kind in enumerate(kinds):
-            dx = (j - (len(kinds) - 1) / 2) * 11.0  # side by side, in points
+            dx = (j - (len(kinds) - 1) / 2) * step
             tr = offset_copy(ax.transData, fig=ax.get_figure(root=True), x=dx, y=0, units="points")
-            ax.scatter([s.lon], [s.lat], s=size, marker=KIND_MARKERS[kind], c=colour,
+            ax.scatter([lon], [lat], s=size, marker=KIND_MARKERS[kind], c=colour,
                        edgecolors="black", linewidths=1.3, transform=tr, zorder=8)
 
 
-def _station_legend(stations: Sequence[Station], lang: str) -> list[Any]:
+def _station_legend(stations: Sequence[Station], lang: str, *, countries: bool = True,
+                    access_legs: bool = False) -> list[Any]:
     handles: list[Any] = []
-    for c in sorted({s.country for s in stations}):
+    if access_legs and any(s.off_network is not None for s in stations):
+        handles.append(Line2D([], [], color="0.25", linestyle=ACCESS_STYLE, linewidth=2.2,
+                              label=t("map.access_leg", lang)))
+    for c in sorted({s.country for s in stations}) if countries else []:
         handles.append(Line2D([], [], marker="o", linestyle="none", markersize=13,
                               markerfacecolor=COUNTRY_COLOURS.get(c, OKABE_ITO["green"]),
                               markeredgecolor="black", label=c))
@@ -402,13 +465,13 @@ def fig_region_map(
     with style():
         fig = _new_figure()
         ax = fig.add_subplot()
-        _draw_base(ax, layers, lang)
-        _draw_stations(ax, stations, size=220)
+        _draw_base(ax, layers, lang, extent=map_extent(layers, stations))
+        _draw_stations(ax, stations, size=220, access_legs=True)
         roads = [Line2D([], [], color="0.35", linewidth=2.5, label=t("map.roads_major", lang)),
                  Line2D([], [], color="0.70", linewidth=1.2, label=t("map.roads_minor", lang)),
                  Line2D([], [], color="black", linewidth=2.6, linestyle=(0, (4, 2)),
                         label=t("map.border", lang))]
-        ax.legend(handles=roads + _station_legend(stations, lang), loc="upper left",
+        ax.legend(handles=roads + _station_legend(stations, lang, access_legs=True), loc="upper left",
                   bbox_to_anchor=(1.02, 1.0), title=t("map.stations", lang))
         fig.suptitle(t("map.region.title", lang))
         _source(fig, _map_source(lang, source))
@@ -651,7 +714,11 @@ def fig_norm_share(
         ax.grid(axis="y", visible=False)
         if not centres:
             _no_data(ax, lang)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title=t("variant", lang))
+        handles, labels = ax.get_legend_handles_labels()
+        order = [labels.index(v) for v in vs if v in labels]
+        order += [i for i, lb in enumerate(labels) if lb not in vs]
+        ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left",
+                  bbox_to_anchor=(1.01, 1.0), title=t("variant", lang))
         fig.suptitle(t("norm.title", lang))
         _source(fig, source)
     return fig
@@ -695,12 +762,11 @@ def cross_border_counts(
 
 
 def _kind_label(unit_type: str, lang: str) -> str:
-    key = "kind.fire" if unit_type in ("pumper", "ladder") else f"kind.{unit_type}"
+    key = f"unit.{unit_type}" if unit_type in ("pumper", "ladder") else f"kind.{unit_type}"
     try:
-        label = t(key, lang)
+        return t(key, lang)
     except KeyError:
         return unit_type
-    return f"{label} ({unit_type})" if unit_type in ("pumper", "ladder") else label
 
 
 def fig_cross_border(
@@ -881,14 +947,16 @@ def fig_coverage(
     hex_cls = df.groupby(["q", "r"])["c"].median().round()
     with style():
         fig = _new_figure()
-        gs = fig.add_gridspec(2, 2, width_ratios=[1.45, 1.0], height_ratios=[1.75, 1.25])
+        gs = fig.add_gridspec(2, 2, width_ratios=[1.45, 1.0], height_ratios=[1.5, 1.5])
         ax_map = fig.add_subplot(gs[:, 0])
         ax_bar, ax_leg = fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, 1])
         _draw_base(ax_map, layers, lang, faint=True)
         ax_map.add_collection(_hex_collection(hex_cls.index, hex_cls.to_numpy(float), size_km=hex_km,
                                               lat0=layers.lat0, cmap=cmap, norm=cnorm, alpha=0.8,
                                               edges=False))
-        _draw_stations(ax_map, stations, size=120)
+        # only the stations the coverage counts (those holding the unit type)
+        counted = [s for s in stations if cov.vehicle is None or s.units.get(cov.vehicle, 0) > 0]
+        _draw_stations(ax_map, counted, size=120, colour_by_country=False)
         ax_map.set_title(t("cov.agreements", lang, variant=variant), loc="left", fontsize=18)
         # numbers: share of population per country and threshold, national vs agreements
         tab = cov.table.sort_values(["country", "threshold_min"]).reset_index(drop=True)
@@ -923,11 +991,12 @@ def fig_coverage(
                        f"{t('cov.within', lang, minutes=m)} — {t('cov.gained', lang)}"]
         labels.append(t("cov.beyond", lang, minutes=f"{bounds[-1]:g}"))
         order = [2 * i for i in range(k)] + [2 * i + 1 for i in range(k)] + [2 * k]
-        bars_legend = ax_leg.legend(handles=bar_handles, loc="upper left", fontsize=15, frameon=False,
-                                    borderaxespad=0.0)
-        ax_leg.add_artist(bars_legend)
-        ax_leg.legend(handles=[Patch(facecolor=colours[i], alpha=0.8, label=labels[i]) for i in order],
-                      loc="lower left", fontsize=15, ncols=1, frameon=False, borderaxespad=0.0)
+        # one legend (two would collide when a language's labels run long): bars, map areas, stations
+        ax_leg.legend(handles=[*bar_handles,
+                               *(Patch(facecolor=colours[i], alpha=0.8, label=labels[i]) for i in order),
+                               *_station_legend(counted, lang, countries=False)],
+                      loc="upper left", fontsize=15, ncols=1, frameon=False, borderaxespad=0.0,
+                      labelspacing=0.35)
         fig.suptitle(t("cov.title", lang))
         vehicle = _kind_label(cov.vehicle, lang) if cov.vehicle else ""
         _source(fig, _map_source(lang, f"{t('cov.note', lang, vehicle=vehicle)} · "
