@@ -1,0 +1,162 @@
+"""Benchmark the engine: a simulated year of a scenario, and its event rate against bare SimPy.
+
+For every variant of the scenario (default ``scenarios/baarle-turnhout.yaml``, all incident types,
+its horizon replaced by ``--days``, one replication) it prints the wall time of
+:func:`sim.engine.simulate` (incident generation, the event loop and the records, everything a run
+does except loading the region and :func:`sim.engine.prepare`, which are printed apart), the number
+of SimPy events the model processed (``n_events``) and the model's events per second.
+
+The reference is a bare SimPy loop that processes the same number of timeouts in the engine's
+scheduling style: each event is a ``Timeout`` with one callback that reschedules, over as many
+concurrent chains as the model has (one per unit plus the dispatch chain), with pre-drawn delays.
+The ratio ``model events/s ÷ bare events/s`` is the share of SimPy's own limit the model reaches.
+
+Usage::
+
+    python3 benchmarks/engine.py [--region baarle-turnhout] [--scenario FILE] [--days 365]
+                                 [--variants a,b] [--repeat 1] [--json]
+
+Targets (issues 3 and 6): a year of Baarle–Turnhout in under 10 s per variant on one core; a year
+of the Euregio (every variant) in under 60 s and 4 GiB; ratio at least 1/3. Times are wall-clock
+on one core: on a busy machine they are noisy (CPU time is printed beside them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import sys
+import time
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+def bare_simpy(n_events: int, *, chains: int, seed: int = 0) -> tuple[float, float, int]:
+    """Process `n_events` timeouts with trivial rescheduling callbacks; ``(wall s, cpu s, processed)``."""
+    import simpy
+
+    env = simpy.Environment()
+    delays = np.random.default_rng(seed).exponential(600.0, n_events + chains).tolist()
+    state = {"left": n_events, "k": 0, "done": 0}
+
+    def fire(ev: simpy.events.Event) -> None:
+        state["done"] += 1
+        if state["left"] > 0:
+            state["left"] -= 1
+            k = state["k"]
+            state["k"] = k + 1
+            nxt = env.timeout(delays[k], value=ev.value)
+            nxt.callbacks.append(fire)
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    for c in range(min(chains, n_events)):
+        state["left"] -= 1
+        first = env.timeout(delays[c], value=c)
+        first.callbacks.append(fire)
+    state["k"] = chains
+    env.run()
+    return time.perf_counter() - t0, time.process_time() - c0, int(state["done"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--region", default="baarle-turnhout",
+                        help="bundled region; its scenario is scenarios/REGION.yaml")
+    parser.add_argument("--scenario", default=None, help="scenario file (overrides --region)")
+    parser.add_argument("--days", type=float, default=365.0, help="simulated days (replaces the horizon)")
+    parser.add_argument("--variants", default=None, help="comma-separated subset of the variants")
+    parser.add_argument("--seed", type=int, default=None, help="root seed (default: the scenario's)")
+    parser.add_argument("--repeat", type=int, default=1, help="time each run this many times, keep the best")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    args = parser.parse_args(argv)
+
+    from sim.engine import prepare, simulate
+    from sim.scenario import load_scenario
+
+    path = Path(args.scenario) if args.scenario else ROOT / "scenarios" / f"{args.region}.yaml"
+    t0 = time.perf_counter()
+    sc = load_scenario(path)
+    region = sc.load_region()
+    specs = sc.model_specs(region)
+    load_s = time.perf_counter() - t0
+    names = list(specs) if not args.variants else [v.strip() for v in args.variants.split(",")]
+    unknown = [v for v in names if v not in specs]
+    if unknown:
+        print(f"{path.name}: unknown variant(s) {', '.join(unknown)} (has: {', '.join(specs)})",
+              file=sys.stderr)
+        return 2
+    seed = sc.seed if args.seed is None else args.seed
+    net = region.network
+    rows: list[dict[str, Any]] = []
+    for name in names:
+        spec = replace(specs[name], horizon_s=args.days * 86_400.0)
+        t0 = time.perf_counter()
+        prep = prepare(net, spec)
+        prep_s = time.perf_counter() - t0
+        best: tuple[float, float] | None = None
+        rec = None
+        for _ in range(max(1, args.repeat)):
+            t0, c0 = time.perf_counter(), time.process_time()
+            rec = simulate(net, spec, seed=seed, replication=0, prepared=prep)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            best = (wall, cpu) if best is None or wall < best[0] else best
+        assert rec is not None and best is not None
+        n_units = sum(int(k) for s in spec.stations for k in s.units.values())
+        bare: tuple[float, float, int] | None = None
+        for _ in range(max(5, args.repeat)):  # cheap: best of at least 5
+            b = bare_simpy(rec.n_events, chains=n_units + 1)
+            bare = b if bare is None or b[0] < bare[0] else bare
+        assert bare is not None and bare[2] == rec.n_events
+        model_rate, bare_rate = rec.n_events / best[0], rec.n_events / bare[0]
+        rows.append({
+            "variant": name, "incidents": len(rec.incidents["incident_id"]),
+            "missions": len(rec.missions["incident_id"]), "units": n_units,
+            "prepare_s": round(prep_s, 3), "wall_s": round(best[0], 3), "cpu_s": round(best[1], 3),
+            "n_events": int(rec.n_events), "events_per_s": round(model_rate),
+            "bare_simpy_s": round(bare[0], 4), "bare_events_per_s": round(bare_rate),
+            "ratio": round(model_rate / bare_rate, 4),
+        })
+    total = sum(r["wall_s"] for r in rows)
+    result = {
+        "scenario": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
+        "region": sc.base.region, "nodes": int(net.n_nodes), "days": args.days, "seed": seed,
+        "load_s": round(load_s, 2), "variants": rows, "total_wall_s": round(total, 2),
+        "peak_memory_mib": round(_peak_rss_mib()),
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
+                   f"load average {os.getloadavg()[0]:.2f}",
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{result['scenario']}: {args.days:g} simulated days, seed {seed}, region {net.n_nodes:,} nodes "
+          f"(loaded in {load_s:.1f} s)")
+    head = (f"{'variant':<22} {'incidents':>9} {'events':>8} {'prepare s':>9} {'wall s':>7} {'cpu s':>7} "
+            f"{'events/s':>9} {'bare ev/s':>10} {'ratio':>6}")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        print(f"{r['variant']:<22} {r['incidents']:>9,} {r['n_events']:>8,} {r['prepare_s']:>9.2f} "
+              f"{r['wall_s']:>7.2f} {r['cpu_s']:>7.2f} {r['events_per_s']:>9,} {r['bare_events_per_s']:>10,} "
+              f"{r['ratio']:>6.3f}")
+    print(f"total {total:.2f} s wall for {len(rows)} variant(s); "
+          f"peak memory {result['peak_memory_mib']:,} MiB; {result['machine']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
