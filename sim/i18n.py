@@ -433,3 +433,22 @@ def t(key: str, lang: str = "en", **fields: Any) -> str:
     except KeyError:
         raise KeyError(f"text {key!r} has no {lang!r} version") from None
     return text.format(**fields) if fields else text
+
+
+def number(x: float, lang: str = "en", *, digits: int | None = None) -> str:
+    """`x` written for `lang`: decimal comma in French, Dutch and German, a thin space between thousands.
+
+    Parameters
+    ----------
+    x
+        The number.
+    lang
+        One of :data:`LANGUAGES`.
+    digits
+        Digits after the decimal sign (default: as short as ``format(x, "g")``).
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    text = f"{x:,.{digits}f}" if digits is not None else f"{x:,g}"
+    text = text.replace(",", "\u202f")  # narrow no-break space between thousands (SI, every language)
+    return text.replace(".", ",") if lang != "en" else text

@@ -33,7 +33,7 @@ from matplotlib.patches import Patch
 
 from sim._paths import DataError
 from sim.coverage import Coverage
-from sim.i18n import LANGUAGES, t
+from sim.i18n import LANGUAGES, number, t
 from sim.network import RoadNetwork
 from sim.norms import DEFAULT_NORMS, Norm
 from sim.resources import Station
@@ -182,7 +182,7 @@ def fig_response_cdf(
         for ax, country in zip(axes, countries or [""], strict=True):
             sub = inc[inc["country"].astype(str) == country] if country else inc
             n_calls = len(sub[sub["variant"].astype(str) == vs[0]]) if vs else 0
-            ax.set_title(t("cdf.panel", lang, country=country, n=f"{n_calls:,}".replace(",", " ")),
+            ax.set_title(t("cdf.panel", lang, country=country, n=number(n_calls, lang, digits=0)),
                          loc="left")
             if not len(sub):
                 _no_data(ax, lang)
@@ -205,9 +205,9 @@ def fig_response_cdf(
                 ax.plot([lim], [share], marker="D", markersize=13, color="0.1", linestyle="none", zorder=5,
                         label=t("norm.target", lang))
                 # the norm is named under the panel's title: a label inside would hide a curve somewhere
-                ax.set_title(ax.get_title(loc="left") + "\n" + t("cdf.norm", lang, country=country,
-                                                                   share=f"{share:g}", minutes=f"{lim:g}"),
-                             loc="left")
+                norm_text = t("cdf.norm", lang, country=country, share=number(share, lang),
+                              minutes=number(lim, lang))
+                ax.set_title(ax.get_title(loc="left") + "\n" + norm_text, loc="left")
             ax.set_xlim(0, max_minutes)
             ax.set_ylim(0, 101)
             ax.set_xlabel(t("cdf.xlabel", lang) if len(countries) < 2 else "")
@@ -325,7 +325,7 @@ def _degrees(ax: Axes, lang: str) -> None:
 
     def fmt(positive: str, negative: str) -> FuncFormatter:
         pos, neg = t(positive, lang), t(negative, lang)
-        return FuncFormatter(lambda v, _pos: f"{abs(v):.2f}°{pos if v >= 0 else neg}")
+        return FuncFormatter(lambda v, _pos: f"{number(abs(v), lang, digits=2)}°{pos if v >= 0 else neg}")
 
     ax.xaxis.set_major_formatter(fmt("map.east", "map.west"))
     ax.yaxis.set_major_formatter(fmt("map.north", "map.south"))
@@ -616,7 +616,7 @@ def fig_response_map(
         fig.colorbar(mpl.cm.ScalarMappable(norm=diff_norm, cmap=diff_cmap), ax=ax_d,
                      label=t("rtmap.diff", lang), shrink=0.8)
         fig.suptitle(t("rtmap.title", lang))
-        note = t("rtmap.hex_note", lang, km=f"{hex_km:g}", n=min_calls)
+        note = t("rtmap.hex_note", lang, km=number(hex_km, lang), n=min_calls)
         _source(fig, _map_source(lang, f"{note} · {source}" if source else note))
     return fig
 
@@ -701,7 +701,7 @@ def fig_norm_share(
             ax.plot([100 * row["target"]] * 2, [j - 0.45, j + 0.45], color="black", linewidth=4,
                     label=t("norm.target", lang) if j == 0 else None, zorder=3)
         labels = [t("norm.centre_label", lang, centre=c,
-                    norm=t("norm.short", lang, minutes=f"{row['limit_min']:g}",
+                    norm=t("norm.short", lang, minutes=number(row['limit_min'], lang),
                            share=_pct(row["target"])))
                   for c, (_, row) in zip(centres, targets.iterrows(), strict=True)]
         ax.set_yticks(np.arange(len(centres)), labels)
@@ -802,7 +802,7 @@ def fig_cross_border(
             ax.barh(y, vals, height=step * 0.9, color=colour, label=v, xerr=err,
                     error_kw={"elinewidth": 2.5, "capsize": 6, "capthick": 2.5, "ecolor": "0.15"})
             for yi, val, h in zip(y, vals, hi, strict=True):
-                ax.annotate(f"{val:.1f}", (np.nanmax([val, h]) if np.isfinite(h) else val, yi),
+                ax.annotate(number(val, lang, digits=1), (np.nanmax([val, h]) if np.isfinite(h) else val, yi),
                             xytext=(8, 0), textcoords="offset points", va="center", fontsize=15)
         if groups:
             ax.set_yticks(np.arange(len(groups)),
@@ -969,27 +969,27 @@ def fig_coverage(
             bar_handles.append(ax_bar.barh(y + dy, np.nan_to_num(share), height=0.38, color=colour,
                                            edgecolor="black", label=label))
             for yi, sh, pop in zip(y + dy, share, tab[col].to_numpy(float), strict=True):
-                txt = f"{pop:,.0f}".replace(",", " ") + (f" ({sh:.0f} %)" if np.isfinite(sh) else "")
+                txt = number(pop, lang, digits=0) + (f" ({sh:.0f} %)" if np.isfinite(sh) else "")
                 inside = bool(np.isfinite(sh) and sh > 55)
                 ax_bar.text(sh - 1.5 if inside else np.nan_to_num(sh) + 1.5, yi, txt, va="center",
                             ha="right" if inside else "left", fontsize=14,
                             color="white" if inside and col == "agreements" else "black")
-        ax_bar.set_yticks(y, [t("cov.bar", lang, country=r.country, minutes=f"{r.threshold_min:g}")
-                              for r in tab.itertuples()])
+        ax_bar.set_yticks(y, [t("cov.bar", lang, country=c, minutes=number(float(m), lang))
+                              for c, m in zip(tab["country"], tab["threshold_min"], strict=True)])
         ax_bar.set_ylim(len(tab) - 0.5, -0.5)
         ax_bar.set_xlim(0, 100)
         ax_bar.set_xlabel(t("cov.xlabel", lang))
         ax_bar.grid(axis="y", visible=False)
-        total = f"{tab.drop_duplicates('country')['population'].sum():,.0f}".replace(",", " ")
+        total = number(tab.drop_duplicates("country")["population"].sum(), lang, digits=0)
         ax_bar.set_title(t("cov.numbers", lang, total=total), loc="left", fontsize=18)
         # legends: the map's classes and the bars
         ax_leg.axis("off")
         labels = []
         for i in range(k):
-            m = f"{bounds[i]:g}"
+            m = number(bounds[i], lang)
             labels += [f"{t('cov.within', lang, minutes=m)} — {t('cov.national', lang)}",
                        f"{t('cov.within', lang, minutes=m)} — {t('cov.gained', lang)}"]
-        labels.append(t("cov.beyond", lang, minutes=f"{bounds[-1]:g}"))
+        labels.append(t("cov.beyond", lang, minutes=number(bounds[-1], lang)))
         order = [2 * i for i in range(k)] + [2 * i + 1 for i in range(k)] + [2 * k]
         # one legend (two would collide when a language's labels run long): bars, map areas, stations
         ax_leg.legend(handles=[*bar_handles,
