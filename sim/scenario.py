@@ -218,6 +218,11 @@ def _dist_shorthand(v: Any) -> Any:
 DistField = Annotated[DistSpec, BeforeValidator(_dist_shorthand)]
 
 
+def _zero_dist() -> DistSpec:
+    """The default of an omitted duration distribution: a fixed 0 s (validated like a written one)."""
+    return DistSpec.model_validate({"kind": "fixed", "value": "0 s"})
+
+
 def _shift(v: Any) -> Any:
     if not isinstance(v, str):
         raise ValueError("a shift is '24h' or 'HH:MM-HH:MM', e.g. '07:00-23:00'")
@@ -303,7 +308,7 @@ class IncidentTypeSpec(_Strict):
     optional_needs: dict[UnitType, OptionalNeedSpec] = Field(default_factory=dict)
     on_scene: dict[UnitType | Literal["default"], DistField] = Field(default_factory=dict)
     transport_share: Share = 0.0
-    handover: DistField = Field(default_factory=lambda: DistSpec(kind="fixed", value=0.0))
+    handover: DistField = Field(default_factory=lambda: _zero_dist())
     lights_and_sirens: bool = True
 
 
@@ -345,7 +350,7 @@ class AgreementSpec(_Strict):
     rule: Literal["always_fastest", "if_faster_by", "if_home_eta_over", "if_no_home_unit"] = "always_fastest"
     direction: Literal["both", "first_helps_second", "second_helps_first"] = "both"
     threshold: Duration = 0.0
-    request_delay: DistField = Field(default_factory=lambda: DistSpec(kind="fixed", value=0.0))
+    request_delay: DistField = Field(default_factory=lambda: _zero_dist())
     keep_home_min: Count = 0
     foreign_hospital: bool = False
     stations: list[str] = Field(default_factory=list)

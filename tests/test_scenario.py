@@ -285,3 +285,29 @@ def test_scenario_as_run_round_trips() -> None:
     assert again.variants["benelux"] == sc.variants["benelux"].model_copy(update={"replications": 7,
                                                                                   "seed": 99})
     assert np.isclose(again.base.horizon, 2 * 86400)
+
+
+def test_omitted_distributions_default_to_zero() -> None:
+    # an incident type without handover and an agreement without request_delay are valid: fixed 0 s
+    text = GOOD.replace("        request_delay: {kind: lognormal, mean: 2 min, sd: 1 min}\n", "") + """\
+incident_types:
+  - name: medical_urgent
+    urgency: 1
+    needs: {ambulance: 1}
+"""
+    sc = Scenario.from_text(text, filename="s.yaml")
+    (itype,) = sc.variants["benelux"].incident_types or []
+    assert itype.handover.to_dist() == Dist.fixed(0.0)
+    assert sc.variants["benelux"].agreements[0].request_delay.to_dist() == Dist.fixed(0.0)
+
+
+def test_major_incident_replays_its_log() -> None:
+    sc = load_scenario(REPO / "scenarios" / "major-incident.yaml")
+    spec = sc.model_spec("national", sc.load_region())
+    log = spec.incident_log
+    assert log is not None and len(log.t_s) == 12
+    assert sorted(set(log.type)) == ["casualty_t1", "casualty_t2", "rescue"]
+    # every casualty at one spot inside the Baarle-Hertog enclaves
+    enclave = load_scenario(REPO / "scenarios" / "baarle-turnhout.yaml").focus_masks(
+        log.lat[:1], log.lon[:1], ["BE"])["Baarle-Hertog enclaves"]
+    assert enclave.tolist() == [True] and len(set(zip(log.lat, log.lon, strict=True))) == 1
