@@ -61,7 +61,7 @@ def _run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     try:
         folder = run_scenario(sc, reps=args.reps, seed=args.seed, out=args.out, workers=args.workers,
-                              progress=not args.no_progress, variants=variants)
+                              progress=not args.no_progress, variants=variants, dask=args.dask)
     except RunInterrupted as exc:
         print(f"xborder: {exc}", file=sys.stderr)
         return 130
@@ -226,6 +226,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=None, help="root random seed (default: the file's)")
     p.add_argument("--out", default=None, help="results folder (must not exist or be empty)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (results do not depend on it)")
+    p.add_argument("--dask", default=None, metavar="ADDRESS|local",
+                   help="run on Dask: 'local' starts a LocalCluster (--workers processes, default one per "
+                        "core), or the scheduler address of a cluster (tcp://host:8786); same files")
     p.add_argument("--variants", default=None, help="comma-separated variants to run (default: all)")
     p.add_argument("--plot", action="store_true", help="draw the standard figures into the results folder")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

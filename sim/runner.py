@@ -90,7 +90,7 @@ def run_task(scenario: Scenario, variant: str, replication: int, seed: int) -> d
     A plain top-level function (picklable) for process pools and Dask: everything it needs comes
     from its arguments; the region and prepared matrices are cached per process.
     """
-    from sim.engine import prepare, simulate
+    from sim.engine import prepare
 
     st = _state(scenario)
     network = st["region"].network
@@ -98,6 +98,19 @@ def run_task(scenario: Scenario, variant: str, replication: int, seed: int) -> d
     prepared = st["prepared"].get(variant)
     if prepared is None:
         prepared = st["prepared"][variant] = prepare(network, spec)
+    return simulate_frames(scenario, network, spec, prepared, variant=variant, replication=replication,
+                           seed=seed)
+
+
+def simulate_frames(scenario: Scenario, network: Any, spec: Any, prepared: Any, *, variant: str,
+                    replication: int, seed: int) -> dict[str, pd.DataFrame]:
+    """One replication of `spec` on `network` with its `prepared` matrices, as result frames.
+
+    The body of :func:`run_task` without the per-process cache (:mod:`sim.distributed` passes the
+    region and matrices it sent to each worker): the same inputs give the same frames.
+    """
+    from sim.engine import simulate
+
     records = simulate(network, spec, seed=int(seed), replication=int(replication), prepared=prepared)
     inc = records.incidents
     focus = scenario.focus_masks(inc["lat"], inc["lon"], inc["country"]) if scenario.base.focus else None
@@ -297,7 +310,7 @@ def finalize(folder: Path, scenario: Scenario, *, variants: Sequence[str], reps:
 def run_scenario(scenario: Scenario | str | Path, *, reps: int | None = None, seed: int | None = None,
                  out: str | Path | None = None, workers: int = 1, progress: bool = True,
                  variants: Sequence[str] | None = None,
-                 executor: Callable[..., None] | None = None) -> Path:
+                 executor: Callable[..., None] | None = None, dask: str | None = None) -> Path:
     """Run every variant of a scenario and write a results folder; return its path.
 
     Parameters
@@ -317,6 +330,10 @@ def run_scenario(scenario: Scenario | str | Path, *, reps: int | None = None, se
     executor
         Replaces the built-in task loop: called as ``executor(scenario, tasks, seed=..., on_done=...)``
         (used by the Dask runner).
+    dask
+        Run the tasks on Dask (:mod:`sim.distributed`): ``"local"`` for a LocalCluster of
+        `workers` processes (one per core if `workers` is 1), or a scheduler address. The files
+        are identical to a local run.
 
     Raises
     ------
@@ -331,6 +348,10 @@ def run_scenario(scenario: Scenario | str | Path, *, reps: int | None = None, se
         raise CliError("--reps must be at least 1")
     if workers < 1:
         raise CliError("--workers must be at least 1")
+    if dask is not None and executor is None:
+        from sim.distributed import dask_executor
+
+        executor = dask_executor(dask, workers=workers)
     # load the region here first: errors show before any folder is made, and forked workers share it
     warm(sc)
     folder = _prepare_out(out, sc.name)

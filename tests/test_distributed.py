@@ -1,0 +1,148 @@
+"""Tasks on a process pool and on Dask: the bundle sent once, identical frames, errors, lazy import."""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import sim.runner
+from sim import distributed
+from sim.cli import main
+from sim.results import TABLES, concat_frames, summarise
+from sim.runner import run_task
+from sim.scenario import Scenario, load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+BAARLE = ROOT / "scenarios" / "baarle-turnhout.yaml"
+
+
+def short_copy(tmp_path: Path, horizon: str = "2 d") -> Path:
+    """The default scenario with a short horizon (its region is the bundled one)."""
+    text = BAARLE.read_text(encoding="utf-8")
+    assert "horizon: 28 d" in text and "warmup: 1 d" in text
+    path = tmp_path / "baarle-short.yaml"
+    text = text.replace("horizon: 28 d", f"horizon: {horizon}").replace("warmup: 1 d", "warmup: 2 h")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def fast_summaries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fewer bootstrap resamples in summary.json (the same for every run compared in a test)."""
+    monkeypatch.setattr(sim.runner, "summarise", functools.partial(summarise, n_boot=100))
+
+
+def test_bundle_shares_prepared_matrices_and_gives_the_frames_of_run_task(tmp_path: Path) -> None:
+    sc = load_scenario(short_copy(tmp_path))
+    region = sc.load_region()
+    bundle = distributed.make_bundle(region, {"": sc}, sc.variant_names)
+    # national edits a station (the Baarle corps serves no Belgian calls), the two others share one set
+    assert distributed.distinct_prepared(bundle) == 2
+    assert bundle.prepared[("", "benelux-2009")] is bundle.prepared[("", "fastest-unit")]
+    assert bundle.prepared[("", "national")] is not bundle.prepared[("", "benelux-2009")]
+    for v in sc.variant_names:
+        got = bundle.run(("", v, 1), 77)
+        want = run_task(sc, v, 1, 77)
+        for t in TABLES:
+            pd.testing.assert_frame_equal(got[t], want[t])
+
+
+def test_local_pool_gives_the_frames_of_a_serial_run(tmp_path: Path) -> None:
+    sc = load_scenario(short_copy(tmp_path))
+    bundle = distributed.make_bundle(sc.load_region(), {"a": sc}, sc.variant_names)
+    tasks = [("a", v, r) for r in range(2) for v in sc.variant_names]
+    serial: dict[distributed.Task, dict[str, pd.DataFrame]] = {}
+    pooled: dict[distributed.Task, dict[str, pd.DataFrame]] = {}
+    distributed.execute(bundle, tasks, seed=3, on_done=serial.__setitem__, workers=1)
+    distributed.execute(bundle, tasks, seed=3, on_done=pooled.__setitem__, workers=2)
+    assert list(serial) == tasks and set(pooled) == set(tasks)
+    for task in tasks:
+        for t in TABLES:
+            pd.testing.assert_frame_equal(pooled[task][t], serial[task][t])
+    # the replications differ from each other (the comparison above is not between empty frames)
+    a, b = serial[("a", "national", 0)]["incidents"], serial[("a", "national", 1)]["incidents"]
+    assert len(a) > 20 and not a["t_call_s"].head(20).equals(b["t_call_s"].head(20))
+
+
+@pytest.mark.slow
+def test_run_on_a_dask_local_cluster_writes_the_files_of_a_one_worker_run(tmp_path: Path,
+                                                                          fast_summaries: None) -> None:
+    path = short_copy(tmp_path)
+    one, dask = tmp_path / "one", tmp_path / "dask"
+    assert main(["run", str(path), "--reps", "2", "--seed", "11", "--workers", "1", "--out", str(one),
+                 "--no-progress"]) == 0
+    assert main(["run", str(path), "--reps", "2", "--seed", "11", "--dask", "local", "--workers", "2",
+                 "--out", str(dask), "--no-progress"]) == 0
+    for t in TABLES:
+        a, b = pd.read_parquet(one / f"{t}.parquet"), pd.read_parquet(dask / f"{t}.parquet")
+        assert len(a) > 0
+        pd.testing.assert_frame_equal(a, b)
+    assert (one / "summary.json").read_text() == (dask / "summary.json").read_text()
+    summary = json.loads((dask / "summary.json").read_text())
+    assert summary["complete"]
+    assert summary["replications_done"] == {v: [0, 1] for v in summary["variant_order"]}
+    assert sorted(p.name for p in dask.iterdir()) == sorted(p.name for p in one.iterdir())
+
+
+def test_bundle_on_an_in_process_dask_cluster(tmp_path: Path) -> None:
+    from dask.distributed import Client, LocalCluster
+
+    sc = load_scenario(short_copy(tmp_path))
+    bundle = distributed.make_bundle(sc.load_region(), {"": sc}, sc.variant_names)
+    tasks = [("", v, 0) for v in sc.variant_names]
+    got: dict[distributed.Task, dict[str, pd.DataFrame]] = {}
+    holders: list[dict[str, list[str]]] = []
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+    with cluster, Client(cluster) as client:
+
+        def done(task: distributed.Task, frames: dict[str, pd.DataFrame]) -> None:
+            holders.append({w: [k for k in keys if str(k).startswith("Bundle-")]
+                            for w, keys in client.has_what().items()})
+            got[task] = frames
+
+        distributed.execute(bundle, tasks, seed=5, on_done=done, dask=client)
+    # while the tasks ran, the one bundle was on both workers (scattered with broadcast)
+    assert len(holders[0]) == 2 and all(len(keys) == 1 for keys in holders[0].values())
+    assert len({k for keys in holders[0].values() for k in keys}) == 1
+    assert set(got) == set(tasks)
+    want = sim.runner.run_replications(sc, reps=1, seed=5)
+    for t in TABLES:
+        pd.testing.assert_frame_equal(concat_frames([got[("", v, 0)][t] for v in sc.variant_names]), want[t])
+
+
+def test_unreachable_scheduler_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(distributed, "CONNECT_TIMEOUT", "0.5s")
+    out = tmp_path / "never"
+    assert main(["run", str(short_copy(tmp_path)), "--reps", "1", "--dask", "tcp://127.0.0.1:9",
+                 "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("xborder: error: --dask tcp://127.0.0.1:9: cannot reach a Dask scheduler "
+                             "there (")
+    assert not out.exists()
+
+
+def test_dask_is_imported_only_when_used() -> None:
+    code = ("import sys, sim.cli, sim.runner, sim.distributed, sim.sweep, sim.cli_sweep, sim.cli_run; "
+            "print(sorted(m for m in sys.modules if m == 'dask' or m.startswith(('dask.', 'distributed'))))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert res.stdout.strip() == "[]"
+
+
+def test_scenario_round_trip_keeps_the_bundle_picklable(tmp_path: Path) -> None:
+    import pickle
+
+    sc = load_scenario(short_copy(tmp_path))
+    bundle = distributed.make_bundle(sc.load_region(), {"": sc}, ["national"])
+    again = pickle.loads(pickle.dumps(bundle))
+    assert isinstance(again.scenarios[""], Scenario)
+    for t in TABLES:
+        task = ("", "national", 0)
+        pd.testing.assert_frame_equal(again.run(task, 9)[t], bundle.run(task, 9)[t])
