@@ -1,0 +1,243 @@
+"""``xborder run``: identical files for 1 and 2 workers, Ctrl-C keeps finished replications, no overwrite."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import sim.runner as runner
+from sim._cli_common import CliError
+from sim.cli import main
+from sim.runner import RunInterrupted, new_results_dir, run_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+TABLES = ("incidents", "missions", "units")
+FILES = ("incidents.parquet", "missions.parquet", "units.parquet", "summary.json", "scenario.yaml",
+         "versions.json")
+
+# A small study on the bundled Baarle-Turnhout network: two days, Belgian and Dutch units, the
+# enclaves as a focus area; `benelux` lends ambulances and pumpers both ways after a request delay.
+SMALL = """\
+name: small
+region: baarle-turnhout
+horizon: 2 d
+warmup: 6 h
+replications: 3
+seed: 7
+demand:
+  max_place_distance: 1.5 km
+focus:
+  - name: Baarle-Hertog enclaves
+    enclaves_of: BE
+    source: enclaves in jurisdictions.geojson
+stations:
+  - name: Turnhout
+    country: BE
+    dispatch_centre: 112 Antwerpen
+    lat: 51.3138986
+    lon: 4.9437965
+    source: Eurostat healthcare services 2020
+    units: {ambulance: 2, smur: 1, pumper: 1, ladder: 1}
+  - name: Hoogstraten
+    country: BE
+    dispatch_centre: 112 Antwerpen
+    lat: 51.40029
+    lon: 4.76034
+    source: town centre, approximate
+    units: {ambulance: 1, pumper: 1}
+  - name: Baarle-Nassau
+    country: NL
+    dispatch_centre: Meldkamer (NL)
+    lat: 51.4475
+    lon: 4.92917
+    source: town centre, approximate
+    units: {ambulance: 1, pumper: 1}
+  - name: Gilze
+    country: NL
+    dispatch_centre: Meldkamer (NL)
+    lat: 51.54693404
+    lon: 4.94681132
+    source: RIVM ambulance posts 2019
+    units: {ambulance: 1}
+    off_network:
+      entry: {lat: 51.45679, lon: 4.944873, source: extract node}
+variants:
+  national:
+    agreements: []
+  benelux:
+    agreements:
+      - name: benelux
+        parties: [NL, BE]
+        unit_types: [ambulance, pumper]
+        rule: always_fastest
+        request_delay: {kind: lognormal, mean: 2 min, sd: 1 min}
+"""
+
+
+@pytest.fixture(scope="module")
+def small_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    f = tmp_path_factory.mktemp("scenario") / "small.yaml"
+    f.write_text(SMALL, encoding="utf-8")
+    return f
+
+
+@pytest.fixture(scope="module")
+def run_one_worker(small_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "one"
+    return run_scenario(small_file, out=out, workers=1, progress=False)
+
+
+def test_run_writes_the_results_folder(run_one_worker: Path) -> None:
+    names = {p.name for p in run_one_worker.iterdir()}
+    assert set(FILES) <= names and "parts" not in names
+    summary = json.loads((run_one_worker / "summary.json").read_text(encoding="utf-8"))
+    assert summary["complete"] is True
+    assert summary["replications_done"] == {"national": [0, 1, 2], "benelux": [0, 1, 2]}
+    inc = pd.read_parquet(run_one_worker / "incidents.parquet")
+    required = ["variant", "replication", "incident_id", "type", "urgency", "t_call_s", "lat", "lon",
+                "country", "dispatch_centre", "response_time_s", "served", "cross_border"]
+    assert set(required) <= set(inc.columns)
+    # common random numbers: both variants get the very same calls
+    key = ["replication", "incident_id", "type", "t_call_s", "lat", "lon"]
+    nat = inc[inc["variant"] == "national"][key].reset_index(drop=True)
+    ben = inc[inc["variant"] == "benelux"][key].reset_index(drop=True)
+    pd.testing.assert_frame_equal(nat, ben)
+    assert len(nat) > 0 and sorted(set(nat["replication"])) == [0, 1, 2]
+    # the scenario as run carries the effective replications and seed
+    text = (run_one_worker / "scenario.yaml").read_text(encoding="utf-8")
+    assert "replications: 3" in text and "seed: 7" in text
+    versions = json.loads((run_one_worker / "versions.json").read_text(encoding="utf-8"))
+    assert {"python", "numpy", "simpy", "pandas"} <= set(versions)
+
+
+def test_one_and_two_workers_give_identical_files(run_one_worker: Path, small_file: Path,
+                                                   tmp_path: Path) -> None:
+    two = run_scenario(small_file, out=tmp_path / "two", workers=2, progress=False)
+    for t in TABLES:
+        a = pd.read_parquet(run_one_worker / f"{t}.parquet")
+        b = pd.read_parquet(two / f"{t}.parquet")
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    for name in FILES:
+        assert (run_one_worker / name).read_bytes() == (two / name).read_bytes(), name
+    run_info = json.loads((two / "run.json").read_text(encoding="utf-8"))
+    assert run_info["workers"] == 2 and run_info["tasks_done"] == run_info["tasks_total"] == 6
+
+
+def test_interrupted_run_keeps_its_finished_replications(run_one_worker: Path, small_file: Path,
+                                                         tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ctrl-C while the fourth task runs: tasks go replication by replication (national, benelux)
+    real = runner.run_task
+    calls: list[tuple[str, int]] = []
+
+    def interrupted_after_three(scenario, variant, replication, seed):  # type: ignore[no-untyped-def]
+        calls.append((variant, replication))
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real(scenario, variant, replication, seed)
+
+    monkeypatch.setattr(runner, "run_task", interrupted_after_three)
+    with pytest.raises(RunInterrupted) as info:
+        run_scenario(small_file, out=tmp_path / "cut", workers=1, progress=False)
+    folder = info.value.path
+    assert (info.value.done, info.value.total) == (3, 6)
+    assert folder == tmp_path / "cut"
+    names = {p.name for p in folder.iterdir()}
+    assert set(FILES) <= names and "parts" not in names
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert summary["complete"] is False
+    assert summary["replications_done"] == {"national": [0, 1], "benelux": [0]}
+    assert set(summary["variants"]) == {"national", "benelux"}
+    assert summary["variants"]["national"]["replications"] == 2
+    # the kept replications are exactly those of the complete run
+    for t in TABLES:
+        cut = pd.read_parquet(folder / f"{t}.parquet")
+        full = pd.read_parquet(run_one_worker / f"{t}.parquet")
+        keep = ((full["variant"] == "national") & full["replication"].isin([0, 1])) | \
+               ((full["variant"] == "benelux") & (full["replication"] == 0))
+        pd.testing.assert_frame_equal(cut, full[keep].reset_index(drop=True), check_exact=True)
+    run_info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    assert (run_info["tasks_done"], run_info["tasks_total"]) == (3, 6)
+
+
+def test_ctrl_c_on_the_command_line_exits_130_and_keeps_the_folder(
+        small_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    real = runner.run_task
+    calls: list[str] = []
+
+    def cut(scenario, variant, replication, seed):  # type: ignore[no-untyped-def]
+        calls.append(variant)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(scenario, variant, replication, seed)
+
+    monkeypatch.setattr(runner, "run_task", cut)
+    out = tmp_path / "cli"
+    assert main(["run", str(small_file), "--out", str(out), "--no-progress"]) == 130
+    err = capsys.readouterr().err
+    assert err.strip() == f"xborder: interrupted: kept 1 of 6 finished replications in {out}"
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["replications_done"] == {
+        "national": [0], "benelux": []}
+
+
+def test_sigint_to_a_two_worker_run_keeps_what_finished(small_file: Path, tmp_path: Path) -> None:
+    # a real Ctrl-C (SIGINT) to `xborder run --workers 2`, sent once the first replication is on disk
+    out = tmp_path / "sigint"
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "run", str(small_file), "--reps", "300",
+                             "--workers", "2", "--out", str(out), "--no-progress"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not list((out / "parts").glob("*-units.parquet")) and proc.poll() is None:
+            assert time.monotonic() < deadline, "no replication finished within 120 s"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "xborder: interrupted: kept" in stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["complete"] is False
+    done = summary["replications_done"]
+    assert 1 <= sum(len(r) for r in done.values()) < 600
+    inc = pd.read_parquet(out / "incidents.parquet")
+    got = {(v, int(r)) for v, r in inc[["variant", "replication"]].drop_duplicates().itertuples(index=False)}
+    assert got == {(v, r) for v, reps in done.items() for r in reps}
+    assert not (out / "parts").exists()
+
+
+def test_results_are_never_overwritten(run_one_worker: Path, small_file: Path, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    before = {p.name: p.read_bytes() for p in run_one_worker.iterdir() if p.is_file()}
+    with pytest.raises(CliError, match="exists and is not empty; results are never overwritten"):
+        run_scenario(small_file, out=run_one_worker, workers=1, progress=False)
+    assert main(["run", str(small_file), "--out", str(run_one_worker), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (f"xborder: error: {run_one_worker}: exists and is not empty; results are never "
+                           "overwritten (choose another --out)")
+    assert {p.name: p.read_bytes() for p in run_one_worker.iterdir() if p.is_file()} == before
+    # the default folder results/<name>/<timestamp>: a second folder in the same second gets a suffix
+    monkeypatch.chdir(tmp_path)
+    a = new_results_dir(Path("results"), "small")
+    b = new_results_dir(Path("results"), "small")
+    assert a != b and a.parent == b.parent == Path("results") / "small"
+    assert b.name == f"{a.name}-2" or b.name > a.name
+    (a / "keep.txt").write_text("mine", encoding="utf-8")
+    c = run_scenario(small_file, workers=1, progress=False, reps=1, variants=["national"])
+    assert c.parent == Path("results") / "small" and c not in (a, b)
+    assert (a / "keep.txt").read_text(encoding="utf-8") == "mine"
+    assert json.loads((c / "summary.json").read_text(encoding="utf-8"))["complete"] is True
