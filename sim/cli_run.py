@@ -158,7 +158,9 @@ def print_compare(summary: dict[str, Any], *, out: Any = None, by_type: bool = F
     _table("All incidents", _rows_for({v: vs[v]["overall"] for v in variants}, variants), variants, out)
     for f in summary.get("focus_areas", []):
         _table(f, _rows_for({v: vs[v]["focus"].get(f, {}) for v in variants}, variants), variants, out)
-    centres = sorted({c for v in variants for c in vs[v]["by_dispatch_centre"]})
+    # centres that received calls (a centre with units but no calls, e.g. a helper's, has no table)
+    centres = sorted({c for v in variants for c, st in vs[v]["by_dispatch_centre"].items()
+                      if st.get("count")})
     for c in centres:
         _table(f"Dispatch centre {c}",
                _rows_for({v: vs[v]["by_dispatch_centre"].get(c, {}) for v in variants}, variants),
