@@ -84,14 +84,20 @@ def style() -> Iterator[None]:
         yield
 
 
-def _new_figure() -> Figure:
+def new_figure() -> Figure:
+    """A blank 16:9 figure (1920 × 1080 pixels) in the presentation style's layout.
+
+    Build it inside :func:`style` and finish with :func:`add_source`, to make figures of your own
+    that match these (the notebooks do).
+    """
     fig = Figure(figsize=FIGSIZE, dpi=DPI)
     # leave a strip at the bottom for the source line
     fig.set_layout_engine("constrained", rect=(0.0, 0.035, 1.0, 0.965), h_pad=0.08, w_pad=0.08)
     return fig
 
 
-def _source(fig: Figure, text: str) -> None:
+def add_source(fig: Figure, text: str) -> None:
+    """Write the source line `text` in the bottom-right corner of `fig`, below every axis."""
     fig.text(0.995, 0.006, text, ha="right", va="bottom", fontsize=SOURCE_FONTSIZE, color="0.3")
 
 
@@ -170,7 +176,7 @@ def fig_response_cdf(
     vs = _variants(incidents, variants)
     countries = sorted(set(inc["country"].astype(str))) if len(inc) else []
     with style():
-        fig = _new_figure()
+        fig = new_figure()
         axes = fig.subplots(1, max(1, len(countries)), sharey=True, squeeze=False)[0]
         rt_all = inc["response_time_s"].to_numpy(float) / 60.0 if len(inc) else np.array([])
         finite = rt_all[np.isfinite(rt_all)]
@@ -222,7 +228,7 @@ def fig_response_cdf(
             fig.legend([handles[lb] for lb in labels], labels, loc="outside right upper",
                        title=t("variant", lang))
         fig.suptitle(t("cdf.title", lang))
-        _source(fig, source)
+        add_source(fig, source)
     return fig
 
 
@@ -463,7 +469,7 @@ def fig_region_map(
     """
     layers = layers or map_layers(network, jurisdictions=jurisdictions)
     with style():
-        fig = _new_figure()
+        fig = new_figure()
         ax = fig.add_subplot()
         _draw_base(ax, layers, lang, extent=map_extent(layers, stations))
         _draw_stations(ax, stations, size=220, access_legs=True)
@@ -474,7 +480,7 @@ def fig_region_map(
         ax.legend(handles=roads + _station_legend(stations, lang, access_legs=True), loc="upper left",
                   bbox_to_anchor=(1.02, 1.0), title=t("map.stations", lang))
         fig.suptitle(t("map.region.title", lang))
-        _source(fig, _map_source(lang, source))
+        add_source(fig, _map_source(lang, source))
     return fig
 
 
@@ -589,7 +595,7 @@ def fig_response_map(
     diff_norm = TwoSlopeNorm(0.0, -dmax, dmax)
     diff_cmap = mpl.colormaps["RdBu_r"]
     with style():
-        fig = _new_figure()
+        fig = new_figure()
         gs = fig.add_gridspec(2, 2, width_ratios=[1.0, 1.75])
         ax_a, ax_b, ax_d = fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[1, 0]), fig.add_subplot(gs[:, 1])
         for ax, v in ((ax_a, baseline), (ax_b, variant)):
@@ -617,7 +623,7 @@ def fig_response_map(
                      label=t("rtmap.diff", lang), shrink=0.8)
         fig.suptitle(t("rtmap.title", lang))
         note = t("rtmap.hex_note", lang, km=number(hex_km, lang), n=min_calls)
-        _source(fig, _map_source(lang, f"{note} · {source}" if source else note))
+        add_source(fig, _map_source(lang, f"{note} · {source}" if source else note))
     return fig
 
 
@@ -682,7 +688,7 @@ def fig_norm_share(
     df = norm_shares(incidents, norms=norms, variants=vs)
     centres = sorted(set(df["dispatch_centre"])) if len(df) else []
     with style():
-        fig = _new_figure()
+        fig = new_figure()
         ax = fig.add_subplot()
         step = 0.8 / max(len(vs), 1)
         for i, v in enumerate(vs):
@@ -720,7 +726,7 @@ def fig_norm_share(
         ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left",
                   bbox_to_anchor=(1.01, 1.0), title=t("variant", lang))
         fig.suptitle(t("norm.title", lang))
-        _source(fig, source)
+        add_source(fig, source)
     return fig
 
 
@@ -783,7 +789,7 @@ def fig_cross_border(
     df = cross_border_counts(missions, incidents=incidents, variants=vs, per_s=per_s)
     groups = sorted(set(zip(df["unit_type"], df["direction"], strict=True))) if len(df) else []
     with style():
-        fig = _new_figure()
+        fig = new_figure()
         ax = fig.add_subplot()
         if not groups:
             ax.text(0.5, 0.5, t("xb.none", lang), transform=ax.transAxes, ha="center", va="center",
@@ -814,7 +820,7 @@ def fig_cross_border(
         ax.set_ylabel(t("xb.ylabel", lang))
         ax.grid(axis="y", visible=False)
         fig.suptitle(t("xb.title", lang))
-        _source(fig, source)
+        add_source(fig, source)
     return fig
 
 
@@ -860,7 +866,7 @@ def fig_utilisation(
     order += sorted(set(df["station"]) - set(order))
     shown = order[:max_stations]
     with style():
-        fig = _new_figure()
+        fig = new_figure()
         ax = fig.add_subplot()
         step = 0.8 / max(len(vs), 1)
         n_units: Any = df.drop_duplicates("station").set_index("station")["units"] if len(df) else {}
@@ -885,7 +891,7 @@ def fig_utilisation(
         else:
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title=t("variant", lang))
         fig.suptitle(t("util.title", lang))
-        _source(fig, source)
+        add_source(fig, source)
     return fig
 
 
@@ -946,7 +952,7 @@ def fig_coverage(
     df = pd.DataFrame({"q": cells[:, 0], "r": cells[:, 1], "c": node_cls})
     hex_cls = df.groupby(["q", "r"])["c"].median().round()
     with style():
-        fig = _new_figure()
+        fig = new_figure()
         gs = fig.add_gridspec(2, 2, width_ratios=[1.45, 1.0], height_ratios=[1.5, 1.5])
         ax_map = fig.add_subplot(gs[:, 0])
         ax_bar, ax_leg = fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, 1])
@@ -999,7 +1005,7 @@ def fig_coverage(
                       labelspacing=0.35)
         fig.suptitle(t("cov.title", lang))
         vehicle = _kind_label(cov.vehicle, lang) if cov.vehicle else ""
-        _source(fig, _map_source(lang, f"{t('cov.note', lang, vehicle=vehicle)} · "
+        add_source(fig, _map_source(lang, f"{t('cov.note', lang, vehicle=vehicle)} · "
                                        f"{t('source.places', lang)}" + (f" · {source}" if source else "")))
     return fig
 
