@@ -142,6 +142,14 @@ BAD = [
      "s.yaml:7 seed: duplicate key (the earlier one would be ignored)"),
     ("YAML syntax", _edit("units: {ambulance: 2}", "units: {ambulance: 2"),
      "s.yaml:18: not valid YAML: while parsing a flow mapping expected ',' or '}', but got ':'"),
+    ("wrong unit of a speed", _edit("      entry: {lat: 51.45679, lon: 4.944873, source: extract node}\n",
+                                    "      entry: {lat: 51.45679, lon: 4.944873, source: extract node}\n"
+                                    "      speed: 90 km\n"),
+     "s.yaml:27 stations[1].off_network.speed: '90 km' is not a speed: unit 'km' is not one of km/h"),
+    ("unknown country", _edit("    BE: {medical_urgent: 30}", "    UK: {medical_urgent: 30}"),
+     "s.yaml:9 demand.rates.UK: unknown country 'UK' (known: BE, NL, LU, DE, FR)"),
+    ("fractional unit count", _edit("units: {ambulance: 2}", "units: {ambulance: 2.5}"),
+     "s.yaml:17 stations[0].units.ambulance: must be a valid integer, got a number with a fractional part"),
 ]
 
 
@@ -311,3 +319,17 @@ def test_major_incident_replays_its_log() -> None:
     enclave = load_scenario(REPO / "scenarios" / "baarle-turnhout.yaml").focus_masks(
         log.lat[:1], log.lon[:1], ["BE"])["Baarle-Hertog enclaves"]
     assert enclave.tolist() == [True] and len(set(zip(log.lat, log.lon, strict=True))) == 1
+
+
+def test_incident_log_problems_name_the_file(tmp_path: Path) -> None:
+    text = _edit("demand:\n", "demand:\n  incident_log: calls.csv\n")
+    log = tmp_path / "calls.csv"
+    assert _problems(text, network=True, tmp_path=tmp_path) == [
+        f"s.yaml:8 demand.incident_log: incident log {log}: no such file"]
+    log.write_text("t_s,lat,lon,type\n10,51.44,4.93,heart_attack\n", encoding="utf-8")
+    assert _problems(text, network=True, tmp_path=tmp_path) == [
+        f"s.yaml:8 demand.incident_log: incident log {log}: unknown incident type(s) heart_attack"]
+    log.write_text("t_s,lat,lon\n10,51.44,4.93\n", encoding="utf-8")
+    assert _problems(text, network=True, tmp_path=tmp_path) == [
+        f"s.yaml:8 demand.incident_log: incident log {log}: missing column(s) type "
+        "(needs t_s, lat, lon, type)"]
