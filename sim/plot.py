@@ -101,6 +101,11 @@ def add_source(fig: Figure, text: str) -> None:
     fig.text(0.995, 0.006, text, ha="right", va="bottom", fontsize=SOURCE_FONTSIZE, color="0.3")
 
 
+# former private names, still imported by sim.sweep
+_new_figure = new_figure
+_source = add_source
+
+
 def sim_source(scenario: str, replications: int, lang: str = "en") -> str:
     """The source line of a chart: ``xborder simulation, <scenario>, N replications``."""
     return t("source.sim", lang, scenario=scenario, n=replications)
