@@ -52,18 +52,22 @@ changes); everything else in a mission is computed at dispatch because nothing c
 
 from __future__ import annotations
 
+import gc
 import heapq
-from collections.abc import Callable
+import math
+import time
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import simpy
+from simpy.events import Timeout
 
 from sim.demand import Incidents, generate_incidents, incidents_from_log
 from sim.model import ModelSpec
-from sim.network import OffNetworkError, RoadNetwork, access_leg, haversine_m
+from sim.network import EARTH_RADIUS_M, OffNetworkError, RoadNetwork, access_leg
 from sim.policy import Agreement
 from sim.resources import UNIT_TYPES, Hospital, Shift, Station
 from sim.streams import Streams
@@ -80,6 +84,10 @@ HOSPITAL_SPEED_KMH = 70.0
 
 _ROW_CACHE_SIZE = 256
 _INF = float("inf")
+_NAN = float("nan")
+_NT = len(UNIT_TYPES)
+_FAR = 1e18
+"""Stands for ``inf`` in the landmark tables (keeps their differences free of NaN)."""
 
 INCIDENT_COLUMNS: tuple[str, ...] = (
     "incident_id", "type", "urgency", "t_call_s", "lat", "lon", "node", "country", "dispatch_centre",
@@ -134,6 +142,70 @@ class Prepared:
     hosp_rev: FloatArray
     vmax_mps: float
     notes: list[str] = field(default_factory=list)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def nearest_hospitals(self) -> tuple[list[int], list[int]]:
+        """For every node, the hospital a patient from there goes to: ``(own country, any country)``.
+
+        Index into `hospitals` (``-1`` when none can be reached): the smallest time from the node
+        (network time + estimated leg), the first on ties; "own country" falls back to any country
+        when the node's country (``""`` where unknown) has no hospital.
+        """
+        if "hospitals" not in self._memo:
+            net, n_h = self.network, len(self.hospitals)
+            if n_h == 0:
+                self._memo["hospitals"] = ([-1] * net.n_nodes, [-1] * net.n_nodes)
+            else:
+                cost = self.hosp_rev + self.hosp_extra_s[:, None]
+                h_any = np.where(np.isfinite(cost).any(axis=0), np.argmin(cost, axis=0), -1)
+                h_own = h_any.copy()
+                h_country = np.asarray([h.country for h in self.hospitals], dtype=object)
+                node_country = np.asarray(net.node_country)
+                for code in np.unique(node_country).tolist():
+                    mask = h_country == (net.countries[code] if code >= 0 else "")
+                    if not mask.any():
+                        continue
+                    nodes = np.flatnonzero(node_country == code)
+                    c = np.where(mask[:, None], cost[:, nodes], _INF)
+                    h_own[nodes] = np.where(np.isfinite(c).any(axis=0), np.argmin(c, axis=0), -1)
+                self._memo["hospitals"] = (h_own.tolist(), h_any.tolist())
+        own, any_country = self._memo["hospitals"]
+        return own, any_country
+
+    def landmarks(self) -> tuple[FloatArray, int]:
+        """``(table, L)``: per node, the forward times from the ``L`` distinct station nodes and
+        minus the reverse times to them (``inf`` as :data:`_FAR`), shape ``(n_nodes, 2 L)``."""
+        if "landmarks" not in self._memo:
+            _, first = np.unique(self.station_node, return_index=True)
+            fwd = np.where(np.isfinite(self.fwd[first]), self.fwd[first], _FAR)
+            rev = np.where(np.isfinite(self.rev[first]), self.rev[first], _FAR)
+            self._memo["landmarks"] = (np.ascontiguousarray(np.vstack([fwd, -rev]).T), len(first))
+        table, n = self._memo["landmarks"]
+        return table, n
+
+    def trees(self) -> tuple[list[int], list[memoryview], dict[int, float]]:
+        """``(station, pred, weight)``: for landmark ``k`` (see :meth:`landmarks`) the index of a
+        station at that node and the predecessor of every node in its forward shortest-path tree
+        (``< 0`` where none); ``weight[u * n_nodes + v]``: the time of edge ``u -> v`` as the
+        shortest-path searches use it (the fastest of parallel edges)."""
+        if "trees" not in self._memo:
+            from scipy.sparse.csgraph import dijkstra
+
+            net = self.network
+            _, first = np.unique(self.station_node, return_index=True)
+            g = net._graph
+            if len(first):
+                _, pred = dijkstra(g, directed=True, indices=self.station_node[first],
+                                   return_predecessors=True)
+                pred = np.asarray(pred).reshape(len(first), net.n_nodes)
+            else:
+                pred = np.zeros((0, net.n_nodes), np.int32)
+            rows = np.repeat(np.arange(net.n_nodes, dtype=np.int64), np.diff(g.indptr))
+            keys = rows * net.n_nodes + g.indices.astype(np.int64)
+            weight = dict(zip(keys.tolist(), np.asarray(g.data, np.float64).tolist(), strict=True))
+            self._memo["trees"] = (first.tolist(), [np.ascontiguousarray(r).data for r in pred], weight)
+        station, pred_rows, weight = self._memo["trees"]
+        return station, pred_rows, weight
 
 
 def _snap_one(network: RoadNetwork, lat: float, lon: float, label: str) -> int:
@@ -218,6 +290,9 @@ class SimRecords:
         SimPy events processed.
     notes
         Things the user should know (dropped places, hospitals with estimated legs).
+    timings
+        Seconds (wall) spent drawing the incidents (``incidents_s``), setting up (``setup_s``), in
+        the SimPy event loop (``run_s``) and assembling these records (``records_s``).
     """
 
     incidents: dict[str, np.ndarray]
@@ -225,6 +300,7 @@ class SimRecords:
     units: dict[str, np.ndarray]
     n_events: int
     notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _agreement_party_matches(party: str, *, country: str, centre: str) -> bool:
@@ -263,9 +339,23 @@ def _next_shift_change(shift: Shift, t: float) -> float:
     return float(best)
 
 
+def _row_views(m: FloatArray) -> list[memoryview]:
+    """The rows of a matrix as memoryviews: indexing one gives a Python float, fast."""
+    return [np.ascontiguousarray(r, dtype=np.float64).data for r in m]
+
+
 # ------------------------------------------------------------------------------------------ engine
 class _Engine:
-    """State of one run. Not public: use :func:`simulate`."""
+    """State of one run. Not public: use :func:`simulate`.
+
+    Performance notes: everything touched per event is a Python list (or a memoryview row of a
+    prepared matrix, which yields Python floats); numpy is used only to set up and to assemble the
+    records. Each SimPy event is a plain ``Timeout`` with one bound-method callback; the handler
+    reads the exact event time from the engine's state (not ``env.now``, which may differ from it by
+    rounding). A unit on its way home is priced with Dijkstra from where it is only when two lower
+    bounds (straight line at top speed; landmarks: the stations' forward and reverse times) say it
+    may beat the best unit so far, and that search stops at the bound (or at a landmark upper bound).
+    """
 
     def __init__(self, network: RoadNetwork, spec: ModelSpec, prep: Prepared, inc: Incidents,
                  streams: Streams) -> None:
@@ -298,16 +388,13 @@ class _Engine:
         self.u_type_l: list[int] = list(u_type)
         self.u_ids = u_ids
         self.u_shift = u_shift
-        self.u_node = prep.station_node[self.u_station] if nu else np.zeros(0, np.int64)
-        self.u_node_l: list[int] = self.u_node.tolist()
-        self.u_acc = prep.station_access_s[self.u_station] if nu else np.zeros(0)
-        self.u_acc_l: list[float] = self.u_acc.tolist()
-        self.u_est_l: list[bool] = (prep.station_estimated[self.u_station].tolist() if nu else [])
+        self.u_node_l: list[int] = [int(prep.station_node[s]) for s in u_station]
+        self.u_acc_l: list[float] = [float(prep.station_access_s[s]) for s in u_station]
+        self.u_est_l: list[bool] = [bool(prep.station_estimated[s]) for s in u_station]
         self.u_country = [spec.stations[s].country for s in u_station]
         self.u_centre_name = [spec.stations[s].dispatch_centre for s in u_station]
         # lending centre code (its own dispatch centre; n_centres where unknown to the network)
-        self.u_lender = np.asarray([centre_code.get(c, n_centres) for c in self.u_centre_name], np.int64)
-        self.u_lender_l: list[int] = self.u_lender.tolist()
+        self.u_lender_l: list[int] = [centre_code.get(c, n_centres) for c in self.u_centre_name]
         f = spec.factors
         self.f_urgent = [f.factor(u, urgent=True) for u in UNIT_TYPES]
         self.f_normal = [f.factor(u, urgent=False) for u in UNIT_TYPES]
@@ -319,20 +406,18 @@ class _Engine:
             home_of.append(sorted(set(codes)))
         self.home_of = home_of
         nt = len(UNIT_TYPES)
-        self.home: list[list[IntArray]] = [[np.zeros(0, np.int64) for _ in range(nt)]
-                                           for _ in range(n_centres + 1)]
+        self.home: list[list[list[int]]] = [[[] for _ in range(nt)] for _ in range(n_centres + 1)]
         for c in range(n_centres):
             for t in range(nt):
-                self.home[c][t] = np.asarray(
-                    [j for j in range(nu) if u_type[j] == t and c in home_of[j]], np.int64)
+                self.home[c][t] = [j for j in range(nu) if u_type[j] == t and c in home_of[j]]
         # foreign candidates: foreign[c][t] = [(agreement index, unit ids)]
-        self.foreign: list[list[list[tuple[int, IntArray]]]] = [[[] for _ in range(nt)]
-                                                                for _ in range(n_centres + 1)]
+        self.foreign: list[list[list[tuple[int, list[int]]]]] = [[[] for _ in range(nt)]
+                                                                 for _ in range(n_centres + 1)]
         self.lend_targets: list[list[tuple[int, int]]] = [[] for _ in range(nu)]
         for c in range(n_centres):
             cname, ccountry = network.centres[c], self.centre_country[c]
             for t in range(nt):
-                claimed = set(self.home[c][t].tolist())
+                claimed = set(self.home[c][t])
                 for a, ag in enumerate(self.agreements):
                     if UNIT_TYPES[t] not in ag.unit_types:
                         continue
@@ -356,28 +441,52 @@ class _Engine:
                                 units.append(j)
                                 claimed.add(j)
                     if units:
-                        self.foreign[c][t].append((a, np.asarray(units, np.int64)))
+                        self.foreign[c][t].append((a, units))
                         for j in units:
                             self.lend_targets[j].append((c, a))
         self.applicable = [[len(self.home[c][t]) > 0
                             or any(_can_fire(self.agreements[a]) for a, _ in self.foreign[c][t])
                             for t in range(nt)] for c in range(n_centres + 1)]
+        self.can_fire = [_can_fire(ag) for ag in self.agreements]
         # ---------------------------------------------------------------- state
         self.redispatch = spec.policy.redispatch_returning
-        self.avail = np.zeros(nu, dtype=bool)
-        self.free_cnt = np.zeros((n_centres + 1, nt), np.int64)
+        self.avail = [False] * nu
+        self.free_cnt = [[0] * nt for _ in range(n_centres + 1)]
         self.in_mission = [False] * nu
         self.on_duty = [True] * nu
         self.off_after = [False] * nu
-        self.t_base = np.full(nu, -_INF)          # time the unit is (was) back at base
+        self.t_base = [-_INF] * nu                # time the unit is (was) back at base
+        self.t_avail = [0.0] * nu                 # time of the unit's pending "free" event
+        self.t_shift = [0.0] * nu                 # time of the unit's pending shift change
         self.ret_t0 = [0.0] * nu                  # time the way home started
         self.ret_from = [0] * nu                  # node where the network part starts
         self.ret_leg_out = [0.0] * nu             # estimated leg before the network part
-        self.ret_path: list[tuple[list[int], FloatArray] | None] = [None] * nu
+        self.ret_path: list[tuple[list[int], list[float], list[bool]] | None] = [None] * nu
         self.ret_mission = [-1] * nu              # mission whose t_base is pending
-        self.queues: dict[tuple[int, int], list[tuple[int, float, int, int]]] = {}
+        # waiting slots per (centre, unit type): queue c * _NT + t holds (urgency, t_call, incident, slot)
+        self.qs: list[list[tuple[int, float, int, int]]] = [[] for _ in range((n_centres + 1) * nt)]
+        self.n_waiting = 0                        # slots in all queues
+        self.u_home_q = [[c * nt + self.u_type_l[j] for c in home_of[j]] for j in range(nu)]
+        self.u_lend_q = [[(c * nt + self.u_type_l[j], a) for c, a in self.lend_targets[j]] for j in range(nu)]
+        self._cbd, self._cbf, self._cbs = self._cb_dispatch, self._cb_free, self._cb_shift
         self.row_cache: dict[int, tuple[FloatArray, float]] = {}
-        self.hosp_cache: dict[tuple[int, bool], int] = {}
+        self.moving_hit: tuple[int, float, int, int, float] | None = None  # (unit, now, target, x, tt)
+        # ---------------------------------------------------------------- prepared matrices
+        self.fwd_rows = _row_views(prep.fwd)       # fwd_rows[station][node] -> float
+        self.rev_rows = _row_views(prep.rev)       # rev_rows[station][node] -> float
+        self.hosp_rows = _row_views(prep.hosp_rev)
+        self.hosp_extra = prep.hosp_extra_s.tolist()
+        self.hosp_node_l = prep.hosp_node.tolist()
+        self.hosp_est_l = prep.hosp_estimated.tolist()
+        self.hosp_own, self.hosp_any = prep.nearest_hospitals()
+        self.lm, self.n_lm = prep.landmarks()
+        self.lm_station, self.lm_pred, self.edge_w = prep.trees()
+        self.rev_next_rows = [np.ascontiguousarray(r).data for r in prep.rev_next]
+        self.n_nodes = network.n_nodes
+        self.lat_r = np.radians(network.lat).tolist()
+        self.lon_r = np.radians(network.lon).tolist()
+        self.cos_lat = np.cos(np.radians(network.lat)).tolist()
+        self.inv_vmax = 1.0 / prep.vmax_mps
         # ---------------------------------------------------------------- incident views
         self.i_node = inc.node.tolist()
         self.i_centre = [c if c >= 0 else n_centres for c in inc.centre.tolist()]
@@ -388,146 +497,43 @@ class _Engine:
         self.primary = [UNIT_TYPES.index(t.primary) for t in self.types]
         self.lights = [t.lights_and_sirens for t in self.types]
         self.slot_type = inc.slot_type.tolist()
-        self.slot_active = inc.slot_active.tolist()
-        self.first_amb_slot = []
-        amb = UNIT_TYPES.index("ambulance")
-        for i in range(len(inc)):
-            row = self.slot_type[i]
-            self.first_amb_slot.append(row.index(amb) if amb in row else -1)
+        used = (inc.slot_type >= 0) & inc.slot_active  # slots to fill, per incident in slot order
+        self.slot_cols: list[int] = np.nonzero(used)[1].tolist()
+        self.slot_off: list[int] = np.concatenate([[0], np.cumsum(used.sum(axis=1))]).tolist()
+        is_amb = inc.slot_type == UNIT_TYPES.index("ambulance")
+        self.first_amb_slot: list[int] = np.where(is_amb.any(axis=1), is_amb.argmax(axis=1), -1).tolist() \
+            if inc.slot_type.shape[1] else [-1] * len(inc)
         self.transport = inc.transport.tolist()
-        self.on_scene = inc.on_scene
-        self.req = {a: inc.request_delay[ag.name] for a, ag in enumerate(self.agreements)}
+        self.on_scene = inc.on_scene.tolist()
+        self.handover = inc.handover.tolist()
+        self.turnout_day = inc.turnout_day.tolist()
+        self.turnout_night = inc.turnout_night.tolist()
+        self.req = [inc.request_delay[ag.name].tolist() for ag in self.agreements]
         night = []
         for u in UNIT_TYPES:
             tout = spec.turnout.get(u)
             night.append((tout.night_start_hour, tout.night_end_hour) if tout is not None else (0.0, 0.0))
         self.night_hours = night
-        self.lat_l, self.lon_l = network.lat, network.lon
+        self.hospital_any_policy = spec.policy.hospital == "nearest_any"
         # ---------------------------------------------------------------- records
-        self.m_cols: dict[str, list[Any]] = {k: [] for k in (
-            "inc", "unit", "ag", "from_ret", "est", "t_dec", "t_alert", "t_depart", "t_arrive", "t_leave",
-            "t_hosp", "t_free", "t_base", "hosp", "req", "travel")}
-        self.unserved_slots = np.zeros(len(inc), np.int64)
-        self.na_slots = np.zeros(len(inc), np.int64)
+        self.m_rows: list[tuple[Any, ...]] = []   # one tuple per mission, see records()
+        self.m_tbase: list[float] = []
+        self.unserved_slots = [0] * len(inc)
+        self.na_slots = [0] * len(inc)
 
-    # ------------------------------------------------------------------ helpers
-    def _schedule(self, at: float, fn: Callable[[int], None], arg: int) -> None:
-        """Call ``fn(arg)`` at time `at` (the handler sees ``self.now == at`` exactly, not the clock's
-        ``env.now``, which may differ from it by rounding)."""
-        ev = self.env.timeout(max(at - self.env.now, 0.0), value=arg)
-        ev.callbacks.append(lambda e: self._fire(fn, e.value, at))
-
-    def _fire(self, fn: Callable[[int], None], arg: int, at: float) -> None:
+    # ------------------------------------------------------------------ events
+    def _cb_dispatch(self, ev: simpy.events.Event) -> None:
+        """A dispatch decision: the call of incident ``order[k]`` is handled, slot by slot."""
         self.n_events += 1
-        self.now = at
-        fn(arg)
-
-    def _turnout(self, i: int, s: int, t: int, t_alert: float) -> float:
-        ns, ne = self.night_hours[t]
-        if ns == ne:
-            return float(self.inc.turnout_day[i, s])
-        h = (t_alert / 3600.0) % 24.0
-        night = (h >= ns or h < ne) if ns > ne else (ns <= h < ne)
-        return float(self.inc.turnout_night[i, s] if night else self.inc.turnout_day[i, s])
-
-    def _row(self, x: int, need: float) -> FloatArray:
-        """Normal driving times from node `x` to every node, exact up to at least `need` seconds."""
-        hit = self.row_cache.get(x)
-        if hit is not None and hit[1] >= need:
-            return hit[0]
-        lim = _INF if need == _INF else need * 1.5 + 60.0
-        row = self.net.one_to_all(x, limit=lim)
-        if len(self.row_cache) >= _ROW_CACHE_SIZE:
-            self.row_cache.clear()
-        self.row_cache[x] = (row, lim)
-        return row
-
-    def _travel(self, x: int, target: int) -> float:
-        """Exact normal driving time from node `x` to `target` (cached rows reused when exact)."""
-        hit = self.row_cache.get(x)
-        if hit is not None and hit[0][target] <= hit[1]:
-            return float(hit[0][target])
-        return float(self._row(x, _INF)[target])
-
-    def _return_path(self, j: int) -> tuple[list[int], FloatArray]:
-        p = self.ret_path[j]
-        if p is None:
-            st = self.u_station_l[j]
-            nxt, rv = self.prep.rev_next[st], self.prep.rev[st]
-            x = self.ret_from[j]
-            nodes = [x]
-            while True:
-                y = int(nxt[x])
-                if y < 0:
-                    break
-                nodes.append(y)
-                x = y
-            arr = np.asarray(nodes, np.int64)
-            fn = self.f_normal[self.u_type_l[j]]
-            cum = (rv[arr[0]] - rv[arr]) * fn
-            p = (nodes, cum)
-            self.ret_path[j] = p
-        return p
-
-    def _position(self, j: int, now: float) -> tuple[int, float, bool]:
-        """``(node, extra seconds before driving from it, at base)`` of an available unit."""
-        if now >= self.t_base[j]:
-            return self.u_node_l[j], 0.0, True
-        e = now - self.ret_t0[j]
-        out = self.ret_leg_out[j]
-        if e < out:
-            return self.ret_from[j], out - e, False
-        nodes, cum = self._return_path(j)
-        e2 = e - out
-        if e2 >= cum[-1]:  # on the off-network leg of an off-network station: turn back
-            return self.u_node_l[j], e2 - float(cum[-1]), False
-        k = int(np.searchsorted(cum, e2, side="right")) - 1
-        return nodes[k], 0.0, False
-
-    def _moving_eta(self, j: int, now: float, target: int, f: float, best: float) -> tuple[float, int, float]:
-        """ETA of a unit on its way home (no turnout), or ``inf`` if it cannot beat `best`."""
-        x, extra, _ = self._position(j, now)
-        if x == target:
-            return extra, x, extra
-        lb = extra + float(haversine_m(self.lat_l[x], self.lon_l[x], self.lat_l[target],
-                                       self.lon_l[target])) / self.prep.vmax_mps * f
-        if lb >= best:
-            return _INF, x, extra
-        need = (best - extra) / f if best < _INF else _INF
-        tt = float(self._row(x, need)[target])
-        return extra + tt * f, x, extra
-
-    def _best(self, cand: IntArray, now: float, target: int, f: float, turnout: float,
-              best: float) -> tuple[float, int]:
-        """Best (ETA, unit) among available units `cand` (ETA must beat `best`)."""
-        if len(cand) == 0:
-            return best, -1
-        tb = self.t_base[cand]
-        at_base = tb <= now
-        bj = -1
-        if at_base.any():
-            c = cand[at_base]
-            eta = self.prep.fwd[self.u_station[c], target] * f + self.u_acc[c] + turnout
-            k = int(np.argmin(eta))
-            if eta[k] < best:
-                best, bj = float(eta[k]), int(c[k])
-        if not at_base.all():
-            for j in cand[~at_base].tolist():
-                e, _, _ = self._moving_eta(j, now, target, f, best)
-                if e < best:
-                    best, bj = e, j
-        return best, bj
-
-    # ------------------------------------------------------------------ dispatch
-    def _on_dispatch(self, i: int) -> None:
-        now = self.now
+        k = ev._value
+        now = self.now = self._t_dec[k]
+        i = self._order[k]
         c = self.i_centre[i]
-        types_row, active = self.slot_type[i], self.slot_active[i]
-        for s in range(len(types_row)):
-            t = types_row[s]
-            if t < 0 or not active[s]:
-                continue
-            if not self.applicable[c][t]:
+        applicable = self.applicable[c]
+        types = self.slot_type[i]
+        for s in self.slot_cols[self.slot_off[i]:self.slot_off[i + 1]]:
+            t = types[s]
+            if not applicable[t]:
                 if t == self.primary[self.i_type[i]]:
                     self.unserved_slots[i] += 1  # can never be served; not queued
                 else:
@@ -536,58 +542,284 @@ class _Engine:
             j, a = self._choose(i, s, t, c, now)
             if j < 0:
                 self.unserved_slots[i] += 1
-                heapq.heappush(self.queues.setdefault((c, t), []),
-                               (self.urg[self.i_type[i]], self.i_t_call[i], i, s))
+                self.n_waiting += 1
+                heapq.heappush(self.qs[c * _NT + t], (self.urg[self.i_type[i]], self.i_t_call[i], i, s))
             else:
                 self._start(j, i, s, now, a)
+        k += 1
+        if k < self._n_dec:
+            env = self.env
+            d = self._t_dec[k] - env._now
+            Timeout(env, d if d > 0.0 else 0.0, k).callbacks.append(self._cbd)
 
+    def _cb_free(self, ev: simpy.events.Event) -> None:
+        """A unit is free (at the scene or hospital; at base when returning units are not re-sent)."""
+        self.n_events += 1
+        j = ev._value
+        self.now = self.t_avail[j]
+        self.in_mission[j] = False
+        if self.off_after[j] or not self.on_duty[j]:
+            self.off_after[j] = False
+            self.on_duty[j] = False
+            return
+        self.avail[j] = True
+        self.free_cnt[self.u_lender_l[j]][self.u_type_l[j]] += 1
+        if self.n_waiting:
+            self._serve_queue(j)
+
+    def _cb_shift(self, ev: simpy.events.Event) -> None:
+        self.n_events += 1
+        j = ev._value
+        self.now = self.t_shift[j]
+        self._on_shift(j)
+
+    def _schedule_shift(self, j: int, at: float) -> None:
+        self.t_shift[j] = at
+        d = at - self.env._now
+        Timeout(self.env, d if d > 0.0 else 0.0, j).callbacks.append(self._cbs)
+
+    # ------------------------------------------------------------------ helpers
+    def _turnout(self, i: int, s: int, t: int, t_alert: float) -> float:
+        ns, ne = self.night_hours[t]
+        if ns == ne:
+            return self.turnout_day[i][s]
+        h = (t_alert / 3600.0) % 24.0
+        night = (h >= ns or h < ne) if ns > ne else (ns <= h < ne)
+        return self.turnout_night[i][s] if night else self.turnout_day[i][s]
+
+    def _row(self, x: int, need: float) -> FloatArray:
+        """Normal driving times from node `x` to every node, exact up to at least `need` seconds."""
+        hit = self.row_cache.get(x)
+        if hit is not None and hit[1] >= need:
+            return hit[0]
+        lim = need if need == _INF else need * (1.0 + 1e-9) + 1e-6
+        row = self.net.one_to_all(x, limit=lim)
+        if len(self.row_cache) >= _ROW_CACHE_SIZE:
+            self.row_cache.clear()
+        self.row_cache[x] = (row, lim)
+        return row
+
+    def _bounds(self, x: int, target: int) -> tuple[float, float, int]:
+        """Landmark bounds of the normal driving time from `x` to `target`: ``(lower, upper, k)``.
+
+        Lower: ``max(fwd[L, target] - fwd[L, x], rev[L, x] - rev[L, target])`` over the station
+        nodes ``L`` (triangle inequality), less a rounding margin; `k` says which term gave it (see
+        :meth:`_walk`). Upper: ``min(rev[L, x] + fwd[L, target])`` (``inf`` when no landmark links
+        them).
+        """
+        n = self.n_lm
+        if n == 0:
+            return 0.0, _INF, -1
+        dt, dx = self.lm[target], self.lm[x]
+        diff = dt - dx
+        k = int(diff.argmax())
+        lo = float(diff[k])
+        hi = float((dt[:n] - dx[n:]).min())
+        return lo - 1e-6 * (1.0 + abs(lo)), (hi if hi < 1e17 else _INF), k
+
+    def _walk(self, x: int, target: int, k: int) -> float:
+        """Driving time from `x` to `target` along a landmark's shortest-path tree, or ``-1``.
+
+        Term `k` of :meth:`_bounds`: for ``k < L`` the path is found when `x` is an ancestor of
+        `target` in the forward tree of landmark ``k``; for ``k >= L`` when `target` lies on the
+        route from `x` to landmark ``k - L`` (e.g. a unit driving home past the incident). A part of
+        a shortest path is a shortest path, so this is the exact shortest time; it is summed edge by
+        edge from `x`, as Dijkstra does (the two can differ in the last bit only where two shortest
+        paths tie exactly). ``-1`` when the tree does not contain such a path.
+        """
+        n = self.n_lm
+        if k < 0:
+            return -1.0
+        if k < n:
+            s = self.lm_station[k]
+            pred, fw = self.lm_pred[k], self.fwd_rows[s]
+            fx = fw[x]
+            path = [target]
+            y = target
+            while y != x:
+                y = pred[y]
+                if y < 0 or fw[y] < fx:
+                    return -1.0
+                path.append(y)
+            path.reverse()
+        else:
+            s = self.lm_station[k - n]
+            nxt, rv = self.rev_next_rows[s], self.rev_rows[s]
+            rt = rv[target]
+            path = [x]
+            y = x
+            while y != target:
+                y = nxt[y]
+                if y < 0 or rv[y] < rt:
+                    return -1.0
+                path.append(y)
+        w, nn = self.edge_w, self.n_nodes
+        d = 0.0
+        a = path[0]
+        for b in path[1:]:
+            d = d + w[a * nn + b]
+            a = b
+        return d
+
+    def _travel(self, x: int, target: int) -> float:
+        """Exact normal driving time from node `x` to `target` (cached rows reused when exact)."""
+        hit = self.row_cache.get(x)
+        if hit is not None and hit[0][target] <= hit[1]:
+            return float(hit[0][target])
+        _, hi, k = self._bounds(x, target)
+        tt = self._walk(x, target, k)
+        if tt >= 0.0:
+            return tt
+        return float(self._row(x, hi)[target])
+
+    def _position(self, j: int, now: float) -> tuple[int, float, bool]:
+        """``(node, extra seconds before driving from it, at base)`` of an available unit.
+
+        The route home is walked lazily (one next hop at a time, as far as the unit has come).
+        """
+        if now >= self.t_base[j]:
+            return self.u_node_l[j], 0.0, True
+        e = now - self.ret_t0[j]
+        out = self.ret_leg_out[j]
+        if e < out:
+            return self.ret_from[j], out - e, False
+        e2 = e - out
+        p = self.ret_path[j]
+        st = self.u_station_l[j]
+        if p is None:
+            x0 = self.ret_from[j]
+            rv0 = self.rev_rows[st][x0]
+            p = self.ret_path[j] = ([x0], [(rv0 - rv0) * self.f_normal[self.u_type_l[j]]], [False])
+        nodes, cum, done = p
+        if not done[0] and cum[-1] <= e2:
+            nxt, rv = self.rev_next_rows[st], self.rev_rows[st]
+            rv0 = rv[nodes[0]]
+            fn = self.f_normal[self.u_type_l[j]]
+            y = nodes[-1]
+            while True:
+                y = nxt[y]
+                if y < 0:
+                    done[0] = True
+                    break
+                c = (rv0 - rv[y]) * fn
+                nodes.append(y)
+                cum.append(c)
+                if c > e2:
+                    break
+        if done[0] and e2 >= cum[-1]:  # on the off-network leg of an off-network station: turn back
+            return self.u_node_l[j], e2 - cum[-1], False
+        return nodes[bisect_right(cum, e2) - 1], 0.0, False
+
+    def _moving_eta(self, j: int, now: float, target: int, f: float, best: float) -> float:
+        """ETA of a unit on its way home (no turnout), or ``inf`` if it cannot beat `best`."""
+        x, extra, _ = self._position(j, now)
+        if x == target:
+            self.moving_hit = (j, now, target, x, 0.0)
+            return extra
+        # straight line at top speed (a little less, for rounding)
+        d_lat, d_lon = self.lat_r[target] - self.lat_r[x], self.lon_r[target] - self.lon_r[x]
+        a = math.sin(d_lat * 0.5) ** 2 + self.cos_lat[x] * self.cos_lat[target] * math.sin(d_lon * 0.5) ** 2
+        straight = 2.0 * EARTH_RADIUS_M * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
+        if extra + straight * self.inv_vmax * (1.0 - 1e-9) * f >= best:
+            return _INF
+        need = (best - extra) / f if best < _INF else _INF
+        hit = self.row_cache.get(x)
+        if hit is not None and hit[1] >= need:
+            tt = float(hit[0][target])
+        else:
+            lo, hi, k = self._bounds(x, target)
+            if extra + lo * f >= best:
+                return _INF
+            tt = self._walk(x, target, k)
+            if tt < 0.0:
+                tt = float(self._row(x, min(need, hi))[target])
+        if tt == _INF:
+            return _INF
+        self.moving_hit = (j, now, target, x, tt)
+        return extra + tt * f
+
+    def _best(self, cand: list[int], now: float, target: int, f: float, turnout: float,
+              best: float, keep: tuple[int, int] | None = None) -> tuple[float, int]:
+        """Best (ETA, unit) among available units `cand` (ETA must beat `best`).
+
+        Units at base first (ties: the first in `cand`), then units on their way home in order.
+        `keep` = ``(unit type, keep_home_min)`` skips units whose centre would keep too few free.
+        """
+        avail, t_base, fwd_rows, st_of = self.avail, self.t_base, self.fwd_rows, self.u_station_l
+        acc = self.u_acc_l
+        bmin, bj = _INF, -1
+        moving: list[int] | None = None
+        if keep is None:
+            for j in cand:
+                if avail[j]:
+                    if t_base[j] <= now:
+                        eta = fwd_rows[st_of[j]][target] * f + acc[j] + turnout
+                        if eta < bmin:
+                            bmin, bj = eta, j
+                    elif moving is None:
+                        moving = [j]
+                    else:
+                        moving.append(j)
+        else:
+            free_cnt, lender = self.free_cnt, self.u_lender_l
+            kt, kmin = keep
+            for j in cand:
+                if not avail[j] or free_cnt[lender[j]][kt] - 1 < kmin:
+                    continue
+                if t_base[j] <= now:
+                    eta = fwd_rows[st_of[j]][target] * f + acc[j] + turnout
+                    if eta < bmin:
+                        bmin, bj = eta, j
+                elif moving is None:
+                    moving = [j]
+                else:
+                    moving.append(j)
+        if bmin < best:
+            best = bmin
+        else:
+            bj = -1
+        if moving is not None:
+            for j in moving:
+                e = self._moving_eta(j, now, target, f, best)
+                if e < best:
+                    best, bj = e, j
+        return best, bj
+
+    # ------------------------------------------------------------------ dispatch
     def _choose(self, i: int, s: int, t: int, c: int, now: float) -> tuple[int, int]:
         target = self.i_node[i]
         f = self.f_urgent[t] if self.lights[self.i_type[i]] else self.f_normal[t]
-        home = self.home[c][t]
-        cand = home[self.avail[home]] if len(home) else home
-        turnout = self._turnout(i, s, t, now)
-        h, j = self._best(cand, now, target, f, turnout, _INF)
+        ns, ne = self.night_hours[t]
+        if ns == ne:
+            turnout = self.turnout_day[i][s]
+        else:
+            hour = (now / 3600.0) % 24.0
+            night = (hour >= ns or hour < ne) if ns > ne else (ns <= hour < ne)
+            turnout = self.turnout_night[i][s] if night else self.turnout_day[i][s]
+        h, j = self._best(self.home[c][t], now, target, f, turnout, _INF)
+        foreign = self.foreign[c][t]
+        if not foreign:
+            return j, -1
         best, bj, ba = h, j, -1
-        for a, units in self.foreign[c][t]:
+        for a, units in foreign:
             ag = self.agreements[a]
             rule = ag.rule
             if rule == "if_no_home_unit" and j >= 0:
                 continue
             if rule == "if_home_eta_over" and not h > ag.threshold_s:
                 continue
-            cand = units[self.avail[units]]
-            if len(cand) == 0:
-                continue
-            if ag.keep_home_min > 0:
-                cand = cand[self.free_cnt[self.u_lender[cand], t] - 1 >= ag.keep_home_min]
-                if len(cand) == 0:
-                    continue
-            delay = float(self.req[a][i])
             margin = ag.threshold_s if rule == "if_faster_by" else 0.0
             lim = h - margin  # NaN when both are inf: such a rule never fires
             if not lim > 0:
                 continue
             bound = min(best, lim)
+            delay = self.req[a][i]
             tout = self._turnout(i, s, t, now + delay)
-            e, fj = self._best(cand, now, target, f, tout + delay, bound)
+            e, fj = self._best(units, now, target, f, tout + delay, bound,
+                               (t, ag.keep_home_min) if ag.keep_home_min > 0 else None)
             if fj >= 0 and e < bound:
                 best, bj, ba = e, fj, a
         return bj, ba
-
-    def _hospital(self, node: int, country: str, any_country: bool) -> int:
-        key = (node, any_country)
-        h = self.hosp_cache.get(key)
-        if h is None:
-            prep = self.prep
-            cost = prep.hosp_rev[:, node] + prep.hosp_extra_s
-            if not any_country:
-                mask = np.array([ho.country == country for ho in prep.hospitals], bool)
-                if mask.any():
-                    cost = np.where(mask, cost, _INF)
-            h = int(np.argmin(cost)) if len(cost) and np.isfinite(cost).any() else -1
-            self.hosp_cache[key] = h
-        return h
 
     def _start(self, j: int, i: int, s: int, now: float, a: int) -> None:
         """Send unit `j` to slot `s` of incident `i` (decision at `now`; `a` agreement or -1)."""
@@ -595,100 +827,102 @@ class _Engine:
         target = self.i_node[i]
         itype = self.i_type[i]
         f = self.f_urgent[t] if self.lights[itype] else self.f_normal[t]
-        delay = float(self.req[a][i]) if a >= 0 else 0.0
+        delay = self.req[a][i] if a >= 0 else 0.0
         t_alert = now + delay
         st = self.u_station_l[j]
-        x, extra, at_base = self._position(j, now)
+        at_base = now >= self.t_base[j]
         if at_base:
-            turnout = self._turnout(i, s, t, t_alert)
-            travel = self.u_acc_l[j] + float(self.prep.fwd[st, target]) * f
+            ns, ne = self.night_hours[t]
+            if ns == ne:
+                turnout = self.turnout_day[i][s]
+            else:
+                hour = (t_alert / 3600.0) % 24.0
+                night = (hour >= ns or hour < ne) if ns > ne else (ns <= hour < ne)
+                turnout = self.turnout_night[i][s] if night else self.turnout_day[i][s]
+            travel = self.u_acc_l[j] + self.fwd_rows[st][target] * f
             est = self.u_est_l[j]
         else:
+            x, extra, _ = self._position(j, now)
             turnout = 0.0
-            travel = extra + self._travel(x, target) * f
+            hit = self.moving_hit
+            if hit is not None and hit[0] == j and hit[1] == now and hit[2] == target and hit[3] == x:
+                tt = hit[4]
+            else:
+                tt = 0.0 if x == target else self._travel(x, target)
+            travel = extra + tt * f
             est = False
             m_prev = self.ret_mission[j]
             if m_prev >= 0:
-                self.m_cols["t_base"][m_prev] = np.nan
-        self.ret_mission[j] = -1
+                self.m_tbase[m_prev] = _NAN
+        self.moving_hit = None
         t_depart = t_alert + turnout
         t_arrive = t_depart + travel
-        t_leave = t_arrive + float(self.on_scene[i, s])
-        hosp, t_hosp = -1, np.nan
+        t_leave = t_arrive + self.on_scene[i][s]
+        hosp, t_hosp = -1, _NAN
         ret_from, leg_out = target, 0.0
         if s == self.first_amb_slot[i] and self.transport[i]:
-            any_c = (self.spec.policy.hospital == "nearest_any"
-                     or (a >= 0 and self.agreements[a].foreign_hospital))
-            hosp = self._hospital(target, self.i_country[i], any_c)
+            any_c = self.hospital_any_policy or (a >= 0 and self.agreements[a].foreign_hospital)
+            hosp = self.hosp_any[target] if any_c else self.hosp_own[target]
             if hosp >= 0:
                 ft = self.f_urgent[t] if self.urg[itype] == 1 else self.f_normal[t]
-                t_hosp = (t_leave + float(self.prep.hosp_rev[hosp, target]) * ft
-                          + float(self.prep.hosp_extra_s[hosp]))
-                t_free = t_hosp + float(self.inc.handover[i])
-                ret_from = int(self.prep.hosp_node[hosp])
-                leg_out = float(self.prep.hosp_extra_s[hosp])
-                est = est or bool(self.prep.hosp_estimated[hosp])
+                t_hosp = t_leave + self.hosp_rows[hosp][target] * ft + self.hosp_extra[hosp]
+                t_free = t_hosp + self.handover[i]
+                ret_from = self.hosp_node_l[hosp]
+                leg_out = self.hosp_extra[hosp]
+                est = est or self.hosp_est_l[hosp]
             else:
                 t_free = t_leave
         else:
             t_free = t_leave
-        t_base = t_free + leg_out + float(self.prep.rev[st, ret_from]) * self.f_normal[t] + self.u_acc_l[j]
+        t_base = t_free + leg_out + self.rev_rows[st][ret_from] * self.f_normal[t] + self.u_acc_l[j]
         # state
         self.avail[j] = False
-        self.free_cnt[self.u_lender_l[j], t] -= 1
+        self.free_cnt[self.u_lender_l[j]][t] -= 1
         self.in_mission[j] = True
         self.ret_t0[j] = t_free
         self.ret_from[j] = ret_from
         self.ret_leg_out[j] = leg_out
         self.ret_path[j] = None
         self.t_base[j] = t_base
-        cols = self.m_cols
-        self.ret_mission[j] = len(cols["inc"])
-        for k, v in (("inc", i), ("unit", j), ("ag", a), ("from_ret", not at_base), ("est", est),
-                     ("t_dec", now), ("t_alert", t_alert), ("t_depart", t_depart), ("t_arrive", t_arrive),
-                     ("t_leave", t_leave), ("t_hosp", t_hosp), ("t_free", t_free), ("t_base", t_base),
-                     ("hosp", hosp), ("req", delay), ("travel", travel)):
-            cols[k].append(v)
-        t_avail = t_free if self.redispatch else t_base
-        self._schedule(t_avail, self._on_free, j)
+        self.ret_mission[j] = len(self.m_rows)
+        self.m_rows.append((i, j, a, not at_base, est, now, t_alert, t_depart, t_arrive, t_leave, t_hosp,
+                            t_free, hosp, delay, travel))
+        self.m_tbase.append(t_base)
+        at = t_free if self.redispatch else t_base
+        self.t_avail[j] = at
+        d = at - self.env._now
+        Timeout(self.env, d if d > 0.0 else 0.0, j).callbacks.append(self._cbf)
 
     # ------------------------------------------------------------------ units becoming free
     def _make_available(self, j: int) -> None:
         self.avail[j] = True
-        self.free_cnt[self.u_lender_l[j], self.u_type_l[j]] += 1
-
-    def _on_free(self, j: int) -> None:
-        self.in_mission[j] = False
-        if self.off_after[j] or not self.on_duty[j]:
-            self.off_after[j] = False
-            self.on_duty[j] = False
-            return
-        self._make_available(j)
-        self._serve_queue(j)
+        self.free_cnt[self.u_lender_l[j]][self.u_type_l[j]] += 1
 
     def _serve_queue(self, j: int) -> None:
-        t = self.u_type_l[j]
+        """A unit just became available: it takes the most urgent waiting call it may take."""
+        qs = self.qs
         best: tuple[int, float, int, int] | None = None
         bq: list[tuple[int, float, int, int]] | None = None
-        for c in self.home_of[j]:
-            q = self.queues.get((c, t))
+        for key in self.u_home_q[j]:
+            q = qs[key]
             if q and (best is None or q[0] < best):
                 best, bq = q[0], q
         ba = -1
         if best is None:
-            for c, a in self.lend_targets[j]:
-                q = self.queues.get((c, t))
+            t = self.u_type_l[j]
+            for key, a in self.u_lend_q[j]:
+                q = qs[key]
                 if not q or (best is not None and not q[0] < best):
                     continue
-                ag = self.agreements[a]
-                if not _can_fire(ag):
+                if not self.can_fire[a]:
                     continue
-                if self.free_cnt[self.u_lender_l[j], t] - 1 < ag.keep_home_min:
+                if self.free_cnt[self.u_lender_l[j]][t] - 1 < self.agreements[a].keep_home_min:
                     continue
                 best, bq, ba = q[0], q, a
         if best is None or bq is None:
             return
         heapq.heappop(bq)
+        self.n_waiting -= 1
         _, _, i, s = best
         self.unserved_slots[i] -= 1
         self._start(j, i, s, self.now, ba)
@@ -709,14 +943,14 @@ class _Engine:
                 self.off_after[j] = True
             elif self.avail[j]:
                 self.avail[j] = False
-                self.free_cnt[self.u_lender_l[j], self.u_type_l[j]] -= 1
+                self.free_cnt[self.u_lender_l[j]][self.u_type_l[j]] -= 1
                 self.on_duty[j] = False
                 self.ret_mission[j] = -1  # it drives home off duty; its mission keeps its t_base
             else:
                 self.on_duty[j] = False
         nxt = _next_shift_change(sh, now)
         if nxt < self.spec.horizon_s:
-            self._schedule(nxt, self._on_shift, j)
+            self._schedule_shift(j, nxt)
 
     # ------------------------------------------------------------------ run
     def run(self) -> None:
@@ -728,28 +962,29 @@ class _Engine:
             else:
                 self.on_duty[j] = False
             if not sh.always:
-                self._schedule(_next_shift_change(sh, 0.0), self._on_shift, j)
+                self._schedule_shift(j, _next_shift_change(sh, 0.0))
         t_dec = self.inc.t_call + self.inc.call_processing
         order = np.argsort(t_dec, kind="stable")
         order = order[t_dec[order] < horizon]
-        self._order = order.tolist()
-        self._t_dec = t_dec[order].tolist()
-        self._k = 0
+        self._order: list[int] = order.tolist()
+        self._t_dec: list[float] = t_dec[order].tolist()
+        self._n_dec = len(self._order)
         if self._order:
-            self._schedule(self._t_dec[0], self._dispatch_next, 0)
+            Timeout(self.env, max(self._t_dec[0], 0.0), 0).callbacks.append(self._cb_dispatch)
         self.env.run(until=horizon)
-
-    def _dispatch_next(self, k: int) -> None:
-        self._on_dispatch(self._order[k])
-        k += 1
-        if k < len(self._order):
-            self._schedule(self._t_dec[k], self._dispatch_next, k)
 
     # ------------------------------------------------------------------ records
     def records(self, notes: list[str]) -> SimRecords:
         inc, spec, net = self.inc, self.spec, self.net
         n = len(inc)
-        cols = self.m_cols
+        keys = ("inc", "unit", "ag", "from_ret", "est", "t_dec", "t_alert", "t_depart", "t_arrive", "t_leave",
+                "t_hosp", "t_free", "hosp", "req", "travel")  # the order of the tuples in _start
+        rows = zip(*self.m_rows, strict=True)
+        cols: dict[str, Any] = ({k: list(v) for k, v in zip(keys, rows, strict=True)} if self.m_rows
+                                else {k: [] for k in keys})
+        cols["t_base"] = self.m_tbase
+        na_slots = np.asarray(self.na_slots, np.int64)
+        unserved_slots = np.asarray(self.unserved_slots, np.int64)
         m_inc = np.asarray(cols["inc"], np.int64)
         m_unit = np.asarray(cols["unit"], np.int64)
         m_ag = np.asarray(cols["ag"], np.int64)
@@ -781,9 +1016,9 @@ class _Engine:
         uc = np.asarray([*self.u_country, ""], dtype=object)
         served_slots = np.bincount(m_inc, minlength=n) if n else np.zeros(0, np.int64)
         active = inc.slot_active.sum(axis=1) if n else np.zeros(0, np.int64)
-        applicable = active - self.na_slots
+        applicable = active - na_slots
         served = (served_slots >= applicable) & (applicable > 0)
-        served &= self.unserved_slots == 0
+        served &= unserved_slots == 0
         cross_inc = np.zeros(n, bool)
         est_inc = np.zeros(n, bool)
         m_est = np.asarray(cols["est"], bool)
@@ -895,6 +1130,7 @@ def simulate(
     if prepared is None or prepared.network is not network or prepared.stations != tuple(spec.stations):
         prepared = prepare(network, spec)
     streams = Streams(seed, replication)
+    t0 = time.perf_counter()
     if incidents is None:
         if spec.incident_log is not None:
             incidents = incidents_from_log(network, spec.incident_log, spec, streams)
@@ -906,6 +1142,20 @@ def simulate(
     if incidents.dropped:
         notes.append(f"{len(incidents.dropped)} places generate no incidents (no road within reach): "
                      + ", ".join(incidents.dropped[:10]) + (" ..." if len(incidents.dropped) > 10 else ""))
-    eng = _Engine(network, spec, prepared, incidents, streams)
-    eng.run()
-    return eng.records(notes)
+    # The run allocates many small objects and frees them by reference counting: the cyclic
+    # garbage collector only slows it down (it runs again afterwards).
+    gc_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        t1 = time.perf_counter()
+        eng = _Engine(network, spec, prepared, incidents, streams)
+        t2 = time.perf_counter()
+        eng.run()
+        t3 = time.perf_counter()
+        records = eng.records(notes)
+        t4 = time.perf_counter()
+    finally:
+        if gc_enabled:
+            gc.enable()
+    records.timings = {"incidents_s": t1 - t0, "setup_s": t2 - t1, "run_s": t3 - t2, "records_s": t4 - t3}
+    return records
