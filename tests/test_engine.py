@@ -316,3 +316,73 @@ def test_shifts_take_units_off_duty() -> None:
     assert ((hour >= 7) & (hour < 23)).all()  # alerted only on duty (they finish missions past 23:00)
     u = r.units
     np.testing.assert_allclose(u["on_duty_s"][u["station"] == "nl"], 20 * 16 * 3600.0)
+
+
+# ---------------------------------------------------------------------------- records assembly and fast paths
+def test_records_agree_with_the_missions_they_summarise() -> None:
+    """Incident and unit rows re-derived from the mission rows (a check of the records assembly)."""
+    net = _two_centres()
+    ag = Agreement("ag", ("BE", "NL"), ("ambulance", "pumper"), rule="if_faster_by", threshold_s=60.0,
+                   request_delay=Dist.exponential(60.0), foreign_hospital=True)
+    r = simulate(net, _two_centre_spec((ag,)), seed=9)
+    inc, m, u = r.incidents, r.missions, r.units
+    assert len(m["incident_id"]) > 200 and m["cross_border"].any() and m["from_returning"].any()
+    for i in range(len(inc["incident_id"])):
+        mine = m["incident_id"] == i
+        np.testing.assert_array_equal(m["t_call_s"][mine], inc["t_call_s"][i])
+        for k, ut in enumerate(("ambulance", "smur", "pumper", "ladder")):
+            sel = mine & (m["unit_type"] == ut)
+            expect = np.min(m["t_arrive_s"][sel]) - inc["t_call_s"][i] if sel.any() else np.nan
+            np.testing.assert_array_equal(inc[f"rt_{ut}_s"][i], expect, err_msg=f"{i} {k}")
+        assert inc["cross_border"][i] == m["cross_border"][mine].any()
+        assert inc["estimated_leg"][i] == m["estimated_leg"][mine].any()
+    prim = {"medical_urgent": "ambulance", "medical_non_urgent": "ambulance", "cardiac_arrest": "ambulance",
+            "road_collision": "ambulance", "structure_fire": "pumper"}
+    for i in np.flatnonzero(inc["served"]):
+        p = prim[inc["type"][i]]
+        np.testing.assert_array_equal(inc["response_time_s"][i], inc[f"rt_{p}_s"][i])
+        first = np.flatnonzero((m["incident_id"] == i) & (m["unit_type"] == p))
+        first = first[np.argmin(m["t_arrive_s"][first])]
+        assert inc["primary_unit_country"][i] == m["station_country"][first]
+    # busy time: decision (alert minus request delay) to free again, within [warm-up, horizon)
+    lo, hi = 86_400.0, 21 * 86_400.0
+    dec = m["t_alert_s"] - m["request_delay_s"]
+    busy = np.clip(np.minimum(m["t_free_s"], hi) - np.maximum(dec, lo), 0.0, None)
+    for k, unit in enumerate(u["unit_id"]):
+        assert u["busy_s"][k] == pytest.approx(busy[m["unit_id"] == unit].sum(), rel=1e-12, abs=1e-6)
+    np.testing.assert_allclose(u["utilisation"], u["busy_s"] / u["on_duty_s"])
+
+
+def test_shortest_path_tree_walks_and_landmark_bounds_match_dijkstra(baarle_network: RoadNetwork) -> None:
+    """The engine prices a unit on its way home without Dijkstra when a landmark's shortest-path tree
+    holds the route: that time must equal Dijkstra's exactly; the landmark bounds must hold."""
+    from sim.engine import _Engine
+
+    net = baarle_network
+    rng = np.random.default_rng(3)
+    nodes = rng.integers(0, net.n_nodes, 6)
+    lat, lon = net.lat[nodes], net.lon[nodes]
+    stations = tuple(Station(f"s{k}", float(a), float(b), "BE", net.centres[0], {"ambulance": 1})
+                     for k, (a, b) in enumerate(zip(lat, lon, strict=True)))
+    spec = ModelSpec(incident_types=(IncidentType("a", 1, {"ambulance": 1}, {"ambulance": Dist.fixed(60)}),),
+                     stations=stations, hospitals=(), turnout={}, horizon_s=10.0,
+                     places=(Place("p", "BE", float(lat[0]), float(lon[0]), 10.0),),
+                     demand=Demand({"BE": {"a": 1.0}}))
+    prep = prepare(net, spec)
+    eng = _Engine(net, spec, prep, generate_incidents(net, spec, Streams(1)), Streams(1))
+    walked = 0
+    for x in rng.integers(0, net.n_nodes, 60).tolist():
+        row = net.one_to_all(x)
+        for t in rng.integers(0, net.n_nodes, 40).tolist():
+            lo, hi, k = eng._bounds(x, t)
+            assert lo <= row[t] <= hi * (1 + 1e-12)
+            d = eng._walk(x, t, k)
+            if d >= 0:
+                walked += 1
+                assert d == row[t]  # bit-identical
+        # along a station's own tree the walk always succeeds
+        for s in range(len(stations)):
+            node = int(prep.station_node[s])
+            k_rev = eng.n_lm + int(np.flatnonzero(np.unique(prep.station_node) == node)[0])
+            assert eng._walk(x, node, k_rev) == row[node] or not np.isfinite(row[node])
+    assert walked > 50
