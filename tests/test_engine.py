@@ -296,9 +296,9 @@ def test_joint_fire_corps_via_also_serves() -> None:
         assert (inc["served"][be_fire] == expect).all()
         assert np.isfinite(inc["rt_pumper_s"][be_fire]).all() == expect
     m = joint.missions
-    fire = np.isin(m["unit_type"], ["pumper", "ladder"])
-    assert (fire & m["cross_border"]).any()
-    assert (m["agreement"][fire] == "").all()  # its own units, no agreement needed
+    is_fire = np.isin(m["unit_type"], ["pumper", "ladder"])
+    assert (is_fire & m["cross_border"]).any()
+    assert (m["agreement"][is_fire] == "").all()  # its own units, no agreement needed
     assert not (m["cross_border"] & (m["unit_type"] == "ambulance")).any()
 
 
@@ -341,8 +341,8 @@ def test_records_agree_with_the_missions_they_summarise() -> None:
     for i in np.flatnonzero(inc["served"]):
         p = prim[inc["type"][i]]
         np.testing.assert_array_equal(inc["response_time_s"][i], inc[f"rt_{p}_s"][i])
-        first = np.flatnonzero((m["incident_id"] == i) & (m["unit_type"] == p))
-        first = first[np.argmin(m["t_arrive_s"][first])]
+        rows = np.flatnonzero((m["incident_id"] == i) & (m["unit_type"] == p))
+        first = rows[np.argmin(m["t_arrive_s"][rows])]
         assert inc["primary_unit_country"][i] == m["station_country"][first]
     # busy time: decision (alert minus request delay) to free again, within [warm-up, horizon)
     lo, hi = 86_400.0, 21 * 86_400.0
