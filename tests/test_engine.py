@@ -338,7 +338,7 @@ def test_records_agree_with_the_missions_they_summarise() -> None:
         assert inc["estimated_leg"][i] == m["estimated_leg"][mine].any()
     prim = {"medical_urgent": "ambulance", "medical_non_urgent": "ambulance", "cardiac_arrest": "ambulance",
             "road_collision": "ambulance", "structure_fire": "pumper"}
-    for i in np.flatnonzero(inc["served"]):
+    for i in np.flatnonzero(inc["served"]).tolist():
         p = prim[inc["type"][i]]
         np.testing.assert_array_equal(inc["response_time_s"][i], inc[f"rt_{p}_s"][i])
         rows = np.flatnonzero((m["incident_id"] == i) & (m["unit_type"] == p))
