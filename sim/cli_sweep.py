@@ -126,7 +126,7 @@ def register(subparsers: Any) -> None:
                     "stations[Hoogstraten ambulance].units.ambulance, "
                     "variants.benelux-2009.agreements[0].request_delay.mean. Values are separated by "
                     "commas (YAML: '2 min', 0.5, [NL, BE]). Writes sweep.csv/.parquet (one row per "
-                    "point × variant: KPIs with 95 %% intervals and the paired difference to the first "
+                    "point × variant: KPIs with 95 % intervals and the paired difference to the first "
                     "variant), sweep.json, one results folder per point and figures/sweep.png. Never "
                     "overwrites results.")
     p.add_argument("file", help="scenario YAML file")

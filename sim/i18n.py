@@ -333,10 +333,10 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     # ---------------------------------------------------------------- parameter sweeps
     "sweep.title": {
-        "en": "How the results change with the parameter: {area}",
-        "fr": "Effet du paramètre sur les résultats : {area}",
-        "nl": "Hoe de resultaten veranderen met de parameter: {area}",
-        "de": "Wie sich die Ergebnisse mit dem Parameter ändern: {area}",
+        "en": "Results against the parameter: {area}",
+        "fr": "Résultats selon le paramètre : {area}",
+        "nl": "Resultaten per parameterwaarde: {area}",
+        "de": "Ergebnisse je Parameterwert: {area}",
     },
     "sweep.all": {
         "en": "all calls",

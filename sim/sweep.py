@@ -657,9 +657,17 @@ def run_sweep(scenario: Scenario, params: Sequence[SweepParam], *, reps: int | N
         complete = True
     except KeyboardInterrupt:
         bar.close()
-        for p in points:
-            if remaining[p.name] and (pdirs[p.name] / "parts").is_dir():
-                finalize(pdirs[p.name], p.scenario, variants=names, reps=n, seed=s, complete=False)
+        for p in points:  # points not assembled yet, or whose assembly Ctrl-C cut short
+            parts = pdirs[p.name] / "parts"
+            if not parts.is_dir():
+                continue
+            if (pdirs[p.name] / "summary.json").is_file():  # cut short while removing the parts
+                for f in parts.glob("*.parquet"):
+                    f.unlink()
+                parts.rmdir()
+            else:
+                finalize(pdirs[p.name], p.scenario, variants=names, reps=n, seed=s,
+                         complete=remaining[p.name] == 0)
         _write_outputs(folder, scenario, points, params, kpi_rows, names=names, reps=n, seed=s,
                        areas=areas, lang=lang, plot=plot, complete=False)
         _write_run_info(folder, started, workers, dask, finished, len(tasks))
@@ -811,9 +819,12 @@ def plot_sweep(folder: Path, tables: Mapping[str, pd.DataFrame], *, params: Sequ
                         lo = np.clip(d[f"{k}_low"].to_numpy(float)[order] * scale[k], 0.0, top)
                         hi = np.clip(d[f"{k}_high"].to_numpy(float)[order] * scale[k], 0.0, top)
                         colour = VARIANT_COLOURS[i % len(VARIANT_COLOURS)]
-                        ax.plot(x, y, marker="o", markersize=9, color=colour, label=v)
+                        # later variants thinner: a line hidden under an equal one still shows
+                        ax.plot(x, y, marker="o", markersize=max(13 - 3 * i, 6),
+                                linewidth=max(5.0 - 1.2 * i, 1.6), color=colour, label=v)
                         ax.fill_between(x, lo, hi, color=colour, alpha=0.18, linewidth=0)
                     ax.set_title(t(f"sweep.{k}", lang), fontsize=18)
+                    ax.margins(x=0.06)
                     if not numeric:
                         ax.set_xticks(xs, list(first.labels))
                 for ax in axes[1]:
@@ -822,7 +833,9 @@ def plot_sweep(folder: Path, tables: Mapping[str, pd.DataFrame], *, params: Sequ
                     axes.flat[0].legend(title=t("variant", lang), loc="best", fontsize=14)
                 where = t("sweep.all", lang) if area == "" else area
                 extra = "; ".join(f"{p.path} = {label}" for p, label in zip(others, combo, strict=True))
-                fig.suptitle(t("sweep.title", lang, area=where) + (f" ({extra})" if extra else ""))
+                title = t("sweep.title", lang, area=where)
+                fig.suptitle(title + (f"\n{extra}" if extra else ""),
+                             fontsize=26 if len(title) <= 70 and len(extra) <= 70 else 20)
                 _source(fig, f"{sim_source(scenario, reps, lang)} · {t('sweep.bands', lang)}")
             stem = "sweep" + (f"-{_slug(area)}" if area else "") + (f"-{ci + 1}" if len(combos) > 1 else "")
             written += save_figure(fig, folder / "figures" / f"{stem}{suffix}", formats)

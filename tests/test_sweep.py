@@ -354,3 +354,37 @@ def test_sweep_tables_are_identical_with_1_and_2_workers_and_dask(tmp_path: Path
                     diff = paired_diff_ci(ref[k].to_numpy(), d[k].to_numpy())
                     assert row[f"{k}_diff"] == pytest.approx(diff.estimate)
                     assert row[f"{k}_diff_high"] == pytest.approx(diff.high)
+
+
+def test_interrupted_sweep_keeps_finished_points_and_replications(tmp_path: Path, fast_summaries: None,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim import distributed
+    from sim.runner import RunInterrupted
+
+    real = distributed.Bundle.run
+    calls = []
+
+    def run(self: distributed.Bundle, task: distributed.Task, seed: int) -> dict[str, pd.DataFrame]:
+        calls.append(task)
+        if len(calls) == 5:  # Ctrl-C while the 5th task runs
+            raise KeyboardInterrupt
+        return real(self, task, seed)
+
+    monkeypatch.setattr(distributed.Bundle, "run", run)
+    sc = load_scenario(short_copy(tmp_path))
+    out = tmp_path / "cut"
+    with pytest.raises(RunInterrupted, match="kept 4 of 6 finished replications"):
+        run_sweep(sc, [parse_param("demand.scale=1,2")], reps=1, seed=1, out=out, workers=1, progress=False,
+                  plot=False)
+    assert calls[:5] == [("p01", "national", 0), ("p01", "benelux-2009", 0), ("p01", "fastest-unit", 0),
+                         ("p02", "national", 0), ("p02", "benelux-2009", 0)]
+    assert not json.loads((out / "sweep.json").read_text())["complete"]
+    table = pd.read_parquet(out / "sweep.parquet")
+    assert list(zip(table["point"], table["variant"], table["replications"], strict=True)) == [
+        (1, "national", 1), (1, "benelux-2009", 1), (1, "fastest-unit", 1), (2, "national", 1)]
+    p1 = json.loads((out / "points" / "p01" / "summary.json").read_text())
+    p2 = json.loads((out / "points" / "p02" / "summary.json").read_text())
+    assert p1["complete"] and not p2["complete"]
+    assert p2["replications_done"] == {"national": [0], "benelux-2009": [], "fastest-unit": []}
+    assert not list(out.rglob("parts"))
+    assert len(pd.read_parquet(out / "points" / "p02" / "incidents.parquet")["variant"].unique()) == 1
