@@ -239,7 +239,7 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "compare", help="print variants side by side with their differences and intervals",
         description="Print the planner's table of a results folder: variants side by side, the "
-                    "differences against the first variant with 95 %% intervals, cross-border "
+                    "differences against the first variant with 95 % intervals, cross-border "
                     "missions by direction.")
     p.add_argument("results_dir", help="a folder written by xborder run")
     p.add_argument("--by-type", action="store_true", help="also one table per incident type")
