@@ -3,8 +3,9 @@
 For every variant of the scenario (default ``scenarios/baarle-turnhout.yaml``, all incident types,
 its horizon replaced by ``--days``, one replication) it prints the wall time of
 :func:`sim.engine.simulate` (incident generation, the event loop and the records, everything a run
-does except loading the region and :func:`sim.engine.prepare`, which are printed apart), the number
-of SimPy events the model processed (``n_events``) and the model's events per second, both over the
+does except loading the region and :func:`sim.engine.prepare`, which are printed apart; variants
+with the same stations share one prepare, as ``simulate(prepared=...)`` allows), the number of SimPy
+events the model processed (``n_events``) and the model's events per second, both over the
 whole call and over its event loop alone (``SimRecords.timings["run_s"]``).
 
 The reference is a bare SimPy loop that processes the same number of timeouts in the engine's
@@ -111,10 +112,17 @@ def main(argv: list[str] | None = None) -> int:
     seed = sc.seed if args.seed is None else args.seed
     net = region.network
     rows: list[dict[str, Any]] = []
+    prepared: list[Any] = []
     for name in names:
         spec = replace(specs[name], horizon_s=args.days * 86_400.0)
+        # variants with the same stations share the prepared matrices (as simulate() allows)
+        same = [p for p in prepared if p.stations == tuple(spec.stations)]
+        shared = bool(same)
         t0, c0 = time.perf_counter(), time.process_time()
-        prep = prepare(net, spec)
+        if not shared:
+            same = [prepare(net, spec)]
+            prepared.append(same[0])
+        prep = same[0]
         prep_s, prep_cpu = time.perf_counter() - t0, time.process_time() - c0
         best: tuple[float, float] | None = None
         rec = None
@@ -137,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({
             "variant": name, "incidents": len(rec.incidents["incident_id"]),
             "missions": len(rec.missions["incident_id"]), "units": n_units,
-            "prepare_s": round(prep_s, 3), "prepare_cpu_s": round(prep_cpu, 3),
+            "prepare_s": round(prep_s, 3), "prepare_cpu_s": round(prep_cpu, 3), "prepare_shared": shared,
             "wall_s": round(best[0], 3), "cpu_s": round(best[1], 3),
             "phases_s": {k: round(v, 3) for k, v in rec.timings.items()},
             "n_events": int(rec.n_events), "events_per_s": round(model_rate),

@@ -13,8 +13,8 @@ How a call is handled
    ETA of a unit at its base = turnout (pre-drawn per slot, day or night draw by the alert time)
    + off-network access leg (unfactored) + network time × emergency factor of ``u`` (lights and
    sirens when the incident type says so). A unit driving back to base is taken from the last node
-   it passed on its way home (exact one-to-all from there, pruned by a straight-line bound at the
-   network's top speed), with no turnout. The smallest ETA wins (ties: the first unit in station
+   it passed on its way home, with no turnout, at its exact shortest driving time from there (see
+   Performance). The smallest ETA wins (ties: units at base first, then the first unit in station
    order).
 3. Foreign units: a unit of another centre may answer when an agreement covers its type in that
    direction (a party is a country code or a centre name; the first agreement in the list that
@@ -48,6 +48,15 @@ reached through their nearest node plus an estimated leg (straight line × 1.3 a
 
 Events: one SimPy timeout per dispatch decision and one per unit becoming available (plus shift
 changes); everything else in a mission is computed at dispatch because nothing can interrupt it.
+
+Performance: times from stations and to stations and hospitals are precomputed (:func:`prepare`),
+and so is each node's hospital. A unit on its way home is priced only if two lower bounds (straight
+line at the network's top speed; landmarks: the stations' forward and reverse times, by the
+triangle inequality) say it may beat the best unit so far. Its time is then read off a landmark's
+shortest-path tree when that tree holds its route (a part of a shortest path is a shortest path),
+summed edge by edge as Dijkstra sums it, else from a Dijkstra search from its node that stops at
+the bound. Both give Dijkstra's time (they could differ in the last bit only where two shortest
+paths tie exactly).
 """
 
 from __future__ import annotations
@@ -56,7 +65,6 @@ import gc
 import heapq
 import math
 import time
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -461,7 +469,7 @@ class _Engine:
         self.ret_t0 = [0.0] * nu                  # time the way home started
         self.ret_from = [0] * nu                  # node where the network part starts
         self.ret_leg_out = [0.0] * nu             # estimated leg before the network part
-        self.ret_path: list[tuple[list[int], list[float], list[bool]] | None] = [None] * nu
+        self.ret_path: list[list[Any] | None] = [None] * nu  # cursor on the route home, see _position
         self.ret_mission = [-1] * nu              # mission whose t_base is pending
         # waiting slots per (centre, unit type): queue c * _NT + t holds (urgency, t_call, incident, slot)
         self.qs: list[list[tuple[int, float, int, int]]] = [[] for _ in range((n_centres + 1) * nt)]
@@ -496,7 +504,9 @@ class _Engine:
         self.urg = [t.urgency for t in self.types]
         self.primary = [UNIT_TYPES.index(t.primary) for t in self.types]
         self.lights = [t.lights_and_sirens for t in self.types]
-        self.slot_type = inc.slot_type.tolist()
+        # per-slot arrays as flat memoryviews: element [i * n_slots + s] (no per-incident lists)
+        self.n_slots = inc.n_slots
+        self.slot_type_v: Any = np.ascontiguousarray(inc.slot_type, dtype=np.int64).ravel().data
         used = (inc.slot_type >= 0) & inc.slot_active  # slots to fill, per incident in slot order
         self.slot_cols: list[int] = np.nonzero(used)[1].tolist()
         self.slot_off: list[int] = np.concatenate([[0], np.cumsum(used.sum(axis=1))]).tolist()
@@ -504,10 +514,10 @@ class _Engine:
         self.first_amb_slot: list[int] = np.where(is_amb.any(axis=1), is_amb.argmax(axis=1), -1).tolist() \
             if inc.slot_type.shape[1] else [-1] * len(inc)
         self.transport = inc.transport.tolist()
-        self.on_scene = inc.on_scene.tolist()
+        self.on_scene_v: Any = np.ascontiguousarray(inc.on_scene, dtype=np.float64).ravel().data
         self.handover = inc.handover.tolist()
-        self.turnout_day = inc.turnout_day.tolist()
-        self.turnout_night = inc.turnout_night.tolist()
+        self.turnout_day_v: Any = np.ascontiguousarray(inc.turnout_day, dtype=np.float64).ravel().data
+        self.turnout_night_v: Any = np.ascontiguousarray(inc.turnout_night, dtype=np.float64).ravel().data
         self.req = [inc.request_delay[ag.name].tolist() for ag in self.agreements]
         night = []
         for u in UNIT_TYPES:
@@ -530,9 +540,9 @@ class _Engine:
         i = self._order[k]
         c = self.i_centre[i]
         applicable = self.applicable[c]
-        types = self.slot_type[i]
+        types, base = self.slot_type_v, i * self.n_slots
         for s in self.slot_cols[self.slot_off[i]:self.slot_off[i + 1]]:
-            t = types[s]
+            t = types[base + s]
             if not applicable[t]:
                 if t == self.primary[self.i_type[i]]:
                     self.unserved_slots[i] += 1  # can never be served; not queued
@@ -582,10 +592,11 @@ class _Engine:
     def _turnout(self, i: int, s: int, t: int, t_alert: float) -> float:
         ns, ne = self.night_hours[t]
         if ns == ne:
-            return self.turnout_day[i][s]
+            return self.turnout_day_v[i * self.n_slots + s]
         h = (t_alert / 3600.0) % 24.0
         night = (h >= ns or h < ne) if ns > ne else (ns <= h < ne)
-        return self.turnout_night[i][s] if night else self.turnout_day[i][s]
+        v: float = (self.turnout_night_v if night else self.turnout_day_v)[i * self.n_slots + s]
+        return v
 
     def _row(self, x: int, need: float) -> FloatArray:
         """Normal driving times from node `x` to every node, exact up to at least `need` seconds."""
@@ -675,7 +686,9 @@ class _Engine:
     def _position(self, j: int, now: float) -> tuple[int, float, bool]:
         """``(node, extra seconds before driving from it, at base)`` of an available unit.
 
-        The route home is walked lazily (one next hop at a time, as far as the unit has come).
+        On its way home a unit is at the last node of its route that it has passed: a cursor
+        (node, time from the start of the route) moves along the route one next hop at a time, as
+        far as the unit has come (time only moves forward, so it never moves back).
         """
         if now >= self.t_base[j]:
             return self.u_node_l[j], 0.0, True
@@ -684,31 +697,30 @@ class _Engine:
         if e < out:
             return self.ret_from[j], out - e, False
         e2 = e - out
-        p = self.ret_path[j]
         st = self.u_station_l[j]
-        if p is None:
+        rv = self.rev_rows[st]
+        cur = self.ret_path[j]
+        if cur is None:
             x0 = self.ret_from[j]
-            rv0 = self.rev_rows[st][x0]
-            p = self.ret_path[j] = ([x0], [(rv0 - rv0) * self.f_normal[self.u_type_l[j]]], [False])
-        nodes, cum, done = p
-        if not done[0] and cum[-1] <= e2:
-            nxt, rv = self.rev_next_rows[st], self.rev_rows[st]
-            rv0 = rv[nodes[0]]
+            rv0 = rv[x0]
+            cur = self.ret_path[j] = [x0, (rv0 - rv0) * self.f_normal[self.u_type_l[j]], rv0, False]
+        y, c, rv0, end = cur
+        if not end:
+            nxt = self.rev_next_rows[st]
             fn = self.f_normal[self.u_type_l[j]]
-            y = nodes[-1]
             while True:
-                y = nxt[y]
-                if y < 0:
-                    done[0] = True
+                z = nxt[y]
+                if z < 0:
+                    end = cur[3] = True
                     break
-                c = (rv0 - rv[y]) * fn
-                nodes.append(y)
-                cum.append(c)
-                if c > e2:
+                cz = (rv0 - rv[z]) * fn
+                if cz > e2:
                     break
-        if done[0] and e2 >= cum[-1]:  # on the off-network leg of an off-network station: turn back
-            return self.u_node_l[j], e2 - cum[-1], False
-        return nodes[bisect_right(cum, e2) - 1], 0.0, False
+                y, c = z, cz
+            cur[0], cur[1] = y, c
+        if end and e2 >= c:  # on the off-network leg of an off-network station: turn back
+            return self.u_node_l[j], e2 - c, False
+        return y, 0.0, False
 
     def _moving_eta(self, j: int, now: float, target: int, f: float, best: float) -> float:
         """ETA of a unit on its way home (no turnout), or ``inf`` if it cannot beat `best`."""
@@ -791,11 +803,11 @@ class _Engine:
         f = self.f_urgent[t] if self.lights[self.i_type[i]] else self.f_normal[t]
         ns, ne = self.night_hours[t]
         if ns == ne:
-            turnout = self.turnout_day[i][s]
+            turnout = self.turnout_day_v[i * self.n_slots + s]
         else:
             hour = (now / 3600.0) % 24.0
             night = (hour >= ns or hour < ne) if ns > ne else (ns <= hour < ne)
-            turnout = self.turnout_night[i][s] if night else self.turnout_day[i][s]
+            turnout = (self.turnout_night_v if night else self.turnout_day_v)[i * self.n_slots + s]
         h, j = self._best(self.home[c][t], now, target, f, turnout, _INF)
         foreign = self.foreign[c][t]
         if not foreign:
@@ -834,11 +846,11 @@ class _Engine:
         if at_base:
             ns, ne = self.night_hours[t]
             if ns == ne:
-                turnout = self.turnout_day[i][s]
+                turnout = self.turnout_day_v[i * self.n_slots + s]
             else:
                 hour = (t_alert / 3600.0) % 24.0
                 night = (hour >= ns or hour < ne) if ns > ne else (ns <= hour < ne)
-                turnout = self.turnout_night[i][s] if night else self.turnout_day[i][s]
+                turnout = (self.turnout_night_v if night else self.turnout_day_v)[i * self.n_slots + s]
             travel = self.u_acc_l[j] + self.fwd_rows[st][target] * f
             est = self.u_est_l[j]
         else:
@@ -857,7 +869,7 @@ class _Engine:
         self.moving_hit = None
         t_depart = t_alert + turnout
         t_arrive = t_depart + travel
-        t_leave = t_arrive + self.on_scene[i][s]
+        t_leave = t_arrive + self.on_scene_v[i * self.n_slots + s]
         hosp, t_hosp = -1, _NAN
         ret_from, leg_out = target, 0.0
         if s == self.first_amb_slot[i] and self.transport[i]:
