@@ -211,9 +211,15 @@ class Prepared:
             rows = np.repeat(np.arange(net.n_nodes, dtype=np.int64), np.diff(g.indptr))
             keys = rows * net.n_nodes + g.indices.astype(np.int64)
             weight = dict(zip(keys.tolist(), np.asarray(g.data, np.float64).tolist(), strict=True))
-            self._memo["trees"] = (first.tolist(), [np.ascontiguousarray(r).data for r in pred], weight)
-        station, pred_rows, weight = self._memo["trees"]
-        return station, pred_rows, weight
+            self._memo["trees"] = (first.tolist(), np.ascontiguousarray(pred), weight)
+        station, pred, weight = self._memo["trees"]
+        return station, [r.data for r in pred], weight
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the lazily built tables are large and quick to rebuild: not pickled (e.g. to Dask workers)
+        state = dict(self.__dict__)
+        state["_memo"] = {}
+        return state
 
 
 def _snap_one(network: RoadNetwork, lat: float, lon: float, label: str) -> int:

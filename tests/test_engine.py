@@ -386,3 +386,15 @@ def test_shortest_path_tree_walks_and_landmark_bounds_match_dijkstra(baarle_netw
             k_rev = eng.n_lm + int(np.flatnonzero(np.unique(prep.station_node) == node)[0])
             assert eng._walk(x, node, k_rev) == row[node] or not np.isfinite(row[node])
     assert walked > 50
+
+
+def test_prepared_pickles_after_use_and_gives_the_same_records() -> None:
+    """Prepared matrices go to Dask and pool workers by pickle, also after a local run used them."""
+    import pickle
+
+    net = _two_centres()
+    spec = _two_centre_spec((Agreement("ag", ("BE", "NL"), ("ambulance",)),), horizon_s=5 * 86_400.0)
+    prep = prepare(net, spec)
+    a = simulate(net, spec, seed=2, prepared=prep)
+    copy = pickle.loads(pickle.dumps(prep))
+    _same_records(a, simulate(copy.network, spec, seed=2, prepared=copy))
