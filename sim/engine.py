@@ -71,6 +71,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import simpy
+from scipy.sparse.csgraph import dijkstra
 from simpy.events import Timeout
 
 from sim.demand import Incidents, generate_incidents, incidents_from_log
@@ -133,6 +134,9 @@ class Prepared:
         from every node to them.
     vmax_mps
         Top speed of any edge (straight-line lower bound on travel times).
+    landmark_pred
+        Forward shortest-path trees of the distinct station nodes (in ``np.unique`` order): the
+        predecessor of every node (negative at the root and where unreachable).
     """
 
     network: RoadNetwork
@@ -150,6 +154,8 @@ class Prepared:
     hosp_rev: FloatArray
     vmax_mps: float
     notes: list[str] = field(default_factory=list)
+    landmark_pred: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros((0, 0), np.int32),
+                                                 repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def nearest_hospitals(self) -> tuple[list[int], list[int]]:
@@ -197,17 +203,14 @@ class Prepared:
         (``< 0`` where none); ``weight[u * n_nodes + v]``: the time of edge ``u -> v`` as the
         shortest-path searches use it (the fastest of parallel edges)."""
         if "trees" not in self._memo:
-            from scipy.sparse.csgraph import dijkstra
-
             net = self.network
             _, first = np.unique(self.station_node, return_index=True)
             g = net._graph
-            if len(first):
+            pred = self.landmark_pred
+            if pred.shape != (len(first), net.n_nodes):  # built by hand: search again
                 _, pred = dijkstra(g, directed=True, indices=self.station_node[first],
                                    return_predecessors=True)
-                pred = np.asarray(pred).reshape(len(first), net.n_nodes)
-            else:
-                pred = np.zeros((0, net.n_nodes), np.int32)
+                pred = np.asarray(pred, np.int32).reshape(len(first), net.n_nodes)
             rows = np.repeat(np.arange(net.n_nodes, dtype=np.int64), np.diff(g.indptr))
             keys = rows * net.n_nodes + g.indices.astype(np.int64)
             weight = dict(zip(keys.tolist(), np.asarray(g.data, np.float64).tolist(), strict=True))
@@ -272,13 +275,22 @@ def prepare(network: RoadNetwork, spec: ModelSpec) -> Prepared:
     for k in np.flatnonzero(far):
         notes.append(f"hospital {hospitals[k].name!r} is {hd[k]:,.0f} m off the network: estimated leg "
                      f"of {hosp_extra[k]:.0f} s")
-    if len(station_node):
-        fwd = network.times_from(station_node)
-        rev, rev_next = network.times_to(station_node, return_next_hop=True)
+    n = network.n_nodes
+    # one search per distinct node (stations often share a node: a town centre, an entry point)
+    uniq, inv = np.unique(station_node, return_inverse=True)
+    if len(uniq):
+        # as network.times_from, with the shortest-path trees kept for the engine's landmarks
+        fwd_u, pred_u = dijkstra(network._graph, directed=True, indices=uniq, return_predecessors=True)
+        fwd_u = np.asarray(fwd_u, np.float64).reshape(len(uniq), n)
+        pred_u = np.asarray(pred_u, np.int32).reshape(len(uniq), n)
+        rev_u, next_u = network.times_to(uniq, return_next_hop=True)
+        fwd, rev, rev_next = fwd_u[inv], rev_u[inv], next_u[inv]
     else:
-        fwd = rev = np.zeros((0, network.n_nodes))
-        rev_next = np.zeros((0, network.n_nodes), np.int64)
-    hosp_rev = network.times_to(hn) if len(hn) else np.zeros((0, network.n_nodes))
+        fwd = rev = np.zeros((0, n))
+        rev_next = np.zeros((0, n), np.int64)
+        pred_u = np.zeros((0, n), np.int32)
+    h_uniq, h_inv = np.unique(hn, return_inverse=True)
+    hosp_rev = network.times_to(h_uniq)[h_inv] if len(hn) else np.zeros((0, n))
     ok = network.edge_time_s > 0
     vmax = float(np.max(network.edge_length_m[ok] / network.edge_time_s[ok])) if ok.any() else 1.0
     return Prepared(
@@ -288,6 +300,7 @@ def prepare(network: RoadNetwork, spec: ModelSpec) -> Prepared:
         rev_next=np.ascontiguousarray(rev_next, dtype=np.int64), hosp_node=np.asarray(hn, np.int64),
         hosp_extra_s=np.asarray(hosp_extra, float), hosp_estimated=np.asarray(far, bool),
         hosp_rev=np.asarray(hosp_rev, float), vmax_mps=max(vmax, 1e-6), notes=notes,
+        landmark_pred=np.ascontiguousarray(pred_u),
     )
 
 
