@@ -8,6 +8,7 @@ another language.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 LANGUAGES: tuple[str, ...] = ("en", "fr", "nl", "de")
@@ -452,3 +453,36 @@ def number(x: float, lang: str = "en", *, digits: int | None = None) -> str:
     text = f"{x:,.{digits}f}" if digits is not None else f"{x:,g}"
     text = text.replace(",", "\u202f")  # narrow no-break space between thousands (SI, every language)
     return text.replace(".", ",") if lang != "en" else text
+
+
+_NUMERAL = re.compile(r"(?<![\d.])(\d+)(?:\.(\d+))?(?![\d.])")
+_THOUSANDS = re.compile(r"\B(?=(?:\d{3})+$)")
+
+
+def localise_numerals(text: str, lang: str) -> str:
+    """The numbers in `text` (written the English way: ``1234.5``) written for `lang`, as :func:`number`.
+
+    In French, Dutch and German the decimal point becomes a comma and thousands are set apart by a
+    narrow no-break space (``1 234,5``); English text is returned as it is. Signs, exponents and
+    other characters are kept. In mathtext (text between ``$``) the comma is braced, ``{,}``, and
+    the thousands gap is ``\\,``, so mathtext typesets them as parts of the number.
+
+    Parameters
+    ----------
+    text
+        Text holding numbers, such as a tick label made by a matplotlib formatter.
+    lang
+        One of :data:`LANGUAGES`.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    if lang == "en":
+        return text
+    math = "$" in text
+    comma, gap = ("{,}", r"\,") if math else (",", "\u202f")
+
+    def local(m: re.Match[str]) -> str:
+        whole = _THOUSANDS.sub(lambda _g: gap, m.group(1)) if len(m.group(1)) > 3 else m.group(1)
+        return whole + (comma + m.group(2) if m.group(2) is not None else "")
+
+    return _NUMERAL.sub(local, text)

@@ -30,10 +30,11 @@ from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize, TwoSlopeN
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import Formatter, ScalarFormatter
 
 from sim._paths import DataError
 from sim.coverage import Coverage
-from sim.i18n import LANGUAGES, number, t
+from sim.i18n import LANGUAGES, localise_numerals, number, t
 from sim.network import RoadNetwork
 from sim.norms import DEFAULT_NORMS, Norm
 from sim.resources import Station
@@ -100,10 +101,6 @@ def add_source(fig: Figure, text: str) -> None:
     """Write the source line `text` in the bottom-right corner of `fig`, below every axis."""
     fig.text(0.995, 0.006, text, ha="right", va="bottom", fontsize=SOURCE_FONTSIZE, color="0.3")
 
-
-# former private names, still imported by sim.sweep
-_new_figure = new_figure
-_source = add_source
 
 
 def sim_source(scenario: str, replications: int, lang: str = "en") -> str:
@@ -1023,8 +1020,91 @@ FIGURES: tuple[str, ...] = ("response-cdf", "region-map", "response-map", "norm-
 """Figure names; ``response-map`` and ``coverage`` get one file per variant besides the first."""
 
 
-def save_figure(fig: Figure, stem: Path, formats: Sequence[str]) -> list[Path]:
-    """Save `fig` as ``stem.<format>`` for each format (text stays text in SVG)."""
+class LocalisedFormatter(Formatter):
+    """Tick labels of another formatter with their numbers written for a language.
+
+    The wrapped formatter chooses the ticks' precision, offset and exponent as usual; only the
+    text changes (decimal comma and thousands gap, :func:`sim.i18n.localise_numerals`).
+
+    Parameters
+    ----------
+    inner
+        The formatter doing the formatting (usually the axis' :class:`~matplotlib.ticker.ScalarFormatter`).
+    lang
+        One of :data:`sim.i18n.LANGUAGES`.
+    """
+
+    def __init__(self, inner: Formatter, lang: str) -> None:
+        localise_numerals("0", lang)  # an unknown language fails here, not at drawing time
+        self.inner = inner
+        self.lang = lang
+
+    def set_axis(self, axis: Any) -> None:
+        super().set_axis(axis)
+        self.inner.set_axis(axis)
+
+    def set_locs(self, locs: Any) -> None:
+        self.inner.set_locs(locs)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return localise_numerals(self.inner(x, pos), self.lang)
+
+    def format_ticks(self, values: Any) -> list[str]:
+        return [localise_numerals(s, self.lang) for s in self.inner.format_ticks(values)]
+
+    def format_data(self, value: float) -> str:
+        return localise_numerals(self.inner.format_data(value), self.lang)
+
+    def format_data_short(self, value: float) -> str:
+        return localise_numerals(self.inner.format_data_short(value), self.lang)
+
+    def get_offset(self) -> str:
+        return localise_numerals(self.inner.get_offset(), self.lang)
+
+
+def _all_axes(fig: Any) -> Iterator[Axes]:
+    yield from fig.axes
+    for sub in getattr(fig, "subfigs", ()):
+        yield from _all_axes(sub)
+
+
+def localise_ticks(fig: Figure, lang: str) -> None:
+    """Write the numbers of every numeric tick label of `fig` (colour bars too) for `lang`.
+
+    Axes with plain numeric ticks (matplotlib's :class:`~matplotlib.ticker.ScalarFormatter`) get a
+    decimal comma and a narrow no-break space between thousands in French, Dutch and German, like
+    :func:`sim.i18n.number`; the units stay in the axis labels. Tick labels set as text
+    (categories) and formatters of their own (the maps' degrees) are left alone, and so is every
+    English figure. Calling it again changes nothing. :func:`save_figure` calls it.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    if lang == "en":
+        return
+    for ax in _all_axes(fig):
+        for axis in (ax.xaxis, ax.yaxis):
+            major, minor = axis.get_major_formatter(), axis.get_minor_formatter()
+            if isinstance(major, ScalarFormatter):
+                axis.set_major_formatter(LocalisedFormatter(major, lang))
+            if isinstance(minor, ScalarFormatter):
+                axis.set_minor_formatter(LocalisedFormatter(minor, lang))
+
+
+def save_figure(fig: Figure, stem: Path, formats: Sequence[str], *, lang: str = "en") -> list[Path]:
+    """Save `fig` as ``stem.<format>`` for each format (text stays text in SVG).
+
+    Parameters
+    ----------
+    fig
+        The figure.
+    stem
+        Path without the format's suffix; its folder is made if missing.
+    formats
+        ``png``, ``svg`` and/or ``pdf``.
+    lang
+        The figure's language: numeric tick labels are written for it (:func:`localise_ticks`).
+    """
+    localise_ticks(fig, lang)
     out = []
     stem.parent.mkdir(parents=True, exist_ok=True)
     with style():
@@ -1125,7 +1205,7 @@ def plot_results(
     written: list[Path] = []
 
     def save(fig: Figure, name: str) -> None:
-        written.extend(save_figure(fig, figures_dir / f"{name}{suffix}", formats))
+        written.extend(save_figure(fig, figures_dir / f"{name}{suffix}", formats, lang=lang))
 
     save(fig_response_cdf(res.incidents, norms=norms, variants=variants, lang=lang, source=src),
          "response-cdf")

@@ -786,7 +786,7 @@ def plot_sweep(folder: Path, tables: Mapping[str, pd.DataFrame], *, params: Sequ
     values, in ``folder/figures/``: ``sweep[-<area>][-<k>].<format>``.
     """
     from sim.i18n import t
-    from sim.plot import VARIANT_COLOURS, _new_figure, _source, save_figure, sim_source, style
+    from sim.plot import VARIANT_COLOURS, add_source, new_figure, save_figure, sim_source, style
 
     first = params[0]
     xs, unit, numeric = _axis_values(first.labels, first.values)
@@ -803,7 +803,7 @@ def plot_sweep(folder: Path, tables: Mapping[str, pd.DataFrame], *, params: Sequ
                 sel &= (table[p.path] == label).to_numpy()
             tab = table[sel]
             with style():
-                fig = _new_figure()
+                fig = new_figure()
                 axes = fig.subplots(2, 2, sharex=True)
                 for ax, k in zip(axes.flat, PLOTTED, strict=True):
                     for i, v in enumerate(variants):
@@ -836,9 +836,9 @@ def plot_sweep(folder: Path, tables: Mapping[str, pd.DataFrame], *, params: Sequ
                 title = t("sweep.title", lang, area=where)
                 fig.suptitle(title + (f"\n{extra}" if extra else ""),
                              fontsize=26 if len(title) <= 70 and len(extra) <= 70 else 20)
-                _source(fig, f"{sim_source(scenario, reps, lang)} · {t('sweep.bands', lang)}")
+                add_source(fig, f"{sim_source(scenario, reps, lang)} · {t('sweep.bands', lang)}")
             stem = "sweep" + (f"-{_slug(area)}" if area else "") + (f"-{ci + 1}" if len(combos) > 1 else "")
-            written += save_figure(fig, folder / "figures" / f"{stem}{suffix}", formats)
+            written += save_figure(fig, folder / "figures" / f"{stem}{suffix}", formats, lang=lang)
     return written
 
 

@@ -148,6 +148,93 @@ def test_french_numbers_use_a_decimal_comma(plotted: tuple[Path, dict[str, Any]]
     assert re.search(r"51\.\d\d°N", en)
 
 
+
+def _tick_labels(path: Path) -> list[str]:
+    """The tick labels of every axis (colour bars too) of an SVG, in drawing order."""
+    tree = ET.parse(path)
+    return ["".join(t for el in g.iter() if el.tag.endswith("text") for t in el.itertext())
+            for g in tree.iter() if g.tag.endswith("g") and re.fullmatch(r"[xy]tick_\d+", g.get("id", ""))]
+
+
+NUMERIC_TICK = re.compile(r"^[−+-]?[\d.,\u202f]+(?:e[−+-]?\d+)?$")
+
+
+def _numeric(labels: list[str]) -> list[str]:
+    return [lb for lb in labels if NUMERIC_TICK.match(lb)]
+
+
+def _decimal_comma_figure(lang: str, folder: Path) -> list[str]:
+    """A figure with fractional x ticks (0.0 ... 1.4), thousands on y and text ticks on a second axes."""
+    from sim.plot import add_source, new_figure, save_figure, style
+
+    with style():
+        fig = new_figure()
+        ax, cat = fig.subplots(1, 2)
+        ax.plot([0.0, 1.5], [0.0, 12_000.0])
+        cat.barh([0, 1], [1, 2])
+        cat.set_yticks([0, 1], ["post 1.5", "2.5 km"])
+        add_source(fig, "test")
+    save_figure(fig, folder / f"ticks-{lang}", ["svg"], lang=lang)
+    save_figure(fig, folder / f"again-{lang}", ["svg"], lang=lang)  # a second save changes nothing
+    labels = _tick_labels(folder / f"ticks-{lang}.svg")
+    assert labels == _tick_labels(folder / f"again-{lang}.svg")
+    return labels
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "de"])
+def test_tick_numbers_follow_the_language(tmp_path: Path, lang: str) -> None:
+    labels = _decimal_comma_figure(lang, tmp_path)
+    assert {"0,0", "0,2", "1,4", "0", "2\u202f000", "12\u202f000"} <= set(labels)
+    assert not [lb for lb in labels if re.search(r"\d\.\d", lb) and lb != "post 1.5" and lb != "2.5 km"]
+    assert "post 1.5" in labels and "2.5 km" in labels  # text ticks are not numbers to rewrite
+
+
+def test_english_tick_numbers_are_unchanged(tmp_path: Path) -> None:
+    labels = _decimal_comma_figure("en", tmp_path)
+    assert {"0.0", "0.2", "1.4", "0", "2000", "12000"} <= set(labels)
+    assert not [lb for lb in _numeric(labels) if "," in lb or "\u202f" in lb]
+    with pytest.raises(ValueError, match="'es'"):
+        _decimal_comma_figure("es", tmp_path)
+
+
+@pytest.mark.parametrize("stem", sorted(FIGURE_KEYS))
+def test_french_figures_have_no_decimal_point_on_any_axis(plotted: tuple[Path, dict[str, Any]],
+                                                          stem: str) -> None:
+    figures = plotted[0] / "figures"
+    fr, en = _tick_labels(figures / f"{stem}.fr.svg"), _tick_labels(figures / f"{stem}.svg")
+    assert len(fr) == len(en) and fr
+    assert not [lb for lb in fr if re.search(r"\d\.\d", lb)], stem
+    assert not [lb for lb in _numeric(en) if "," in lb or "\u202f" in lb], stem
+    # the same ticks, written two ways
+    assert [lb.replace(".", ",") for lb in _numeric(en)] == [lb.replace("\u202f", "") for lb in _numeric(fr)]
+
+
+def test_sweep_figure_ticks_follow_the_language(tmp_path: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from sim.sweep import PLOTTED, parse_param, plot_sweep
+
+    param = parse_param("demand.scale=0.5,0.75,1")
+    rows = []
+    for variant in ("national", "benelux-2009"):
+        for i, label in enumerate(param.labels):
+            row: dict[str, Any] = {"demand.scale": label, "variant": variant}
+            for k, centre in zip(PLOTTED, (600.0, 900.0, 0.83, 2.5), strict=True):
+                row[k], row[f"{k}_low"], row[f"{k}_high"] = centre * (1 + 0.1 * i), centre * 0.9, centre * 1.3
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    for lang in ("en", "fr"):
+        files = plot_sweep(tmp_path, {"": table}, params=[param], variants=["national", "benelux-2009"],
+                           scenario="s", reps=2, lang=lang, formats=("svg",))
+        assert [f.name for f in files] == ["sweep.svg" if lang == "en" else f"sweep.{lang}.svg"]
+    figures = tmp_path / "figures"
+    en, fr = _tick_labels(figures / "sweep.svg"), _tick_labels(figures / "sweep.fr.svg")
+    assert "0.5" in en and "0,5" in fr and "0,75" not in en
+    assert not [lb for lb in fr if re.search(r"\d\.\d", lb)]
+    assert len(en) == len(fr) and np.array_equal([lb.replace(".", ",") for lb in en], fr)
+
+
 def test_coverage_numbers_match_the_coverage_table(plotted: tuple[Path, dict[str, Any]]) -> None:
     """The coverage figure prints the population the model computes, per country and threshold."""
     from sim.coverage import coverage
