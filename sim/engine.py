@@ -509,6 +509,11 @@ class _Engine:
         self.lm, self.n_lm = prep.landmarks()
         self.lm_station, self.lm_pred, self.edge_w = prep.trees()
         self.rev_next_rows = [np.ascontiguousarray(r).data for r in prep.rev_next]
+        # candidate lists as (unit, its station's fwd row, access leg) for _best
+        cinfo = [(j, self.fwd_rows[self.u_station_l[j]], self.u_acc_l[j]) for j in range(nu)]
+        self.home_c = [[[cinfo[j] for j in self.home[c][t]] for t in range(nt)] for c in range(n_centres + 1)]
+        self.foreign_c = [[[(a, [cinfo[j] for j in units]) for a, units in self.foreign[c][t]]
+                           for t in range(nt)] for c in range(n_centres + 1)]
         self.n_nodes = network.n_nodes
         self.lat_r = np.radians(network.lat).tolist()
         self.lon_r = np.radians(network.lon).tolist()
@@ -769,22 +774,22 @@ class _Engine:
         self.moving_hit = (j, now, target, x, tt)
         return extra + tt * f
 
-    def _best(self, cand: list[int], now: float, target: int, f: float, turnout: float,
+    def _best(self, cand: list[tuple[int, Any, float]], now: float, target: int, f: float, turnout: float,
               best: float, keep: tuple[int, int] | None = None) -> tuple[float, int]:
-        """Best (ETA, unit) among available units `cand` (ETA must beat `best`).
+        """Best (ETA, unit) among available units `cand` (``(unit, fwd row of its station, access leg)``;
+        the ETA must beat `best`).
 
         Units at base first (ties: the first in `cand`), then units on their way home in order.
         `keep` = ``(unit type, keep_home_min)`` skips units whose centre would keep too few free.
         """
-        avail, t_base, fwd_rows, st_of = self.avail, self.t_base, self.fwd_rows, self.u_station_l
-        acc = self.u_acc_l
+        avail, t_base = self.avail, self.t_base
         bmin, bj = _INF, -1
         moving: list[int] | None = None
         if keep is None:
-            for j in cand:
+            for j, row, ac in cand:
                 if avail[j]:
                     if t_base[j] <= now:
-                        eta = fwd_rows[st_of[j]][target] * f + acc[j] + turnout
+                        eta = row[target] * f + ac + turnout
                         if eta < bmin:
                             bmin, bj = eta, j
                     elif moving is None:
@@ -794,11 +799,11 @@ class _Engine:
         else:
             free_cnt, lender = self.free_cnt, self.u_lender_l
             kt, kmin = keep
-            for j in cand:
+            for j, row, ac in cand:
                 if not avail[j] or free_cnt[lender[j]][kt] - 1 < kmin:
                     continue
                 if t_base[j] <= now:
-                    eta = fwd_rows[st_of[j]][target] * f + acc[j] + turnout
+                    eta = row[target] * f + ac + turnout
                     if eta < bmin:
                         bmin, bj = eta, j
                 elif moving is None:
@@ -827,8 +832,8 @@ class _Engine:
             hour = (now / 3600.0) % 24.0
             night = (hour >= ns or hour < ne) if ns > ne else (ns <= hour < ne)
             turnout = (self.turnout_night_v if night else self.turnout_day_v)[i * self.n_slots + s]
-        h, j = self._best(self.home[c][t], now, target, f, turnout, _INF)
-        foreign = self.foreign[c][t]
+        h, j = self._best(self.home_c[c][t], now, target, f, turnout, _INF)
+        foreign = self.foreign_c[c][t]
         if not foreign:
             return j, -1
         best, bj, ba = h, j, -1
