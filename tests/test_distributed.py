@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import subprocess
 import sys
@@ -10,11 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _helpers import short_copy
 
 import sim.runner
 from sim import distributed
 from sim.cli import main
-from sim.results import TABLES, concat_frames, summarise
+from sim.results import TABLES, concat_frames
 from sim.runner import run_task
 from sim.scenario import Scenario, load_scenario
 
@@ -22,20 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BAARLE = ROOT / "scenarios" / "baarle-turnhout.yaml"
 
 
-def short_copy(tmp_path: Path, horizon: str = "2 d") -> Path:
-    """The default scenario with a short horizon (its region is the bundled one)."""
-    text = BAARLE.read_text(encoding="utf-8")
-    assert "horizon: 28 d" in text and "warmup: 1 d" in text
-    path = tmp_path / "baarle-short.yaml"
-    text = text.replace("horizon: 28 d", f"horizon: {horizon}").replace("warmup: 1 d", "warmup: 2 h")
-    path.write_text(text, encoding="utf-8")
-    return path
 
-
-@pytest.fixture
-def fast_summaries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fewer bootstrap resamples in summary.json (the same for every run compared in a test)."""
-    monkeypatch.setattr(sim.runner, "summarise", functools.partial(summarise, n_boot=100))
 
 
 def test_bundle_shares_prepared_matrices_and_gives_the_frames_of_run_task(tmp_path: Path) -> None:

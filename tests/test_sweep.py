@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import short_copy
 
-import sim.runner
 from sim.cli import main
-from sim.results import TABLES, norm_limits, summarise
+from sim.results import TABLES, norm_limits
 from sim.scenario import load_scenario
 from sim.stats import mean_ci, paired_diff_ci
 from sim.sweep import (
@@ -32,19 +31,7 @@ BAARLE = ROOT / "scenarios" / "baarle-turnhout.yaml"
 DELAY = "variants.benelux-2009.agreements[0].request_delay"
 
 
-def short_copy(tmp_path: Path, horizon: str = "2 d") -> Path:
-    text = BAARLE.read_text(encoding="utf-8")
-    assert "horizon: 28 d" in text and "warmup: 1 d" in text
-    path = tmp_path / "baarle-short.yaml"
-    text = text.replace("horizon: 28 d", f"horizon: {horizon}").replace("warmup: 1 d", "warmup: 2 h")
-    path.write_text(text, encoding="utf-8")
-    return path
 
-
-@pytest.fixture
-def fast_summaries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fewer bootstrap resamples in the per-point summary.json (the same in every run compared)."""
-    monkeypatch.setattr(sim.runner, "summarise", functools.partial(summarise, n_boot=100))
 
 
 # ---------------------------------------------------------------------------------------- syntax
