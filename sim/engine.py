@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import gc
 import heapq
+import itertools
 import math
 import time
 from dataclasses import dataclass, field
@@ -1015,23 +1016,25 @@ class _Engine:
         n = len(inc)
         keys = ("inc", "unit", "ag", "from_ret", "est", "t_dec", "t_alert", "t_depart", "t_arrive", "t_leave",
                 "t_hosp", "t_free", "hosp", "req", "travel")  # the order of the tuples in _start
-        rows = zip(*self.m_rows, strict=True)
-        cols: dict[str, Any] = ({k: list(v) for k, v in zip(keys, rows, strict=True)} if self.m_rows
-                                else {k: [] for k in keys})
+        # one C call for the whole table: ints and bools are exact as float64, the times are floats
+        table = np.fromiter(itertools.chain.from_iterable(self.m_rows), dtype=np.float64,
+                            count=len(self.m_rows) * len(keys)).reshape(len(self.m_rows), len(keys))
+        cols: dict[str, Any] = dict(zip(keys, np.ascontiguousarray(table.T), strict=True))
         cols["t_base"] = self.m_tbase
         na_slots = np.asarray(self.na_slots, np.int64)
         unserved_slots = np.asarray(self.unserved_slots, np.int64)
-        m_inc = np.asarray(cols["inc"], np.int64)
-        m_unit = np.asarray(cols["unit"], np.int64)
-        m_ag = np.asarray(cols["ag"], np.int64)
-        m_hosp = np.asarray(cols["hosp"], np.int64)
+        m_inc = cols["inc"].astype(np.int64)
+        m_unit = cols["unit"].astype(np.int64)
+        m_ag = cols["ag"].astype(np.int64)
+        m_hosp = cols["hosp"].astype(np.int64)
         t_arrive = np.asarray(cols["t_arrive"], float)
         m_type = self.u_type[m_unit] if len(m_unit) else np.zeros(0, np.int64)
         st_country = np.asarray(self.u_country, dtype=object)[m_unit] if len(m_unit) else np.zeros(0, object)
         inc_country = np.asarray(self.i_country, dtype=object)[m_inc] if len(m_inc) else np.zeros(0, object)
         cross = st_country != inc_country
-        direction = (np.where(cross, st_country + "->" + inc_country, "") if len(m_unit)
-                     else np.zeros(0, object))
+        direction = np.full(len(m_unit), "", dtype=object)
+        if cross.any():
+            direction[cross] = st_country[cross] + "->" + inc_country[cross]
         t_call = inc.t_call
         # first arrival per incident and unit type
         rt = np.full((n, len(UNIT_TYPES)), np.nan)
@@ -1118,7 +1121,11 @@ class _Engine:
         t_av = missions["t_free_s"] if self.redispatch else missions["t_base_s"]
         busy_each = np.clip(np.minimum(t_av, hi) - np.maximum(t_dec, lo), 0.0, None)
         busy = np.bincount(m_unit, weights=busy_each, minlength=self.nu) if len(m_unit) else np.zeros(self.nu)
-        on_duty = np.asarray([_shift_seconds(sh, lo, hi) for sh in self.u_shift], float)
+        duty: dict[tuple[float, float], float] = {}  # units share a few shifts
+        for sh in self.u_shift:
+            if (sh.start_hour, sh.end_hour) not in duty:
+                duty[sh.start_hour, sh.end_hour] = _shift_seconds(sh, lo, hi)
+        on_duty = np.asarray([duty[sh.start_hour, sh.end_hour] for sh in self.u_shift], float)
         with np.errstate(divide="ignore", invalid="ignore"):
             util = np.where(on_duty > 0, busy / on_duty, np.nan)
         units = {
