@@ -88,8 +88,10 @@ def run_task(scenario: Scenario, variant: str, replication: int, seed: int) -> d
     """Simulate one replication of one variant; return its incidents, missions and units.
 
     A plain top-level function (picklable) for process pools and Dask: everything it needs comes
-    from its arguments; the region and prepared matrices are cached per process.
+    from its arguments; the region and prepared matrices are cached per process, and variants with
+    the same stations and hospitals are prepared once.
     """
+    from sim.distributed import _prepare_key
     from sim.engine import prepare
 
     st = _state(scenario)
@@ -97,7 +99,13 @@ def run_task(scenario: Scenario, variant: str, replication: int, seed: int) -> d
     spec = st["specs"][variant]
     prepared = st["prepared"].get(variant)
     if prepared is None:
-        prepared = st["prepared"][variant] = prepare(network, spec)
+        # variants with the same stations and hospitals share one Prepared (as sim.distributed does)
+        shared = st.setdefault("shared", {})
+        key = _prepare_key(spec)
+        prepared = shared.get(key)
+        if prepared is None:
+            prepared = shared[key] = prepare(network, spec)
+        st["prepared"][variant] = prepared
     return simulate_frames(scenario, network, spec, prepared, variant=variant, replication=replication,
                            seed=seed)
 
