@@ -574,13 +574,13 @@ class _Engine:
                 else:
                     self.na_slots[i] += 1
                 continue
-            j, a = self._choose(i, s, t, c, now)
+            j, a, tout = self._choose(i, s, t, c, now)
             if j < 0:
                 self.unserved_slots[i] += 1
                 self.n_waiting += 1
                 heapq.heappush(self.qs[c * _NT + t], (self.urg[self.i_type[i]], self.i_t_call[i], i, s))
             else:
-                self._start(j, i, s, now, a)
+                self._start(j, i, s, now, a, tout)
         k += 1
         if k < self._n_dec:
             env = self.env
@@ -823,7 +823,8 @@ class _Engine:
         return best, bj
 
     # ------------------------------------------------------------------ dispatch
-    def _choose(self, i: int, s: int, t: int, c: int, now: float) -> tuple[int, int]:
+    def _choose(self, i: int, s: int, t: int, c: int, now: float) -> tuple[int, int, float]:
+        """``(unit, agreement or -1, its turnout if at base)`` for slot `s` of incident `i`."""
         target = self.i_node[i]
         f = self.f_urgent[t] if self.lights[self.i_type[i]] else self.f_normal[t]
         ns, ne = self.night_hours[t]
@@ -836,8 +837,8 @@ class _Engine:
         h, j = self._best(self.home_c[c][t], now, target, f, turnout, _INF)
         foreign = self.foreign_c[c][t]
         if not foreign:
-            return j, -1
-        best, bj, ba = h, j, -1
+            return j, -1, turnout
+        best, bj, ba, btout = h, j, -1, turnout
         for a, units in foreign:
             ag = self.agreements[a]
             rule = ag.rule
@@ -855,11 +856,15 @@ class _Engine:
             e, fj = self._best(units, now, target, f, tout + delay, bound,
                                (t, ag.keep_home_min) if ag.keep_home_min > 0 else None)
             if fj >= 0 and e < bound:
-                best, bj, ba = e, fj, a
-        return bj, ba
+                best, bj, ba, btout = e, fj, a, tout
+        return bj, ba, btout
 
-    def _start(self, j: int, i: int, s: int, now: float, a: int) -> None:
-        """Send unit `j` to slot `s` of incident `i` (decision at `now`; `a` agreement or -1)."""
+    def _start(self, j: int, i: int, s: int, now: float, a: int, turnout: float = -1.0) -> None:
+        """Send unit `j` to slot `s` of incident `i` (decision at `now`; `a` agreement or -1).
+
+        `turnout`: the unit's turnout when it is at base, if the caller already drew it for this
+        alert time (:meth:`_choose`); negative: look it up.
+        """
         t = self.u_type_l[j]
         target = self.i_node[i]
         itype = self.i_type[i]
@@ -869,13 +874,14 @@ class _Engine:
         st = self.u_station_l[j]
         at_base = now >= self.t_base[j]
         if at_base:
-            ns, ne = self.night_hours[t]
-            if ns == ne:
-                turnout = self.turnout_day_v[i * self.n_slots + s]
-            else:
-                hour = (t_alert / 3600.0) % 24.0
-                night = (hour >= ns or hour < ne) if ns > ne else (ns <= hour < ne)
-                turnout = (self.turnout_night_v if night else self.turnout_day_v)[i * self.n_slots + s]
+            if turnout < 0.0:
+                ns, ne = self.night_hours[t]
+                if ns == ne:
+                    turnout = self.turnout_day_v[i * self.n_slots + s]
+                else:
+                    hour = (t_alert / 3600.0) % 24.0
+                    night = (hour >= ns or hour < ne) if ns > ne else (ns <= hour < ne)
+                    turnout = (self.turnout_night_v if night else self.turnout_day_v)[i * self.n_slots + s]
             travel = self.u_acc_l[j] + self.fwd_rows[st][target] * f
             est = self.u_est_l[j]
         else:
