@@ -360,7 +360,7 @@ def _next_shift_change(shift: Shift, t: float) -> float:
     """The first time after `t` at which the shift starts or ends."""
     best = _INF
     for hour in (shift.start_hour % 24, shift.end_hour % 24):
-        c = np.floor(t / 86400.0) * 86400.0 + hour * 3600.0
+        c = math.floor(t / 86400.0) * 86400.0 + hour * 3600.0  # Python floats: no numpy scalars
         while c <= t + 1e-9:
             c += 86400.0
         best = min(best, c)
