@@ -291,12 +291,9 @@ def dask_executor(dask: Any, *, workers: int = 0) -> Callable[..., None]:
 
     def executor(scenario: Scenario, tasks: Sequence[tuple[str, int]], *, seed: int,
                  on_done: Callable[[str, int, dict[str, pd.DataFrame]], None]) -> None:
-        from sim.runner import _state
+        from sim.runner import bundle_for
 
-        st = _state(scenario)
-        variants = list(dict.fromkeys(v for v, _ in tasks))
-        bundle = make_bundle(st["region"], {"": scenario}, variants,
-                             specs={("", v): st["specs"][v] for v in variants})
+        bundle = bundle_for(scenario, list(dict.fromkeys(v for v, _ in tasks)))
 
         def done(task: Task, frames: dict[str, pd.DataFrame]) -> None:
             on_done(task[1], task[2], frames)

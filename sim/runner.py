@@ -12,13 +12,10 @@ the file, replication) order and ``summary.json`` says ``"complete": false``.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import hashlib
 import json
-import multiprocessing as mp
 import os
 import platform
-import signal
 import subprocess
 import sys
 import time
@@ -78,10 +75,21 @@ def warm(scenario: Scenario) -> None:
     _state(scenario)
 
 
-def _init_worker(scenario: Scenario) -> None:
-    # Ctrl-C goes to the whole process group: the parent handles it, workers carry on or get stopped
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    warm(scenario)
+def _prepared(st: dict[str, Any], variant: str) -> Any:
+    """The prepared matrices of `variant`; variants with the same stations and hospitals share one."""
+    from sim.distributed import _prepare_key
+    from sim.engine import prepare
+
+    prepared = st["prepared"].get(variant)
+    if prepared is None:
+        spec = st["specs"][variant]
+        shared = st.setdefault("shared", {})
+        key = _prepare_key(spec)
+        prepared = shared.get(key)
+        if prepared is None:
+            prepared = shared[key] = prepare(st["region"].network, spec)
+        st["prepared"][variant] = prepared
+    return prepared
 
 
 def run_task(scenario: Scenario, variant: str, replication: int, seed: int) -> dict[str, pd.DataFrame]:
@@ -91,21 +99,11 @@ def run_task(scenario: Scenario, variant: str, replication: int, seed: int) -> d
     from its arguments; the region and prepared matrices are cached per process, and variants with
     the same stations and hospitals are prepared once.
     """
-    from sim.distributed import _prepare_key
-    from sim.engine import prepare
 
     st = _state(scenario)
     network = st["region"].network
     spec = st["specs"][variant]
-    prepared = st["prepared"].get(variant)
-    if prepared is None:
-        # variants with the same stations and hospitals share one Prepared (as sim.distributed does)
-        shared = st.setdefault("shared", {})
-        key = _prepare_key(spec)
-        prepared = shared.get(key)
-        if prepared is None:
-            prepared = shared[key] = prepare(network, spec)
-        st["prepared"][variant] = prepared
+    prepared = _prepared(st, variant)
     return simulate_frames(scenario, network, spec, prepared, variant=variant, replication=replication,
                            seed=seed)
 
@@ -143,37 +141,31 @@ def _check_variants(scenario: Scenario, variants: Sequence[str] | None) -> list[
     return [v for v in scenario.variant_names if v in variants]  # file order
 
 
-def _executor(workers: int, scenario: Scenario) -> cf.ProcessPoolExecutor:
-    method = "fork" if "fork" in mp.get_all_start_methods() and sys.platform != "darwin" else "spawn"
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method),
-                                  initializer=_init_worker, initargs=(scenario,))
+def bundle_for(scenario: Scenario, variants: Sequence[str]) -> Any:
+    """A :class:`sim.distributed.Bundle` of `variants` from this process's cache (prepared once)."""
+    from sim.distributed import Bundle
+
+    st = _state(scenario)
+    for v in variants:
+        _prepared(st, v)
+    return Bundle(region=st["region"], scenarios={"": scenario},
+                  specs={("", v): st["specs"][v] for v in variants},
+                  prepared={("", v): st["prepared"][v] for v in variants})
 
 
 def _execute(scenario: Scenario, tasks: Sequence[tuple[str, int]], *, seed: int, workers: int,
              on_done: Callable[[str, int, dict[str, pd.DataFrame]], None]) -> None:
-    """Run tasks, calling `on_done` in this process as each finishes (any order)."""
-    if workers <= 1:
-        for v, r in tasks:
-            on_done(v, r, run_task(scenario, v, r, seed))
-        return
-    ex = _executor(workers, scenario)
-    futures: dict[cf.Future[dict[str, pd.DataFrame]], tuple[str, int]] = {}
-    try:
-        futures = {ex.submit(run_task, scenario, v, r, seed): (v, r) for v, r in tasks}
-        for fut in cf.as_completed(futures):
-            v, r = futures[fut]
-            on_done(v, r, fut.result())
-    except BaseException:
-        for f in futures:
-            f.cancel()
-        procs = list(getattr(ex, "_processes", {}).values())
-        ex.shutdown(wait=False, cancel_futures=True)
-        for p in procs:  # our own workers: stop them rather than wait for running tasks
-            if p.is_alive():
-                p.terminate()
-        raise
-    else:
-        ex.shutdown(wait=True)
+    """Run tasks here or on a local process pool (:func:`sim.distributed.execute`), calling
+    `on_done` in this process as each finishes (any order)."""
+    from sim.distributed import Task, execute
+
+    variants = list(dict.fromkeys(v for v, _ in tasks))
+
+    def done(task: Task, frames: dict[str, pd.DataFrame]) -> None:
+        on_done(task[1], task[2], frames)
+
+    execute(bundle_for(scenario, variants), [("", v, r) for v, r in tasks], seed=seed, workers=workers,
+            on_done=done)
 
 
 def run_replications(scenario: Scenario | str | Path, *, reps: int | None = None, seed: int | None = None,

@@ -135,16 +135,16 @@ def test_interrupted_run_keeps_its_finished_replications(run_one_worker: Path, s
                                                          tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     # Ctrl-C while the fourth task runs: tasks go replication by replication (national, benelux)
-    real = runner.run_task
+    real = runner.simulate_frames
     calls: list[tuple[str, int]] = []
 
-    def interrupted_after_three(scenario, variant, replication, seed):  # type: ignore[no-untyped-def]
+    def interrupted_after_three(*args, variant, replication, **kw):  # type: ignore[no-untyped-def]
         calls.append((variant, replication))
         if len(calls) == 4:
             raise KeyboardInterrupt
-        return real(scenario, variant, replication, seed)
+        return real(*args, variant=variant, replication=replication, **kw)
 
-    monkeypatch.setattr(runner, "run_task", interrupted_after_three)
+    monkeypatch.setattr(runner, "simulate_frames", interrupted_after_three)
     with pytest.raises(RunInterrupted) as info:
         run_scenario(small_file, out=tmp_path / "cut", workers=1, progress=False)
     folder = info.value.path
@@ -171,16 +171,16 @@ def test_interrupted_run_keeps_its_finished_replications(run_one_worker: Path, s
 def test_ctrl_c_on_the_command_line_exits_130_and_keeps_the_folder(
         small_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    real = runner.run_task
+    real = runner.simulate_frames
     calls: list[str] = []
 
-    def cut(scenario, variant, replication, seed):  # type: ignore[no-untyped-def]
+    def cut(*args, variant, **kw):  # type: ignore[no-untyped-def]
         calls.append(variant)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return real(scenario, variant, replication, seed)
+        return real(*args, variant=variant, **kw)
 
-    monkeypatch.setattr(runner, "run_task", cut)
+    monkeypatch.setattr(runner, "simulate_frames", cut)
     out = tmp_path / "cli"
     assert main(["run", str(small_file), "--out", str(out), "--no-progress"]) == 130
     err = capsys.readouterr().err
@@ -241,3 +241,20 @@ def test_results_are_never_overwritten(run_one_worker: Path, small_file: Path, t
     assert c.parent == Path("results") / "small" and c not in (a, b)
     assert (a / "keep.txt").read_text(encoding="utf-8") == "mine"
     assert json.loads((c / "summary.json").read_text(encoding="utf-8"))["complete"] is True
+
+
+def test_variants_with_the_same_stations_share_their_prepared_matrices(tmp_path: Path) -> None:
+    from _helpers import short_copy
+
+    from sim.distributed import distinct_prepared
+    from sim.scenario import load_scenario
+
+    sc = load_scenario(short_copy(tmp_path))
+    bundle = runner.bundle_for(sc, ["national", "benelux-2009", "fastest-unit"])
+    # national edits the joint Baarle corps (no Belgian calls), the two others keep the same stations
+    assert distinct_prepared(bundle) == 2
+    assert bundle.prepared[("", "benelux-2009")] is bundle.prepared[("", "fastest-unit")]
+    assert bundle.prepared[("", "national")] is not bundle.prepared[("", "benelux-2009")]
+    # the per-process cache of run_task hands out the very same objects
+    assert runner.bundle_for(sc, ["fastest-unit"]).prepared[("", "fastest-unit")] is \
+        bundle.prepared[("", "fastest-unit")]
