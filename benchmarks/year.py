@@ -3,8 +3,9 @@
 For each scenario (``scenarios/baarle-turnhout.yaml``, ``scenarios/euregio-meuse-rhine-be.yaml``) a
 fresh Python process (one process, no pool, numeric libraries limited to one thread) loads the
 scenario with its horizon set to 365 days, loads the region (from the graph cache), and for every
-variant in turn prepares the station and hospital matrices, simulates one replication and turns
-the records into the result frames (as ``xborder run --workers 1`` does per task). It reports its
+variant in turn prepares the station and hospital matrices (once per distinct set of stations and
+hospitals, as ``xborder run`` does), simulates one replication and turns the records into the
+result frames (as ``xborder run --workers 1`` does per task). It reports its
 wall time, CPU time and peak memory (``resource.getrusage(...).ru_maxrss``). Before the measured
 process, an unmeasured one loads the region so that a cold graph cache is not counted.
 
@@ -68,12 +69,17 @@ def _child(path: str, seed: int, *, load_only: bool) -> dict[str, Any]:
     t_load = time.perf_counter()
     if load_only:
         return {"load_s": t_load - t_import}
+    from sim.distributed import _prepare_key
     from sim.engine import prepare, simulate
 
     variants = []
+    shared: dict[str, Any] = {}  # as xborder run: variants with the same stations share one Prepared
     for v in sc.variant_names:
         t0 = time.perf_counter()
-        prepared = prepare(region.network, specs[v])
+        key = _prepare_key(specs[v])
+        if key not in shared:
+            shared[key] = prepare(region.network, specs[v])
+        prepared = shared[key]
         t1 = time.perf_counter()
         records = simulate(region.network, specs[v], seed=seed, replication=0, prepared=prepared)
         t2 = time.perf_counter()
