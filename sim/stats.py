@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats as _st
+
+# scipy.stats is imported where it is used: it takes about 0.6 s to import, and a plain simulation
+# run (which imports sim.results for its frames) never needs it.
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ def mean_ci(x: npt.ArrayLike, *, level: float = 0.95) -> Interval:
     m = float(a.mean())
     if n < 2:
         return Interval(m, np.nan, np.nan, n, level)
+    from scipy import stats as _st
+
     half = float(_st.t.ppf(0.5 + level / 2, n - 1) * a.std(ddof=1) / np.sqrt(n))
     return Interval(m, m - half, m + half, n, level)
 
@@ -54,6 +58,8 @@ def wilson_ci(successes: int, n: int, *, level: float = 0.95) -> Interval:
     """Wilson score interval for a proportion (share within a norm)."""
     if n <= 0:
         return Interval(np.nan, np.nan, np.nan, 0, level)
+    from scipy import stats as _st
+
     z = float(_st.norm.ppf(0.5 + level / 2))
     p = successes / n
     den = 1 + z * z / n
