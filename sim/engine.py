@@ -774,7 +774,7 @@ class _Engine:
             return _INF
         need = (best - extra) / f if best < _INF else _INF
         hit = self.row_cache.get(x)
-        if hit is not None and hit[1] >= need:
+        if hit is not None and (hit[1] >= need or hit[0][target] <= hit[1]):  # exact (or beyond need)
             tt = float(hit[0][target])
         else:
             lo, hi, k = self._bounds(x, target)
