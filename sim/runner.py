@@ -141,6 +141,19 @@ def _check_variants(scenario: Scenario, variants: Sequence[str] | None) -> list[
     return [v for v in scenario.variant_names if v in variants]  # file order
 
 
+def run_settings(scenario: Scenario, *, reps: int | None, seed: int | None, variants: Sequence[str] | None,
+                 workers: int) -> tuple[list[str], int, int]:
+    """The variants, replications and seed of a run (the file's unless given), checked."""
+    names = _check_variants(scenario, variants)
+    n = int(reps if reps is not None else scenario.replications)
+    s = int(seed if seed is not None else scenario.seed)
+    if n < 1:
+        raise CliError("--reps must be at least 1")
+    if workers < 1:
+        raise CliError("--workers must be at least 1")
+    return names, n, s
+
+
 def bundle_for(scenario: Scenario, variants: Sequence[str]) -> Any:
     """A :class:`sim.distributed.Bundle` of `variants` from this process's cache (prepared once)."""
     from sim.distributed import Bundle
@@ -176,9 +189,7 @@ def run_replications(scenario: Scenario | str | Path, *, reps: int | None = None
     For notebooks; nothing is written. Rows are in (variant order in the file, replication) order.
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    names = _check_variants(sc, variants)
-    n = int(reps if reps is not None else sc.replications)
-    s = int(seed if seed is not None else sc.seed)
+    names, n, s = run_settings(sc, reps=reps, seed=seed, variants=variants, workers=workers)
     got: dict[tuple[str, int], dict[str, pd.DataFrame]] = {}
     bar = _bar(len(names) * n, progress, sc.name)
     try:
@@ -341,13 +352,7 @@ def run_scenario(scenario: Scenario | str | Path, *, reps: int | None = None, se
         On Ctrl-C, after writing the finished replications (``"complete": false``).
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    names = _check_variants(sc, variants)
-    n = int(reps if reps is not None else sc.replications)
-    s = int(seed if seed is not None else sc.seed)
-    if n < 1:
-        raise CliError("--reps must be at least 1")
-    if workers < 1:
-        raise CliError("--workers must be at least 1")
+    names, n, s = run_settings(sc, reps=reps, seed=seed, variants=variants, workers=workers)
     if dask is not None and executor is None:
         from sim.distributed import dask_executor
 

@@ -592,21 +592,15 @@ def run_sweep(scenario: Scenario, params: Sequence[SweepParam], *, reps: int | N
     from sim.runner import (
         RunInterrupted,
         _bar,
-        _check_variants,
         _part_name,
         _prepare_out,
         finalize,
         new_results_dir,
         package_versions,
+        run_settings,
     )
 
-    names = _check_variants(scenario, variants)
-    n = int(reps if reps is not None else scenario.replications)
-    s = int(seed if seed is not None else scenario.seed)
-    if n < 1:
-        raise CliError("--reps must be at least 1")
-    if workers < 1:
-        raise CliError("--workers must be at least 1")
+    names, n, s = run_settings(scenario, reps=reps, seed=seed, variants=variants, workers=workers)
     if region is None:
         region = scenario.load_region()
     points = build_points(scenario, params, region=region)
