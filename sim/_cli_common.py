@@ -11,6 +11,11 @@ class CliError(Exception):
     """An error the user can fix: printed as one line on stderr, exit code 2, no traceback."""
 
 
+def comma_list(text: str | None) -> list[str] | None:
+    """``"a, b"`` -> ``["a", "b"]`` (an option such as ``--variants``); ``None`` when not given."""
+    return [v.strip() for v in text.split(",")] if text else None
+
+
 def print_json(obj: Any) -> None:
     """Print `obj` as indented JSON on stdout (numpy scalars and paths converted)."""
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sim._cli_common import CliError
+from sim._cli_common import CliError, comma_list
 
 # ---------------------------------------------------------------------------------------- validate
 
@@ -57,7 +57,7 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     if args.reps is not None and args.reps < 1:
         raise CliError("--reps must be at least 1")
-    variants = [v.strip() for v in args.variants.split(",")] if args.variants else None
+    variants = comma_list(args.variants)
     t0 = time.perf_counter()
     try:
         folder = run_scenario(sc, reps=args.reps, seed=args.seed, out=args.out, workers=args.workers,

@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from sim._cli_common import CliError
+from sim._cli_common import CliError, comma_list
 
 
 def _mmss(seconds: float) -> str:
@@ -51,7 +51,7 @@ def print_sweep(table: Any, *, params: list[str], out: Any = None) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from sim.runner import RunInterrupted
+    from sim.runner import RunInterrupted, run_settings
     from sim.scenario import ScenarioError, load_scenario
     from sim.sweep import SweepError, SweepPoint, load_sweep, parse_param, run_sweep, unchanged_variants
 
@@ -82,13 +82,12 @@ def _sweep(args: argparse.Namespace) -> int:
         for line in bad:
             print(line, file=sys.stderr)
         return 2
-    variants = [v.strip() for v in args.variants.split(",")] if args.variants else None
+    variants = comma_list(args.variants)
     workers = args.workers if args.workers is not None else 1
 
     def announce(points: list[SweepPoint]) -> None:
-        names = variants or sc.variant_names
-        reps = args.reps or sc.replications
-        seed = args.seed if args.seed is not None else sc.seed
+        names, reps, seed = run_settings(sc, reps=args.reps, seed=args.seed, variants=variants,
+                                         workers=workers)
         print(f"Sweep of {sc.name}: {len(points)} point(s) × {len(names)} variant(s) × {reps} "
               f"replication(s) = {len(points) * len(names) * reps} runs, seed {seed}"
               + (f", on Dask ({args.dask})" if args.dask else f", {workers} worker(s)"))
