@@ -54,9 +54,9 @@ and so is each node's hospital. A unit on its way home is priced only if two low
 line at the network's top speed; landmarks: the stations' forward and reverse times, by the
 triangle inequality) say it may beat the best unit so far. Its time is then read off a landmark's
 shortest-path tree when that tree holds its route (a part of a shortest path is a shortest path),
-summed edge by edge as Dijkstra sums it, else from a Dijkstra search from its node that stops at
-the bound. Both give Dijkstra's time (they could differ in the last bit only where two shortest
-paths tie exactly).
+summed edge by edge as Dijkstra sums it, else from an A* search from its node to the incident that
+uses the same landmarks and stops at the bound (:mod:`sim._astar`, compiled). Both give Dijkstra's
+time (they could differ in the last bit only where two shortest paths tie exactly).
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ import simpy
 from scipy.sparse.csgraph import dijkstra
 from simpy.events import Timeout
 
+from sim._astar import PointSearch
 from sim.demand import Incidents, generate_incidents, incidents_from_log
 from sim.model import ModelSpec
 from sim.network import EARTH_RADIUS_M, OffNetworkError, RoadNetwork, access_leg
@@ -92,11 +93,6 @@ HOSPITAL_SPEED_KMH = 70.0
 """Estimated leg to a hospital beyond the extract: straight line × detour at this speed
 (the defaults of :class:`sim.resources.OffNetworkAccess`; modelling choice)."""
 
-_ROW_CACHE_BYTES = 512 * 2**20
-"""Memory for the rows of Dijkstra searches from units on their way home, kept to answer later
-calls from the same node (oldest dropped first): about 1,000 rows of the Euregio network. Units
-drive home along the same routes, so a node comes back; over a year of the Euregio scenario this
-saves about 12 % of the searches against 256 rows."""
 _INF = float("inf")
 _NAN = float("nan")
 _NT = len(UNIT_TYPES)
@@ -386,9 +382,9 @@ class _Engine:
     prepared matrix, which yields Python floats); numpy is used only to set up and to assemble the
     records. Each SimPy event is a plain ``Timeout`` with one bound-method callback; the handler
     reads the exact event time from the engine's state (not ``env.now``, which may differ from it by
-    rounding). A unit on its way home is priced with Dijkstra from where it is only when two lower
+    rounding). A unit on its way home is priced with a search from where it is only when two lower
     bounds (straight line at top speed; landmarks: the stations' forward and reverse times) say it
-    may beat the best unit so far, and that search stops at the bound (or at a landmark upper bound).
+    may beat the best unit so far; that A* search stops at the bound (or at a landmark upper bound).
     """
 
     def __init__(self, network: RoadNetwork, spec: ModelSpec, prep: Prepared, inc: Incidents,
@@ -503,9 +499,10 @@ class _Engine:
         self.u_home_q = [[c * nt + self.u_type_l[j] for c in home_of[j]] for j in range(nu)]
         self.u_lend_q = [[(c * nt + self.u_type_l[j], a) for c, a in self.lend_targets[j]] for j in range(nu)]
         self._cbd, self._cbf, self._cbs = self._cb_dispatch, self._cb_free, self._cb_shift
-        self.row_cache: dict[int, tuple[FloatArray, float]] = {}
-        self.row_cache_size = max(16, _ROW_CACHE_BYTES // (8 * max(network.n_nodes, 1)))
-        self.search_s, self.n_search = 0.0, 0      # Dijkstra searches from units on their way home
+        # searches from units on their way home: (x * n_nodes + target) -> (time or inf, limit)
+        self.tt_cache: dict[int, tuple[float, float]] = {}
+        self.point: PointSearch | None = None      # built at the first search
+        self.search_s, self.n_search = 0.0, 0
         self.moving_hit: tuple[int, float, int, int, float] | None = None  # (unit, now, target, x, tt)
         # ---------------------------------------------------------------- prepared matrices
         self.fwd_rows = _row_views(prep.fwd)       # fwd_rows[station][node] -> float
@@ -631,22 +628,19 @@ class _Engine:
         v: float = (self.turnout_night_v if night else self.turnout_day_v)[i * self.n_slots + s]
         return v
 
-    def _row(self, x: int, need: float) -> FloatArray:
-        """Normal driving times from node `x` to every node, exact up to at least `need` seconds."""
-        hit = self.row_cache.get(x)
-        if hit is not None and hit[1] >= need:
-            return hit[0]
+    def _search(self, x: int, target: int, need: float) -> float:
+        """Normal driving time from node `x` to `target`: exact up to `need` seconds (a little more,
+        for rounding), ``inf`` beyond; remembered for later calls."""
         lim = need if need == _INF else need * (1.0 + 1e-9) + 1e-6
         t0 = time.perf_counter()
-        row = self.net.one_to_all(x, limit=lim)
+        point = self.point
+        if point is None:
+            point = self.point = PointSearch(self.net._graph, self.lm)
+        tt = point.time(x, target, lim)
         self.search_s += time.perf_counter() - t0
         self.n_search += 1
-        cache = self.row_cache
-        cache.pop(x, None)
-        if len(cache) >= self.row_cache_size:  # drop the oldest row (dicts keep insertion order)
-            del cache[next(iter(cache))]
-        cache[x] = (row, lim)
-        return row
+        self.tt_cache[x * self.n_nodes + target] = (tt, lim)
+        return tt
 
     def _bounds(self, x: int, target: int) -> tuple[float, float, int]:
         """Landmark bounds of the normal driving time from `x` to `target`: ``(lower, upper, k)``.
@@ -711,15 +705,15 @@ class _Engine:
         return d
 
     def _travel(self, x: int, target: int) -> float:
-        """Exact normal driving time from node `x` to `target` (cached rows reused when exact)."""
-        hit = self.row_cache.get(x)
-        if hit is not None and hit[0][target] <= hit[1]:
-            return float(hit[0][target])
+        """Exact normal driving time from node `x` to `target` (an earlier search reused when exact)."""
+        hit = self.tt_cache.get(x * self.n_nodes + target)
+        if hit is not None and hit[0] <= hit[1]:
+            return hit[0]
         _, hi, k = self._bounds(x, target)
         tt = self._walk(x, target, k)
         if tt >= 0.0:
             return tt
-        return float(self._row(x, hi)[target])
+        return self._search(x, target, hi)
 
     def _position(self, j: int, now: float) -> tuple[int, float, bool]:
         """``(node, extra seconds before driving from it, at base)`` of an available unit.
@@ -773,16 +767,16 @@ class _Engine:
         if extra + straight * self.inv_vmax * (1.0 - 1e-9) * f >= best:
             return _INF
         need = (best - extra) / f if best < _INF else _INF
-        hit = self.row_cache.get(x)
-        if hit is not None and (hit[1] >= need or hit[0][target] <= hit[1]):  # exact (or beyond need)
-            tt = float(hit[0][target])
+        hit = self.tt_cache.get(x * self.n_nodes + target)
+        if hit is not None and (hit[1] >= need or hit[0] <= hit[1]):  # exact (or beyond need)
+            tt = hit[0]
         else:
             lo, hi, k = self._bounds(x, target)
             if extra + lo * f >= best:
                 return _INF
             tt = self._walk(x, target, k)
             if tt < 0.0:
-                tt = float(self._row(x, min(need, hi))[target])
+                tt = self._search(x, target, min(need, hi))
         if tt == _INF:
             return _INF
         self.moving_hit = (j, now, target, x, tt)

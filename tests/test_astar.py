@@ -1,0 +1,94 @@
+"""A* with landmarks for the engine's searches: the same times as scipy's Dijkstra, bit for bit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from sim import _astar
+from sim._astar import PointSearch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _random_graph(rng: np.random.Generator, n: int, extra: int) -> csr_matrix:
+    """A ring (strongly connected) plus random one-way chords; one entry per node pair."""
+    best: dict[tuple[int, int], float] = {}
+    edges = [(k, (k + 1) % n) for k in range(n)] + [tuple(rng.integers(0, n, 2)) for _ in range(extra)]
+    for a, b in edges:
+        if a != b:
+            w = float(rng.choice([rng.uniform(0.5, 60.0), round(rng.uniform(1, 10))]))  # some ties
+            best[(int(a), int(b))] = min(w, best.get((int(a), int(b)), np.inf))
+    (u, v), w = zip(*best.keys(), strict=True), list(best.values())
+    return csr_matrix((w, (u, v)), shape=(n, n))
+
+
+def _table(g: csr_matrix, landmarks: np.ndarray) -> np.ndarray:
+    """The engine's landmark table: forward times from and minus reverse times to each landmark."""
+    fwd = dijkstra(g, directed=True, indices=landmarks)
+    rev = dijkstra(g.T.tocsr(), directed=True, indices=landmarks)
+    return np.ascontiguousarray(np.vstack([fwd, -rev]).T)
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 80), n_lm=st.integers(0, 6),
+       k_best=st.integers(1, 16))
+def test_times_equal_scipy_dijkstra(seed: int, n: int, n_lm: int, k_best: int) -> None:
+    rng = np.random.default_rng(seed)
+    g = _random_graph(rng, n, 2 * n)
+    table = _table(g, rng.choice(n, min(n_lm, n), replace=False)) if n_lm else np.zeros((n, 0))
+    ps = PointSearch(g, table, k_best=k_best)
+    full = dijkstra(g, directed=True)
+    for _ in range(10):
+        x, t = (int(a) for a in rng.integers(0, n, 2))
+        exact = full[x, t]
+        # no limit, a limit above, exactly at and just below the time, and a random one
+        for limit in (np.inf, exact * 1.5 + 1.0, exact, np.nextafter(exact, 0.0), rng.uniform(0, 100)):
+            want = dijkstra(g, directed=True, indices=x, limit=limit)[t]
+            assert ps.time(x, t, limit) == want, (x, t, limit)
+
+
+def test_hand_computed_line_and_shortcut() -> None:
+    # 0 -> 1 -> 2 -> 3 at 10 s each, and a shortcut 0 -> 3 of 25 s; back edges 3 -> 0 of 1 s
+    g = csr_matrix(([10.0, 10.0, 10.0, 25.0, 1.0], ([0, 1, 2, 0, 3], [1, 2, 3, 3, 0])), shape=(4, 4))
+    ps = PointSearch(g, _table(g, np.array([0, 2])))
+    assert ps.time(0, 3) == 25.0
+    assert ps.time(0, 2) == 20.0
+    assert ps.time(1, 0) == 21.0      # 1 -> 2 -> 3 -> 0
+    assert ps.time(0, 3, 25.0) == 25.0  # kept at the limit, as scipy keeps it
+    assert ps.time(0, 3, 24.9) == np.inf
+    assert ps.time(2, 2) == 0.0
+    assert ps.settled > 0
+    with pytest.raises(IndexError, match="out of range"):
+        ps.time(0, 4)
+
+
+def test_the_compiled_kernel_is_used() -> None:
+    # numba is a dependency: without it the searches fall back to scipy (slower, same numbers)
+    assert _astar._kernel is not None
+    g = csr_matrix(([1.0, 1.0], ([0, 1], [1, 0])), shape=(2, 2))
+    assert PointSearch(g, np.zeros((2, 0))).compiled
+
+
+def test_on_the_real_network_with_the_engines_landmarks(baarle_network) -> None:
+    from sim.engine import prepare
+    from sim.scenario import load_scenario
+
+    sc = load_scenario(ROOT / "scenarios" / "baarle-turnhout.yaml")
+    spec = next(iter(sc.model_specs(sc.load_region()).values()))
+    prep = prepare(baarle_network, spec)
+    table, n_lm = prep.landmarks()
+    assert n_lm > 3
+    g = baarle_network._graph
+    ps = PointSearch(g, table)
+    rng = np.random.default_rng(5)
+    for x, t in rng.integers(0, baarle_network.n_nodes, (60, 2)).tolist():
+        for limit in (np.inf, 300.0):
+            assert ps.time(x, t, limit) == dijkstra(g, directed=True, indices=x, limit=limit)[t]
+    assert ps.settled < 60 * 2 * baarle_network.n_nodes / 4  # aims at the target: far from every node
