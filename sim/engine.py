@@ -38,8 +38,8 @@ How a call is handled
    available only once back at base). SMUR and fire units never transport.
 6. When a unit becomes free it takes the highest-priority waiting call of its own centres, else one
    of a centre it may help under an agreement (rules evaluated with ``h = inf``).
-7. Shifts: a unit whose shift ends goes off duty (after finishing its mission); it comes back on
-   duty, at base, at its next start hour.
+7. Shifts: a unit whose shift ends goes off duty (after finishing its mission) and drives home; it
+   comes back on duty at its next start hour where it is then: at base, or still on its way home.
 
 Simplifications (documented modelling choices): a returning unit's position is the last node it
 passed (progress along the current edge is ignored); a unit asked abroad is reserved at the decision
@@ -985,7 +985,8 @@ class _Engine:
             self.on_duty[j] = True
             self.off_after[j] = False
             if not self.in_mission[j] and not self.avail[j]:
-                self.t_base[j] = min(self.t_base[j], now)
+                # where it is: at base, or still on its way home (then sent from the road, as any
+                # returning unit, when redispatch_returning)
                 self._make_available(j)
                 self._serve_queue(j)
         else:
@@ -994,8 +995,7 @@ class _Engine:
             elif self.avail[j]:
                 self.avail[j] = False
                 self.free_cnt[self.u_lender_l[j]][self.u_type_l[j]] -= 1
-                self.on_duty[j] = False
-                self.ret_mission[j] = -1  # it drives home off duty; its mission keeps its t_base
+                self.on_duty[j] = False  # it drives home off duty
             else:
                 self.on_duty[j] = False
         nxt = _next_shift_change(sh, now)

@@ -111,6 +111,35 @@ def test_returning_unit_is_taken_from_the_last_node_it_passed() -> None:
     np.testing.assert_array_equal(m["t_arrive_s"], [630, 1960])
 
 
+def test_a_unit_back_on_duty_while_driving_home_is_sent_from_the_road() -> None:
+    """The same calls as above, with a shift break from 800 s to 1000 s while the unit drives home.
+
+    It is free at 730 at node 3, goes off duty at 800, back on duty at 1000 still on its way home
+    (base at 1330): at 1100 it has passed node 2, not node 1, and is sent from there, no turnout.
+    """
+    from sim.resources import Shift
+
+    net = _line()
+    fixed = Dist.fixed
+    types = (IncidentType("a", 1, {"ambulance": 1}, {"ambulance": fixed(100)}, lights_and_sirens=False),)
+    shift = Shift(start_hour=1000 / 3600, end_hour=800 / 3600)
+    spec = ModelSpec(
+        incident_types=types,
+        stations=(Station("base", 51.0, 4.0, "XX", "centre", {"ambulance": 1},
+                          shifts={"ambulance": shift}),),
+        hospitals=(), turnout={"ambulance": Turnout(day=fixed(30))},
+        policy=DispatchPolicy(call_processing=fixed(0)), horizon_s=5_000.0,
+        incident_log=IncidentLog(t_s=(0.0, 1100.0), lat=(51.0, 51.0), lon=(4.06, 4.06), type=("a", "a")),
+    )
+    r = simulate(net, spec, seed=0)
+    m = r.missions
+    np.testing.assert_array_equal(m["t_arrive_s"], [630, 1400])
+    np.testing.assert_array_equal(m["t_depart_s"], [30, 1100])
+    np.testing.assert_array_equal(m["t_base_s"], [np.nan, 2100])  # the first never got home
+    np.testing.assert_array_equal(m["from_returning"], [False, True])
+    assert r.units["on_duty_s"][0] == pytest.approx(5_000.0 - 200.0)
+
+
 # ---------------------------------------------------------------------------- Erlang C
 def erlang_c(lam: float, mu: float, c: int) -> tuple[float, float]:
     """Probability of waiting and mean wait of an M/M/c queue."""
