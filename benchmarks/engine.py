@@ -15,7 +15,7 @@ The ratio ``model events/s ÷ bare events/s`` is the share of SimPy's own limit 
 (``ratio`` over the whole call, ``loop ratio`` over the event loop, ``cpu ratio`` over the whole
 call in CPU time, steadier than wall time on a shared machine). The model and the bare loop run
 alternately, ``--repeat`` times each, and the best time of each is kept (the same sampling for
-both). ``search s`` is the part of the loop spent in Dijkstra searches from units on their way home
+both). ``search s`` is the part of the loop spent in A* searches from units on their way home
 (``SimRecords.timings["search_s"]``); ``us_per_event`` in the JSON splits the time per event.
 
 Usage::
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
           f"peak memory {result['peak_memory_mib']:,} MiB")
     print(f"ratio = events/s of the whole simulate() call (incidents, setup, loop, records) / bare SimPy; "
           f"loop ratio = events/s of the event loop alone / bare SimPy; cpu ratio = the whole call in CPU "
-          f"time; search s = Dijkstra searches for units on their way home (in the loop). "
+          f"time; search s = A* searches for units on their way home (in the loop). "
           f"Best of {max(1, args.repeat)} alternating runs each. {result['machine']}")
     return 0
 

@@ -321,7 +321,7 @@ class SimRecords:
     timings
         Seconds (wall) spent drawing the incidents (``incidents_s``), setting up (``setup_s``), in
         the SimPy event loop (``run_s``) and assembling these records (``records_s``); within the
-        loop, the number of Dijkstra searches from units on their way home (``searches``) and the
+        loop, the number of A* searches from units on their way home (``searches``) and the
         seconds they took (``search_s``).
     """
 
