@@ -120,14 +120,28 @@ def _astar(indptr: Any, indices: Any, data: Any, table: Any, k_best: int, source
     return np.inf, settled
 
 
-try:
-    from numba import njit
-except ImportError:  # pragma: no cover - environments without numba use scipy
-    _h_nb: Any = None
-    _kernel: Any = None
-else:
-    _h_nb = njit(cache=True, inline="always")(_h)
-    _kernel = njit(cache=True)(_astar)
+_KERNEL: dict[str, Any] = {}
+
+
+def kernel() -> Any:
+    """The compiled search (numba, cached on disk), or ``None`` without numba.
+
+    numba is imported here, at the first search of a process, not with the package: it costs about
+    half a second, which every command that never searches (``xborder validate``, plots) is spared.
+    """
+    if "astar" not in _KERNEL:
+        try:
+            from numba import njit
+        except ImportError:  # pragma: no cover - environments without numba use scipy
+            _KERNEL["astar"] = None
+        else:
+            global _h_nb
+            _h_nb = njit(cache=True, inline="always")(_h)
+            _KERNEL["astar"] = njit(cache=True)(_astar)
+    return _KERNEL["astar"]
+
+
+_h_nb: Any = None  # the compiled _h, which the compiled _astar calls (set by kernel())
 
 
 class PointSearch:
@@ -147,7 +161,8 @@ class PointSearch:
     def __init__(self, graph: csr_matrix, table: FloatArray, *, k_best: int = K_BEST) -> None:
         self.graph = graph
         self.n = graph.shape[0]
-        self.compiled = _kernel is not None
+        self._kernel = kernel()
+        self.compiled = self._kernel is not None
         self.indptr = np.ascontiguousarray(graph.indptr, dtype=np.int64)
         self.indices = np.ascontiguousarray(graph.indices, dtype=np.int64)
         self.data = np.ascontiguousarray(graph.data, dtype=np.float64)
@@ -166,13 +181,13 @@ class PointSearch:
         """Time from `source` to `target`; ``inf`` if it exceeds `limit` (kept when equal)."""
         if not (0 <= source < self.n and 0 <= target < self.n):
             raise IndexError(f"node out of range 0..{self.n - 1}: {source} -> {target}")
-        if _kernel is None:  # pragma: no cover - numba missing
+        if self._kernel is None:  # pragma: no cover - numba missing
             from scipy.sparse.csgraph import dijkstra
 
             row = dijkstra(self.graph, directed=True, indices=int(source), limit=limit)
             return float(row[target])
         self.cur += 1
-        tt, settled = _kernel(self.indptr, self.indices, self.data, self.table, self.k_best,
+        tt, settled = self._kernel(self.indptr, self.indices, self.data, self.table, self.k_best,
                               int(source), int(target), float(limit), self.g, self.hv, self.stamp,
                               self.cur, self.heap_f, self.heap_v)
         self.settled += int(settled)

@@ -176,25 +176,58 @@ def _pool_task(task: Task, seed: int) -> dict[str, pd.DataFrame]:
 
 def _execute_pool(bundle: Bundle, tasks: Sequence[Task], *, seed: int, workers: int,
                   on_done: OnDone) -> None:
+    """Run `tasks` on a pool of forked (or spawned) worker processes.
+
+    Ctrl-C (workers ignore SIGINT; the parent gets it): tasks not yet started are cancelled, the
+    ones in progress (at most a few, one per worker and one queued) finish and are handed to
+    `on_done` like any other, then ``KeyboardInterrupt`` propagates. A second Ctrl-C stops the
+    workers at once. Stopping a worker while it sends a result would leave half a message in the
+    result pipe, on which the pool's own thread (and the interpreter at exit) would wait forever:
+    so the first Ctrl-C never does.
+    """
     method = "fork" if "fork" in mp.get_all_start_methods() and sys.platform != "darwin" else "spawn"
     ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method),
                                 initializer=_init_pool_worker, initargs=(bundle,))
     futures: dict[cf.Future[dict[str, pd.DataFrame]], Task] = {}
     try:
-        futures = {ex.submit(_pool_task, task, seed): task for task in tasks}
-        for fut in cf.as_completed(futures):
-            on_done(futures.pop(fut), fut.result())
+        try:
+            futures = {ex.submit(_pool_task, task, seed): task for task in tasks}
+            for fut in cf.as_completed(futures):
+                on_done(futures.pop(fut), fut.result())
+        except KeyboardInterrupt:
+            running = [f for f in futures if not f.cancel()]
+            if running:
+                print(f"xborder: stopping: finishing the {len(running)} replication(s) in progress "
+                      "(Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
+            for fut in cf.as_completed(running):
+                if not fut.cancelled() and fut.exception() is None:
+                    on_done(futures.pop(fut), fut.result())
+            ex.shutdown(wait=True)
+            raise
     except BaseException:
-        for f in futures:
-            f.cancel()
-        procs = list(getattr(ex, "_processes", {}).values())
-        ex.shutdown(wait=False, cancel_futures=True)
-        for p in procs:  # our own workers: stop them rather than wait for running tasks
-            if p.is_alive():
-                p.terminate()
+        _stop_pool(ex, futures)
         raise
     else:
         ex.shutdown(wait=True)
+
+
+def _stop_pool(ex: cf.ProcessPoolExecutor, futures: Mapping[cf.Future[Any], Task]) -> None:
+    """Stop a pool now: cancel what is left and terminate its worker processes."""
+    for f in futures:
+        f.cancel()
+    procs = list((getattr(ex, "_processes", None) or {}).values())
+    ex.shutdown(wait=False, cancel_futures=True)
+    for p in procs:  # our own workers: stop them rather than wait for running tasks
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(timeout=10)
+    # A worker stopped while it sent a result leaves half a message in the result pipe: the pool's
+    # thread would wait for the rest forever, and the interpreter for that thread at exit. With the
+    # workers gone, this process holds the pipe's only writing end: closing it ends that wait.
+    writer = getattr(getattr(ex, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        writer.close()
 
 
 # Dask

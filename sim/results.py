@@ -377,14 +377,16 @@ def write_text(path: Path, text: str) -> None:
 
 def write_parquet(path: Path, df: pd.DataFrame) -> None:
     """Write a DataFrame as parquet atomically."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = ""
     try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
         df.to_parquet(tmp, index=False)
         os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 

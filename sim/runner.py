@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -311,10 +312,8 @@ def finalize(folder: Path, scenario: Scenario, *, variants: Sequence[str], reps:
     else:
         summary.update({"variants": {}, "differences": {}})
     write_json(folder / "summary.json", summary)
-    for f in sorted(parts.glob("*.parquet")) if parts.is_dir() else []:
-        f.unlink()
-    if parts.is_dir():
-        parts.rmdir()
+    if parts.is_dir():  # the parts, and any temporary file a Ctrl-C left behind mid-write
+        shutil.rmtree(parts)
     return summary
 
 

@@ -219,6 +219,35 @@ def test_sigint_to_a_two_worker_run_keeps_what_finished(small_file: Path, tmp_pa
     assert not (out / "parts").exists()
 
 
+def test_second_sigint_stops_at_once_without_hanging(tmp_path: Path) -> None:
+    # Ctrl-C twice: the first lets the replications in progress finish, the second stops the workers
+    # (one may be sending its result: the run must neither hang on that nor print a traceback)
+    f = tmp_path / "longer.yaml"
+    f.write_text(SMALL.replace("horizon: 2 d", "horizon: 90 d"), encoding="utf-8")
+    out = tmp_path / "twice"
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "run", str(f), "--reps", "100",
+                             "--workers", "2", "--out", str(out), "--no-progress"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not list((out / "parts").glob("*-units.parquet")) and proc.poll() is None:
+            assert time.monotonic() < deadline, "no replication finished within 120 s"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "Exception" not in stderr, stderr
+    assert "xborder: interrupted: kept" in stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["complete"] is False and sum(len(r) for r in summary["replications_done"].values()) >= 1
+
+
 def test_results_are_never_overwritten(run_one_worker: Path, small_file: Path, tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:
