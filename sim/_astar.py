@@ -136,8 +136,12 @@ def kernel() -> Any:
             _KERNEL["astar"] = None
         else:
             global _h_nb
-            _h_nb = njit(cache=True, inline="always")(_h)
-            _KERNEL["astar"] = njit(cache=True)(_astar)
+            try:
+                _h_nb = njit(cache=True, inline="always")(_h)
+                _KERNEL["astar"] = njit(cache=True)(_astar)
+            except RuntimeError:  # no writable cache folder (in-tree or per user): compile each time
+                _h_nb = njit(inline="always")(_h)
+                _KERNEL["astar"] = njit(_astar)
     return _KERNEL["astar"]
 
 
