@@ -2,11 +2,12 @@
 
 About a quarter of the nodes of an OpenStreetMap road network lie in *dead-end trees*: cul-de-sacs,
 farm tracks, car parks, branching residential streets without a loop, each hanging from the rest of
-the network by a single node. No fastest route between two other nodes passes through them, so a one-to-all
-search can run on the rest (the 2-core of the undirected road graph) and give each tree node the time
-of its parent plus the edge between them — exactly what Dijkstra computes for it, since a tree node's
-only faster neighbour is its parent. The result is bit-for-bit the matrix of a plain
-:func:`scipy.sparse.csgraph.dijkstra` call (tested), at about three quarters of its cost.
+the network by a single node. No fastest route between two other nodes passes through them, so a
+one-to-all search can run on the rest (the 2-core of the undirected road graph) and give each tree
+node the time of its parent plus the edge between them: exactly what Dijkstra computes for it,
+since a tree node's only faster neighbour is its parent. The result is bit for bit the matrix of a
+plain :func:`scipy.sparse.csgraph.dijkstra` call (tested), in about four fifths of its time (Euregio
+network, 100 random sources: 0.96 s against 1.1-1.2 s).
 
 A source inside a tree is different (its own way out runs *up* the tree): its path to the core is kept
 in the searched graph, and the rest of the trees are filled in as before. Only distances are offered:
