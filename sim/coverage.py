@@ -23,7 +23,7 @@ from scipy.spatial import cKDTree
 
 from sim.demand import Place
 from sim.network import RoadNetwork, haversine_m
-from sim.policy import Agreement
+from sim.policy import Agreement, party_matches
 from sim.resources import Station
 from sim.speeds import EmergencyFactors
 
@@ -116,10 +116,6 @@ def spread_places(
     return np.concatenate(pi), np.concatenate(nodes), np.concatenate(weights)
 
 
-def _matches(party: str, country: str, centres: Sequence[str]) -> bool:
-    return party == country or party in centres
-
-
 def may_serve(
     station: Station,
     country: str,
@@ -143,12 +139,10 @@ def may_serve(
             continue
         if ag.stations and station.name not in ag.stations:
             continue
-        a, b = ag.parties
-        forward = _matches(a, station.country, own) and _matches(b, country, (centre,))
-        backward = _matches(b, station.country, own) and _matches(a, country, (centre,))
-        if ((ag.direction in ("both", "first_helps_second") and forward)
-                or (ag.direction in ("both", "second_helps_first") and backward)):
-            return True
+        for lender, borrower in ag.lending_pairs():
+            if (party_matches(lender, country=station.country, centres=own)
+                    and party_matches(borrower, country=country, centres=(centre,))):
+                return True
     return False
 
 

@@ -79,7 +79,7 @@ from sim._astar import PointSearch
 from sim.demand import Incidents, generate_incidents, incidents_from_log
 from sim.model import ModelSpec
 from sim.network import EARTH_RADIUS_M, OffNetworkError, RoadNetwork, access_leg
-from sim.policy import Agreement
+from sim.policy import Agreement, party_matches
 from sim.resources import UNIT_TYPES, Hospital, Shift, Station
 from sim.streams import Streams
 
@@ -333,10 +333,6 @@ class SimRecords:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _agreement_party_matches(party: str, *, country: str, centre: str) -> bool:
-    return party in (country, centre)
-
-
 def _can_fire(ag: Agreement) -> bool:
     """Whether an agreement's rule can ever allow help (a threshold of ``inf`` never does)."""
     return not (ag.rule in ("if_home_eta_over", "if_faster_by") and not ag.threshold_s < _INF)
@@ -451,14 +447,9 @@ class _Engine:
                 for a, ag in enumerate(self.agreements):
                     if UNIT_TYPES[t] not in ag.unit_types:
                         continue
-                    pairs = []  # (lender party, borrower party)
-                    if ag.direction in ("both", "first_helps_second"):
-                        pairs.append((ag.parties[0], ag.parties[1]))
-                    if ag.direction in ("both", "second_helps_first"):
-                        pairs.append((ag.parties[1], ag.parties[0]))
                     units = []
-                    for lender, borrower in pairs:
-                        if not _agreement_party_matches(borrower, country=ccountry, centre=cname):
+                    for lender, borrower in ag.lending_pairs():
+                        if not party_matches(borrower, country=ccountry, centres=(cname,)):
                             continue
                         for j in range(nu):
                             if u_type[j] != t or j in claimed:
@@ -466,8 +457,7 @@ class _Engine:
                             st = spec.stations[u_station[j]]
                             if ag.stations and st.name not in ag.stations:
                                 continue
-                            if _agreement_party_matches(lender, country=st.country,
-                                                        centre=st.dispatch_centre):
+                            if party_matches(lender, country=st.country, centres=(st.dispatch_centre,)):
                                 units.append(j)
                                 claimed.add(j)
                     if units:

@@ -56,6 +56,23 @@ class Agreement:
     foreign_hospital: bool = False
     stations: tuple[str, ...] = ()
 
+    def lending_pairs(self) -> tuple[tuple[str, str], ...]:
+        """``(lender, borrower)`` parties in the directions the agreement allows: units of the
+        lender may answer calls in the borrower's area."""
+        a, b = self.parties
+        pairs: list[tuple[str, str]] = []
+        if self.direction in ("both", "first_helps_second"):
+            pairs.append((a, b))
+        if self.direction in ("both", "second_helps_first"):
+            pairs.append((b, a))
+        return tuple(pairs)
+
+
+def party_matches(party: str, *, country: str, centres: tuple[str, ...]) -> bool:
+    """Whether an agreement party (a country code or a centre name) names `country` or one of
+    `centres`."""
+    return party == country or party in centres
+
 
 @dataclass(frozen=True)
 class DispatchPolicy:
