@@ -365,6 +365,21 @@ def _next_shift_change(shift: Shift, t: float) -> float:
     return float(best)
 
 
+def _follow(links: Any, dist: Any, start: int, stop: int) -> list[int] | None:
+    """Nodes from `start` to `stop` following ``links`` (a predecessor or next-hop row of a
+    shortest-path tree), or ``None`` when the chain ends (``< 0``) or leaves the part of the tree
+    where `dist` (the tree's times) is at least ``dist[stop]``: then `stop` is not on it."""
+    bound = dist[stop]
+    path = [start]
+    y = start
+    while y != stop:
+        y = links[y]
+        if y < 0 or dist[y] < bound:
+            return None
+        path.append(y)
+    return path
+
+
 def _row_views(m: FloatArray) -> list[memoryview]:
     """The rows of a matrix as memoryviews: indexing one gives a Python float, fast."""
     return [np.ascontiguousarray(r, dtype=np.float64).data for r in m]
@@ -663,29 +678,16 @@ class _Engine:
         n = self.n_lm
         if k < 0:
             return -1.0
-        if k < n:
+        if k < n:  # up the forward tree from target (predecessors), back to x
             s = self.lm_station[k]
-            pred, fw = self.lm_pred[k], self.fwd_rows[s]
-            fx = fw[x]
-            path = [target]
-            y = target
-            while y != x:
-                y = pred[y]
-                if y < 0 or fw[y] < fx:
-                    return -1.0
-                path.append(y)
-            path.reverse()
-        else:
+            path = _follow(self.lm_pred[k], self.fwd_rows[s], target, x)
+            if path is not None:
+                path.reverse()
+        else:  # along the route home from x (next hops), through target
             s = self.lm_station[k - n]
-            nxt, rv = self.rev_next_rows[s], self.rev_rows[s]
-            rt = rv[target]
-            path = [x]
-            y = x
-            while y != target:
-                y = nxt[y]
-                if y < 0 or rv[y] < rt:
-                    return -1.0
-                path.append(y)
+            path = _follow(self.rev_next_rows[s], self.rev_rows[s], x, target)
+        if path is None:
+            return -1.0
         w, nn = self.edge_w, self.n_nodes
         d = 0.0
         a = path[0]
