@@ -87,7 +87,6 @@ def find_dead_ends(graph: csr_matrix) -> DeadEnds:
     r = np.concatenate([g.row[off], g.col[off]]).astype(np.int64)
     c = np.concatenate([g.col[off], g.row[off]]).astype(np.int64)
     und = coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(n, n)).tocsr()
-    und.sum_duplicates()
     indptr, indices = und.indptr.astype(np.int64), und.indices.astype(np.int64)
     deg = np.diff(indptr)
     alive = np.ones(n, dtype=bool)
