@@ -216,6 +216,8 @@ def _stop_pool(ex: cf.ProcessPoolExecutor, futures: Mapping[cf.Future[Any], Task
     for f in futures:
         f.cancel()
     procs = list((getattr(ex, "_processes", None) or {}).values())
+    # taken before shutdown(), which drops the executor's references to both
+    result_queue = getattr(ex, "_result_queue", None)
     ex.shutdown(wait=False, cancel_futures=True)
     for p in procs:  # our own workers: stop them rather than wait for running tasks
         if p.is_alive():
@@ -225,7 +227,7 @@ def _stop_pool(ex: cf.ProcessPoolExecutor, futures: Mapping[cf.Future[Any], Task
     # A worker stopped while it sent a result leaves half a message in the result pipe: the pool's
     # thread would wait for the rest forever, and the interpreter for that thread at exit. With the
     # workers gone, this process holds the pipe's only writing end: closing it ends that wait.
-    writer = getattr(getattr(ex, "_result_queue", None), "_writer", None)
+    writer = getattr(result_queue, "_writer", None)
     if writer is not None:
         writer.close()
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import json
+import multiprocessing as mp
+import os
+import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -133,3 +139,40 @@ def test_scenario_round_trip_keeps_the_bundle_picklable(tmp_path: Path) -> None:
     for t in TABLES:
         task = ("", "national", 0)
         pd.testing.assert_frame_equal(again.run(task, 9)[t], bundle.run(task, 9)[t])
+
+
+# A worker stopped halfway through sending its result
+
+
+_EXECUTOR: Any = None
+
+
+def _send_half_a_result(marker: str) -> None:
+    # runs in a forked worker, which inherited the executor: write the header of a 1000-byte message
+    # and 10 of its bytes into the result pipe, as a worker terminated mid-send would leave it
+    writer = _EXECUTOR._result_queue._writer
+    os.write(writer.fileno(), struct.pack("!i", 1000) + b"x" * 10)
+    Path(marker).write_text("sent", encoding="utf-8")
+    time.sleep(120)
+
+
+@pytest.mark.skipif("fork" not in mp.get_all_start_methods(), reason="needs fork")
+def test_stopping_a_pool_ends_the_wait_on_a_half_sent_result(tmp_path: Path) -> None:
+    global _EXECUTOR
+    ex = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
+    _EXECUTOR = ex  # set before the first submit forks the worker
+    marker = tmp_path / "sent"
+    try:
+        fut = ex.submit(_send_half_a_result, str(marker))
+        manager = ex._executor_manager_thread  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert time.monotonic() < deadline, "the worker never wrote"
+            time.sleep(0.02)
+        time.sleep(0.2)  # the pool's thread now waits for the other 990 bytes
+        assert manager is not None and manager.is_alive()
+        distributed._stop_pool(ex, {fut: ("v", 0)})
+        manager.join(timeout=20)
+        assert not manager.is_alive(), "the pool's thread still waits on the result pipe"
+    finally:
+        _EXECUTOR = None
