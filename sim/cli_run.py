@@ -41,7 +41,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sim.runner import RunInterrupted, run_scenario
+    from sim.runner import RunFailed, RunInterrupted, run_scenario
     from sim.scenario import ScenarioError, load_scenario
 
     try:
@@ -65,6 +65,9 @@ def _run(args: argparse.Namespace) -> int:
     except RunInterrupted as exc:
         print(f"xborder: {exc}", file=sys.stderr)
         return 130
+    except RunFailed as exc:
+        print(f"xborder: error: {exc}", file=sys.stderr)
+        return 1
     elapsed = time.perf_counter() - t0
     print(f"Results in {folder} ({elapsed:.1f} s)")
     from sim.results import load_results
@@ -144,7 +147,7 @@ def print_compare(summary: dict[str, Any], *, out: Any = None, by_type: bool = F
     vs = summary.get("variants", {})
     reps = summary.get("replications_done", {})
     n = max((len(r) for r in reps.values()), default=0)
-    state = "complete" if summary.get("complete") else "INCOMPLETE (interrupted)"
+    state = "complete" if summary.get("complete") else "INCOMPLETE (interrupted or a worker lost)"
     print(f"Scenario {summary.get('scenario')}: {n} replication(s) of "
           f"{(summary.get('horizon_s') or 0) / 86400:g} d per variant, seed {summary.get('seed')}, "
           f"{state}", file=out)

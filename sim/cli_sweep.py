@@ -51,7 +51,7 @@ def print_sweep(table: Any, *, params: list[str], out: Any = None) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from sim.runner import RunInterrupted, run_settings
+    from sim.runner import RunFailed, RunInterrupted, run_settings
     from sim.scenario import ScenarioError, load_scenario
     from sim.sweep import SweepError, SweepPoint, load_sweep, parse_param, run_sweep, unchanged_variants
 
@@ -108,6 +108,9 @@ def _sweep(args: argparse.Namespace) -> int:
     except RunInterrupted as exc:
         print(f"xborder: {exc}", file=sys.stderr)
         return 130
+    except RunFailed as exc:
+        print(f"xborder: error: {exc}", file=sys.stderr)
+        return 1
     print(f"Sweep results in {folder} ({time.perf_counter() - t0:.1f} s)")
     print_sweep(load_sweep(folder), params=[p.path for p in params])
     return 0

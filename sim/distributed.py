@@ -30,6 +30,7 @@ import signal
 import sys
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,6 +159,15 @@ def execute(bundle: Bundle, tasks: Sequence[Task], *, seed: int, on_done: OnDone
         _execute_pool(bundle, tasks, seed=seed, workers=workers, on_done=on_done)
 
 
+class WorkerLost(RuntimeError):
+    """A worker process died abruptly (killed by the operating system, most often for lack of
+    memory); the tasks that had finished were handed to ``on_done`` before this was raised."""
+
+
+_LOST = ("a worker process died abruptly (killed by the operating system, most often for lack of "
+         "memory: try fewer workers)")
+
+
 # local process pool: workers get the bundle once (inherited on fork, pickled once on spawn)
 
 _BUNDLE: Bundle | None = None
@@ -180,7 +190,9 @@ def _execute_pool(bundle: Bundle, tasks: Sequence[Task], *, seed: int, workers: 
 
     Ctrl-C (workers ignore SIGINT; the parent gets it): tasks not yet started are cancelled, the
     ones in progress (at most a few, one per worker and one queued) finish and are handed to
-    `on_done` like any other, then ``KeyboardInterrupt`` propagates. A second Ctrl-C stops the
+    `on_done` like any other, then ``KeyboardInterrupt`` propagates. A worker that dies (the
+    operating system kills it, e.g. out of memory) breaks the pool: what had finished goes to
+    `on_done`, then :class:`WorkerLost` is raised. A second Ctrl-C stops the
     workers at once. Stopping a worker while it sends a result would leave half a message in the
     result pipe, on which the pool's own thread (and the interpreter at exit) would wait forever:
     so the first Ctrl-C never does.
@@ -193,7 +205,14 @@ def _execute_pool(bundle: Bundle, tasks: Sequence[Task], *, seed: int, workers: 
         try:
             futures = {ex.submit(_pool_task, task, seed): task for task in tasks}
             for fut in cf.as_completed(futures):
-                on_done(futures.pop(fut), fut.result())
+                task = futures.pop(fut)
+                try:
+                    frames = fut.result()
+                except BrokenProcessPool as exc:
+                    # as_completed yields in order of completion: every result that came back
+                    # before the pool broke has been handed to on_done already
+                    raise WorkerLost(_LOST) from exc
+                on_done(task, frames)
         except KeyboardInterrupt:
             running = [f for f in futures if not f.cancel()]
             if running:
@@ -288,12 +307,13 @@ def connect(address: str) -> Any:
 
 def _execute_dask(client: Any, bundle: Bundle, tasks: Sequence[Task], *, seed: int,
                   on_done: OnDone) -> None:
-    from dask.distributed import as_completed
+    from dask.distributed import KilledWorker, as_completed
 
     # one object, sent to every worker once; tasks refer to it by its future
     [remote] = client.scatter([bundle], broadcast=True, hash=False)
     run_id = uuid.uuid4().hex[:8]
     futures: dict[Any, Task] = {}
+    lost = 0
     try:
         for task in tasks:
             point, variant, rep = task
@@ -301,7 +321,11 @@ def _execute_dask(client: Any, bundle: Bundle, tasks: Sequence[Task], *, seed: i
             futures[client.submit(_dask_task, remote, task, seed, key=key, pure=False)] = task
         for fut in as_completed(list(futures)):
             task = futures.pop(fut)
-            frames = fut.result()
+            try:
+                frames = fut.result()
+            except KilledWorker:  # its workers died, as many times as Dask allows: the others go on
+                lost += 1
+                continue
             fut.release()
             on_done(task, frames)
     finally:
@@ -309,6 +333,8 @@ def _execute_dask(client: Any, bundle: Bundle, tasks: Sequence[Task], *, seed: i
             client.cancel(list(futures))
         futures.clear()
         remote.release()
+    if lost:
+        raise WorkerLost(f"{lost} of {len(tasks)} task(s) lost: {_LOST}")
 
 
 # ---------------------------------------------------------------------------------------- run

@@ -6,7 +6,7 @@ draws every random input from streams spawned from ``SeedSequence(seed, spawn_ke
 and results do not depend on the order of tasks or on the worker that ran them.
 
 Each finished replication is written at once as parquet parts (``parts/``), so an interrupted run
-(Ctrl-C) keeps what finished: the final files are assembled from the parts in (variant order in
+(Ctrl-C, or a worker process killed by the system) keeps what finished: the final files are assembled from the parts in (variant order in
 the file, replication) order and ``summary.json`` says ``"complete": false``.
 """
 
@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from sim._cli_common import CliError
+from sim.distributed import WorkerLost
 from sim.results import (
     TABLES,
     concat_frames,
@@ -39,6 +40,15 @@ from sim.results import (
     write_text,
 )
 from sim.scenario import Scenario, load_scenario
+
+
+class RunFailed(RuntimeError):
+    """A run stopped by a failure it cannot recover from (a worker process died); the finished
+    replications were kept in `path` (``"complete": false``)."""
+
+    def __init__(self, path: Path, done: int, total: int, reason: str) -> None:
+        super().__init__(f"{reason}; kept {done} of {total} finished replications in {path}")
+        self.path, self.done, self.total = path, done, total
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -349,6 +359,9 @@ def run_scenario(scenario: Scenario | str | Path, *, reps: int | None = None, se
     ------
     RunInterrupted
         On Ctrl-C, after writing the finished replications (``"complete": false``).
+    RunFailed
+        When a worker process dies (e.g. killed for lack of memory), after writing the finished
+        replications (``"complete": false``).
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     names, n, s = run_settings(sc, reps=reps, seed=seed, variants=variants, workers=workers)
@@ -383,10 +396,12 @@ def run_scenario(scenario: Scenario | str | Path, *, reps: int | None = None, se
         else:
             _execute(sc, tasks, seed=s, workers=workers, on_done=done)
         complete = True
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, WorkerLost) as exc:
         bar.close()
         finalize(folder, sc, variants=names, reps=n, seed=s, complete=False)
         _write_run_info(folder, started, workers, finished, len(tasks))
+        if isinstance(exc, WorkerLost):
+            raise RunFailed(folder, finished, len(tasks), str(exc)) from exc
         raise RunInterrupted(folder, finished, len(tasks)) from None
     finally:
         bar.close()

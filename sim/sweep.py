@@ -587,9 +587,12 @@ def run_sweep(scenario: Scenario, params: Sequence[SweepParam], *, reps: int | N
         For bad parameters (nothing is written).
     sim.runner.RunInterrupted
         On Ctrl-C, after writing what finished (``"complete": false`` in ``sweep.json``).
+    sim.runner.RunFailed
+        When a worker process dies, after writing what finished, as on Ctrl-C.
     """
     from sim import distributed
     from sim.runner import (
+        RunFailed,
         RunInterrupted,
         _bar,
         _part_name,
@@ -649,7 +652,7 @@ def run_sweep(scenario: Scenario, params: Sequence[SweepParam], *, reps: int | N
         distributed.execute(bundle, tasks, seed=s, on_done=done, workers=workers,
                             dask=client if client is not None else dask)
         complete = True
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, distributed.WorkerLost) as exc:
         bar.close()
         for p in points:  # points not assembled yet, or whose assembly Ctrl-C cut short
             parts = pdirs[p.name] / "parts"
@@ -665,6 +668,8 @@ def run_sweep(scenario: Scenario, params: Sequence[SweepParam], *, reps: int | N
         _write_outputs(folder, scenario, points, params, kpi_rows, names=names, reps=n, seed=s,
                        areas=areas, lang=lang, plot=plot, complete=False)
         _write_run_info(folder, started, workers, dask, finished, len(tasks))
+        if isinstance(exc, distributed.WorkerLost):
+            raise RunFailed(folder, finished, len(tasks), str(exc)) from exc
         raise RunInterrupted(folder, finished, len(tasks)) from None
     finally:
         bar.close()

@@ -6,6 +6,7 @@ import concurrent.futures as cf
 import json
 import multiprocessing as mp
 import os
+import signal
 import struct
 import subprocess
 import sys
@@ -176,3 +177,68 @@ def test_stopping_a_pool_ends_the_wait_on_a_half_sent_result(tmp_path: Path) -> 
         assert not manager.is_alive(), "the pool's thread still waits on the result pipe"
     finally:
         _EXECUTOR = None
+
+
+# A worker killed by the operating system (e.g. out of memory)
+
+
+class _KillingBundle:
+    """Stands in for a Bundle: task ``"kill"`` kills its own worker once the others have finished
+    (each leaves a marker file); every other task returns a frame naming itself."""
+
+    def __init__(self, markers: Path, n_others: int) -> None:
+        self.markers, self.n_others = markers, n_others
+
+    def run(self, task: distributed.Task, seed: int) -> dict[str, pd.DataFrame]:
+        if task[1] == "kill":
+            deadline = time.monotonic() + 60
+            while len(list(self.markers.iterdir())) < self.n_others and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(1.0)  # the others' results reach the parent
+            os.kill(os.getpid(), signal.SIGKILL)
+        (self.markers / f"{task[1]}-{task[2]}").write_text("done", encoding="utf-8")
+        return {"t": pd.DataFrame({"variant": [task[1]], "replication": [task[2]], "seed": [seed]})}
+
+
+@pytest.mark.skipif("fork" not in mp.get_all_start_methods(), reason="needs fork")
+def test_a_killed_worker_stops_the_pool_and_keeps_what_finished(tmp_path: Path) -> None:
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    others = [("", "ok", r) for r in range(3)]
+    done: dict[distributed.Task, pd.DataFrame] = {}
+    with pytest.raises(distributed.WorkerLost, match="died abruptly"):
+        distributed._execute_pool(_KillingBundle(markers, len(others)),  # type: ignore[arg-type]
+                                  [("", "kill", 0), *others], seed=7, workers=2,
+                                  on_done=lambda task, frames: done.__setitem__(task, frames["t"]))
+    assert set(done) == set(others)  # all three had finished before the kill: none is lost
+    for (_, v, r), frame in done.items():
+        assert frame.to_dict("records") == [{"variant": v, "replication": r, "seed": 7}]
+
+
+class _SuicideBundle:
+    """Task ``"kill"`` kills the worker process that runs it, every time; the others return."""
+
+    def run(self, task: distributed.Task, seed: int) -> dict[str, pd.DataFrame]:
+        if task[1] == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return {"t": pd.DataFrame({"variant": [task[1]], "replication": [task[2]]})}
+
+
+@pytest.mark.slow
+def test_a_task_that_kills_its_dask_worker_is_reported_and_the_others_finish() -> None:
+    import dask
+    from dask.distributed import Client, LocalCluster
+
+    # every task is either handed over or counted lost; Dask also suspects (and may give up on)
+    # a task that merely sat on the dying worker, so which innocent ones survive may vary
+    tasks = [("", "ok", 0), ("", "kill", 0), ("", "ok", 1), ("", "ok", 2), ("", "ok", 3)]
+    done: list[distributed.Task] = []
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):  # read as the scheduler starts
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+        with cluster, Client(cluster) as client, \
+                pytest.raises(distributed.WorkerLost, match=r"task\(s\) lost: a worker process died") as info:
+            distributed._execute_dask(client, _SuicideBundle(), tasks, seed=1,  # type: ignore[arg-type]
+                                      on_done=lambda task, frames: done.append(task))
+    assert ("", "kill", 0) not in done and len(done) == len(set(done)) and set(done) < set(tasks)
+    assert str(info.value).startswith(f"{len(tasks) - len(done)} of {len(tasks)} task(s) lost")
+    assert len(done) >= 1  # the other worker went on

@@ -287,3 +287,34 @@ def test_variants_with_the_same_stations_share_their_prepared_matrices(tmp_path:
     # the per-process cache of run_task hands out the very same objects
     assert runner.bundle_for(sc, ["fastest-unit"]).prepared[("", "fastest-unit")] is \
         bundle.prepared[("", "fastest-unit")]
+
+
+def test_a_worker_killed_during_a_run_keeps_what_finished_and_says_why(
+        small_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # the operating system kills a worker (e.g. out of memory): the run stops with a clear error,
+    # exit code 1, and the replications that finished are assembled as after Ctrl-C
+    out = tmp_path / "killed"
+    real = runner.simulate_frames
+
+    def killed_once_two_are_kept(*args, variant, replication, **kw):  # type: ignore[no-untyped-def]
+        if (variant, replication) == ("benelux", 2):
+            deadline = time.monotonic() + 60
+            while len(list((out / "parts").glob("*-units.parquet"))) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args, variant=variant, replication=replication, **kw)
+
+    monkeypatch.setattr(runner, "simulate_frames", killed_once_two_are_kept)
+    rc = main(["run", str(small_file), "--reps", "3", "--workers", "2", "--out", str(out), "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 1, err
+    assert "xborder: error: a worker process died abruptly" in err and "Traceback" not in err
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["complete"] is False
+    done = {(v, r) for v, reps in summary["replications_done"].items() for r in reps}
+    assert 2 <= len(done) < 6 and ("benelux", 2) not in done
+    assert f"kept {len(done)} of 6 finished replications in {out}" in err
+    kept = pd.read_parquet(out / "incidents.parquet")[["variant", "replication"]].drop_duplicates()
+    assert {(v, int(r)) for v, r in kept.itertuples(index=False)} == done
+    assert not (out / "parts").exists()

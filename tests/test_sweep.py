@@ -375,3 +375,36 @@ def test_interrupted_sweep_keeps_finished_points_and_replications(tmp_path: Path
     assert p2["replications_done"] == {"national": [0], "benelux-2009": [], "fastest-unit": []}
     assert not list(out.rglob("parts"))
     assert len(pd.read_parquet(out / "points" / "p02" / "incidents.parquet")["variant"].unique()) == 1
+
+
+def test_a_worker_killed_during_a_sweep_keeps_what_finished(tmp_path: Path, fast_summaries: None,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import signal
+    import time
+
+    from sim import distributed
+    from sim.runner import RunFailed
+
+    real = distributed.Bundle.run
+    out = tmp_path / "killed"
+
+    def run(self: distributed.Bundle, task: distributed.Task, seed: int) -> dict[str, pd.DataFrame]:
+        if task == ("p02", "fastest-unit", 0):  # the last task, once point 1 is assembled
+            deadline = time.monotonic() + 60
+            while not (out / "points" / "p01" / "summary.json").is_file() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(self, task, seed)
+
+    monkeypatch.setattr(distributed.Bundle, "run", run)
+    sc = load_scenario(short_copy(tmp_path))
+    with pytest.raises(RunFailed, match=r"a worker process died abruptly.*finished replications in"):
+        run_sweep(sc, [parse_param("demand.scale=1,2")], reps=1, seed=1, out=out, workers=2, progress=False,
+                  plot=False)
+    assert not json.loads((out / "sweep.json").read_text())["complete"]
+    p1 = json.loads((out / "points" / "p01" / "summary.json").read_text())
+    p2 = json.loads((out / "points" / "p02" / "summary.json").read_text())
+    assert p1["complete"] and not p2["complete"]
+    assert p2["replications_done"]["fastest-unit"] == []
+    assert not list(out.rglob("parts"))
