@@ -15,8 +15,9 @@ The ratio ``model events/s ÷ bare events/s`` is the share of SimPy's own limit 
 (``ratio`` over the whole call, ``loop ratio`` over the event loop, ``cpu ratio`` over the whole
 call in CPU time, steadier than wall time on a shared machine). The model and the bare loop run
 alternately, ``--repeat`` times each, and the best time of each is kept (the same sampling for
-both). ``search s`` is the part of the loop spent in A* searches from units on their way home
-(``SimRecords.timings["search_s"]``); ``us_per_event`` in the JSON splits the time per event.
+both). ``searches`` counts the A* searches from units on their way home during the loop
+(``SimRecords.timings["searches"]``, and ``settled``: the nodes they settled); ``us_per_event`` in
+the JSON splits the time per event.
 
 The engine folds a mission into two SimPy events (the decision and the unit's "free"); everything
 between is computed at the decision. A model with one SimPy timeout per phase (call processing;
@@ -179,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
             "us_per_event": {"bare": round(1e6 * bare[0] / rec.n_events, 2),
                              "model": round(1e6 * best[0] / rec.n_events, 2),
                              "loop": round(1e6 * loop_s / rec.n_events, 2),
-                             "searches": round(1e6 * rec.timings["search_s"] / rec.n_events, 2)},
+                             },
+            "searches": int(rec.timings["searches"]), "settled": int(rec.timings["settled"]),
         })
     total = sum(r["wall_s"] for r in rows)
     total_prep = sum(r["prepare_s"] for r in rows)
@@ -199,14 +201,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{result['scenario']}: {args.days:g} simulated days, seed {seed}, region {net.n_nodes:,} nodes "
           f"(loaded in {load_s:.1f} s)")
     head = (f"{'variant':<16} {'incidents':>9} {'events':>8} {'prepare s':>9} {'wall s':>7} {'cpu s':>7} "
-            f"{'loop s':>7} {'search s':>8} {'events/s':>9} {'loop ev/s':>9} {'bare ev/s':>9} {'ratio':>6} "
+            f"{'loop s':>7} {'searches':>8} {'events/s':>9} {'loop ev/s':>9} {'bare ev/s':>9} {'ratio':>6} "
             f"{'loop ratio':>10} {'cpu ratio':>9}")
     print(head)
     print("-" * len(head))
     for r in rows:
         print(f"{r['variant']:<16} {r['incidents']:>9,} {r['n_events']:>8,} {r['prepare_s']:>9.2f} "
               f"{r['wall_s']:>7.2f} {r['cpu_s']:>7.2f} {r['phases_s']['run_s']:>7.2f} "
-              f"{r['phases_s']['search_s']:>8.2f} "
+              f"{r['searches']:>8,} "
               f"{r['events_per_s']:>9,} {r['loop_events_per_s']:>9,} {r['bare_events_per_s']:>9,} "
               f"{r['ratio']:>6.3f} {r['loop_ratio']:>10.3f} {r['cpu_ratio']:>9.3f}")
     print()
@@ -222,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
           f"peak memory {result['peak_memory_mib']:,} MiB")
     print(f"ratio = events/s of the whole simulate() call (incidents, setup, loop, records) / bare SimPy; "
           f"loop ratio = events/s of the event loop alone / bare SimPy; cpu ratio = the whole call in CPU "
-          f"time; search s = A* searches for units on their way home (in the loop). "
+          f"time; searches = A* searches for units on their way home (in the loop). "
           f"Best of {max(1, args.repeat)} alternating runs each. phase ratio = the model's incidents/s / "
           f"the incidents/s of bare SimPy processing one timeout per mission phase (see the docstring). "
           f"{result['machine']}")

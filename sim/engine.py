@@ -49,8 +49,11 @@ reached through their nearest node plus an estimated leg (straight line × 1.3 a
 Events: one SimPy timeout per dispatch decision and one per unit becoming available (plus shift
 changes); everything else in a mission is computed at dispatch because nothing can interrupt it.
 
-Performance: times from stations and to stations and hospitals are precomputed (:func:`prepare`),
-and so is each node's hospital. A unit on its way home is priced only if two lower bounds (straight
+Performance: the decisions (steps 2, 3, 5 and 6 above: choosing, pricing and starting units, a unit
+becoming free) are compiled with numba (:mod:`sim._core`): each SimPy event makes one call into it;
+queues, shifts and the records stay in Python. Its first use after an install compiles it (about
+20 s, once; numba caches it on disk). Times from stations and to stations and hospitals are
+precomputed (:func:`prepare`), and so is each node's hospital. A unit on its way home is priced only if two lower bounds (straight
 line at the network's top speed; landmarks: the stations' forward and reverse times, by the
 triangle inequality) say it may beat the best unit so far. Its time is then read off a landmark's
 shortest-path tree when that tree holds its route (a part of a shortest path is a shortest path),
@@ -63,7 +66,6 @@ from __future__ import annotations
 
 import gc
 import heapq
-import itertools
 import math
 import time
 from dataclasses import dataclass, field
@@ -75,7 +77,6 @@ import simpy
 from scipy.sparse.csgraph import dijkstra
 from simpy.events import Timeout
 
-from sim._astar import PointSearch
 from sim.demand import Incidents, generate_incidents, incidents_from_log
 from sim.model import ModelSpec
 from sim.network import EARTH_RADIUS_M, OffNetworkError, RoadNetwork, access_leg
@@ -198,26 +199,31 @@ class Prepared:
         table, n = self._memo["landmarks"]
         return table, n
 
-    def trees(self) -> tuple[list[int], list[memoryview], dict[int, float]]:
-        """``(station, pred, weight)``: for landmark ``k`` (see :meth:`landmarks`) the index of a
-        station at that node and the predecessor of every node in its forward shortest-path tree
-        (``< 0`` where none); ``weight[u * n_nodes + v]``: the time of edge ``u -> v`` as the
-        shortest-path searches use it (the fastest of parallel edges)."""
+    def trees(self) -> tuple[IntArray, npt.NDArray[np.int32]]:
+        """``(station, pred)``: for landmark ``k`` (see :meth:`landmarks`) the index of a station at
+        that node and the predecessor of every node in its forward shortest-path tree (``< 0``
+        where none), shape ``(L, n_nodes)``."""
         if "trees" not in self._memo:
             net = self.network
             _, first = np.unique(self.station_node, return_index=True)
-            g = net._graph
             pred = self.landmark_pred
             if pred.shape != (len(first), net.n_nodes):  # built by hand: search again
-                _, pred = dijkstra(g, directed=True, indices=self.station_node[first],
+                _, pred = dijkstra(net._graph, directed=True, indices=self.station_node[first],
                                    return_predecessors=True)
                 pred = np.asarray(pred, np.int32).reshape(len(first), net.n_nodes)
-            rows = np.repeat(np.arange(net.n_nodes, dtype=np.int64), np.diff(g.indptr))
-            keys = rows * net.n_nodes + g.indices.astype(np.int64)
-            weight = dict(zip(keys.tolist(), np.asarray(g.data, np.float64).tolist(), strict=True))
-            self._memo["trees"] = (first.tolist(), np.ascontiguousarray(pred), weight)
-        station, pred, weight = self._memo["trees"]
-        return station, [r.data for r in pred], weight
+            self._memo["trees"] = (first.astype(np.int64), np.ascontiguousarray(pred, dtype=np.int32))
+        station, pred = self._memo["trees"]
+        return station, pred
+
+    def search_graph(self) -> tuple[IntArray, IntArray, FloatArray]:
+        """The network's CSR arrays as the compiled searches take them: ``(indptr, indices, data)``."""
+        if "graph" not in self._memo:
+            g = self.network._graph
+            self._memo["graph"] = (np.ascontiguousarray(g.indptr, dtype=np.int64),
+                                   np.ascontiguousarray(g.indices, dtype=np.int64),
+                                   np.ascontiguousarray(g.data, dtype=np.float64))
+        graph: tuple[IntArray, IntArray, FloatArray] = self._memo["graph"]
+        return graph
 
     def __getstate__(self) -> dict[str, Any]:
         # the lazily built tables are large and quick to rebuild: not pickled (e.g. to Dask workers)
@@ -321,8 +327,8 @@ class SimRecords:
     timings
         Seconds (wall) spent drawing the incidents (``incidents_s``), setting up (``setup_s``), in
         the SimPy event loop (``run_s``) and assembling these records (``records_s``); within the
-        loop, the number of A* searches from units on their way home (``searches``) and the
-        seconds they took (``search_s``).
+        loop, the number of A* searches from units on their way home (``searches``) and the nodes
+        they settled (``settled``), counts rather than seconds.
     """
 
     incidents: dict[str, np.ndarray]
@@ -365,41 +371,27 @@ def _next_shift_change(shift: Shift, t: float) -> float:
     return float(best)
 
 
-def _follow(links: Any, dist: Any, start: int, stop: int) -> list[int] | None:
-    """Nodes from `start` to `stop` following ``links`` (a predecessor or next-hop row of a
-    shortest-path tree), or ``None`` when the chain ends (``< 0``) or leaves the part of the tree
-    where `dist` (the tree's times) is at least ``dist[stop]``: then `stop` is not on it."""
-    bound = dist[stop]
-    path = [start]
-    y = start
-    while y != stop:
-        y = links[y]
-        if y < 0 or dist[y] < bound:
-            return None
-        path.append(y)
-    return path
-
-
-def _row_views(m: FloatArray) -> list[memoryview]:
-    """The rows of a matrix as memoryviews: indexing one gives a Python float, fast."""
-    return [np.ascontiguousarray(r, dtype=np.float64).data for r in m]
-
-
 # ------------------------------------------------------------------------------------------ engine
 class _Engine:
     """State of one run. Not public: use :func:`simulate`.
 
-    Performance notes: everything touched per event is a Python list (or a memoryview row of a
-    prepared matrix, which yields Python floats); numpy is used only to set up and to assemble the
-    records. Each SimPy event is a plain ``Timeout`` with one bound-method callback; the handler
-    reads the exact event time from the engine's state (not ``env.now``, which may differ from it by
-    rounding). A unit on its way home is priced with a search from where it is only when two lower
-    bounds (straight line at top speed; landmarks: the stations' forward and reverse times) say it
-    may beat the best unit so far; that A* search stops at the bound (or at a landmark upper bound).
+    Performance notes: the decisions (choosing, pricing and starting units) are compiled
+    (:mod:`sim._core`): each SimPy event makes one call into it, and its state is a set of numpy
+    arrays (a :class:`sim._core.Core`) that this class also holds, for the rare paths it handles
+    itself (waiting queues, shifts) and for the records. Each SimPy event is a plain ``Timeout``
+    with one bound-method callback; the handler reads the exact event time from the engine's state
+    (not ``env.now``, which may differ from it by rounding). A unit on its way home is priced with
+    a search from where it is only when two lower bounds (straight line at top speed; landmarks:
+    the stations' forward and reverse times) say it may beat the best unit so far; that A* search
+    stops at the bound (or at a landmark upper bound).
     """
 
     def __init__(self, network: RoadNetwork, spec: ModelSpec, prep: Prepared, inc: Incidents,
                  streams: Streams) -> None:
+        from numba import types as nbt
+
+        from sim import _core  # numba: imported when a run starts, not with the package
+
         self.net, self.spec, self.prep, self.inc = network, spec, prep, inc
         self.env = simpy.Environment()
         self.now = 0.0
@@ -424,41 +416,34 @@ class _Engine:
         nu = len(u_ids)
         self.nu = nu
         self.u_station = np.asarray(u_station, np.int64)
-        self.u_station_l: list[int] = list(u_station)
         self.u_type = np.asarray(u_type, np.int64)
         self.u_type_l: list[int] = list(u_type)
         self.u_ids = u_ids
         self.u_shift = u_shift
-        self.u_node_l: list[int] = [int(prep.station_node[s]) for s in u_station]
-        self.u_acc_l: list[float] = [float(prep.station_access_s[s]) for s in u_station]
-        self.u_est_l: list[bool] = [bool(prep.station_estimated[s]) for s in u_station]
         self.u_country = [spec.stations[s].country for s in u_station]
         self.u_centre_name = [spec.stations[s].dispatch_centre for s in u_station]
         # lending centre code (its own dispatch centre; n_centres where unknown to the network)
         self.u_lender_l: list[int] = [centre_code.get(c, n_centres) for c in self.u_centre_name]
         f = spec.factors
-        self.f_urgent = [f.factor(u, urgent=True) for u in UNIT_TYPES]
-        self.f_normal = [f.factor(u, urgent=False) for u in UNIT_TYPES]
         # home centres of each unit
         home_of: list[list[int]] = []
         for s in u_station:
             st = spec.stations[s]
             codes = [centre_code[c] for c in (st.dispatch_centre, *st.also_serves) if c in centre_code]
             home_of.append(sorted(set(codes)))
-        self.home_of = home_of
-        nt = len(UNIT_TYPES)
-        self.home: list[list[list[int]]] = [[[] for _ in range(nt)] for _ in range(n_centres + 1)]
+        nt = _NT
+        home: list[list[list[int]]] = [[[] for _ in range(nt)] for _ in range(n_centres + 1)]
         for c in range(n_centres):
             for t in range(nt):
-                self.home[c][t] = [j for j in range(nu) if u_type[j] == t and c in home_of[j]]
+                home[c][t] = [j for j in range(nu) if u_type[j] == t and c in home_of[j]]
         # foreign candidates: foreign[c][t] = [(agreement index, unit ids)]
-        self.foreign: list[list[list[tuple[int, list[int]]]]] = [[[] for _ in range(nt)]
-                                                                 for _ in range(n_centres + 1)]
-        self.lend_targets: list[list[tuple[int, int]]] = [[] for _ in range(nu)]
+        foreign: list[list[list[tuple[int, list[int]]]]] = [[[] for _ in range(nt)]
+                                                             for _ in range(n_centres + 1)]
+        lend_targets: list[list[tuple[int, int]]] = [[] for _ in range(nu)]
         for c in range(n_centres):
             cname, ccountry = network.centres[c], self.centre_country[c]
             for t in range(nt):
-                claimed = set(self.home[c][t])
+                claimed = set(home[c][t])
                 for a, ag in enumerate(self.agreements):
                     if UNIT_TYPES[t] not in ag.unit_types:
                         continue
@@ -476,95 +461,134 @@ class _Engine:
                                 units.append(j)
                                 claimed.add(j)
                     if units:
-                        self.foreign[c][t].append((a, units))
+                        foreign[c][t].append((a, units))
                         for j in units:
-                            self.lend_targets[j].append((c, a))
-        self.applicable = [[len(self.home[c][t]) > 0
-                            or any(_can_fire(self.agreements[a]) for a, _ in self.foreign[c][t])
-                            for t in range(nt)] for c in range(n_centres + 1)]
+                            lend_targets[j].append((c, a))
+        applicable = np.array([[len(home[c][t]) > 0
+                                or any(_can_fire(self.agreements[a]) for a, _ in foreign[c][t])
+                                for t in range(nt)] for c in range(n_centres + 1)], dtype=np.bool_)
         self.can_fire = [_can_fire(ag) for ag in self.agreements]
-        # ---------------------------------------------------------------- state
-        self.redispatch = spec.policy.redispatch_returning
-        self.avail = [False] * nu
-        self.free_cnt = [[0] * nt for _ in range(n_centres + 1)]
-        self.in_mission = [False] * nu
-        self.on_duty = [True] * nu
-        self.off_after = [False] * nu
-        self.t_base = [-_INF] * nu                # time the unit is (was) back at base
-        self.t_avail = [0.0] * nu                 # time of the unit's pending "free" event
-        self.t_shift = [0.0] * nu                 # time of the unit's pending shift change
-        self.ret_t0 = [0.0] * nu                  # time the way home started
-        self.ret_from = [0] * nu                  # node where the network part starts
-        self.ret_leg_out = [0.0] * nu             # estimated leg before the network part
-        self.ret_path: list[list[Any] | None] = [None] * nu  # cursor on the route home, see _position
-        self.ret_mission = [-1] * nu              # mission whose t_base is pending
+        self.redispatch = bool(spec.policy.redispatch_returning)
         # waiting slots per (centre, unit type): queue c * _NT + t holds (urgency, t_call, incident, slot)
         self.qs: list[list[tuple[int, float, int, int]]] = [[] for _ in range((n_centres + 1) * nt)]
         self.n_waiting = 0                        # slots in all queues
         self.u_home_q = [[c * nt + self.u_type_l[j] for c in home_of[j]] for j in range(nu)]
-        self.u_lend_q = [[(c * nt + self.u_type_l[j], a) for c, a in self.lend_targets[j]] for j in range(nu)]
+        self.u_lend_q = [[(c * nt + self.u_type_l[j], a) for c, a in lend_targets[j]] for j in range(nu)]
         self._cbd, self._cbf, self._cbs = self._cb_dispatch, self._cb_free, self._cb_shift
-        # searches from units on their way home: (x * n_nodes + target) -> (time or inf, limit)
-        self.tt_cache: dict[int, tuple[float, float]] = {}
-        self.point: PointSearch | None = None      # built at the first search
-        self.search_s, self.n_search = 0.0, 0
-        self.moving_hit: tuple[int, float, int, int, float] | None = None  # (unit, now, target, x, tt)
-        # ---------------------------------------------------------------- prepared matrices
-        self.fwd_rows = _row_views(prep.fwd)       # fwd_rows[station][node] -> float
-        self.rev_rows = _row_views(prep.rev)       # rev_rows[station][node] -> float
-        self.hosp_rows = _row_views(prep.hosp_rev)
-        self.hosp_extra = prep.hosp_extra_s.tolist()
-        self.hosp_node_l = prep.hosp_node.tolist()
-        self.hosp_est_l = prep.hosp_estimated.tolist()
-        self.hosp_own, self.hosp_any = prep.nearest_hospitals()
-        self.lm, self.n_lm = prep.landmarks()
-        self.lm_station, self.lm_pred, self.edge_w = prep.trees()
-        self.rev_next_rows = [np.ascontiguousarray(r).data for r in prep.rev_next]
-        # candidate lists as (unit, its station's fwd row, access leg) for _best
-        cinfo = [(j, self.fwd_rows[self.u_station_l[j]], self.u_acc_l[j]) for j in range(nu)]
-        self.home_c = [[[cinfo[j] for j in self.home[c][t]] for t in range(nt)] for c in range(n_centres + 1)]
-        self.foreign_c = [[[(a, [cinfo[j] for j in units]) for a, units in self.foreign[c][t]]
-                           for t in range(nt)] for c in range(n_centres + 1)]
-        self.n_nodes = network.n_nodes
-        self.lat_r = np.radians(network.lat).tolist()
-        self.lon_r = np.radians(network.lon).tolist()
-        self.cos_lat = np.cos(np.radians(network.lat)).tolist()
-        self.inv_vmax = 1.0 / prep.vmax_mps
-        # ---------------------------------------------------------------- incident views
-        self.i_node = inc.node.tolist()
-        self.i_centre = [c if c >= 0 else n_centres for c in inc.centre.tolist()]
+        self.t_shift = [0.0] * nu                 # time of the unit's pending shift change
+        # candidate lists in CSR form, keyed c * nt + t
+        lists = [home[c][t] for c in range(n_centres + 1) for t in range(nt)]
+        home_ptr = np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(np.int64)
+        home_units = np.asarray([j for x in lists for j in x], np.int64)
+        fl = [foreign[c][t] for c in range(n_centres + 1) for t in range(nt)]
+        fl_ptr = np.concatenate([[0], np.cumsum([len(x) for x in fl])]).astype(np.int64)
+        entries = [e for x in fl for e in x]
+        fl_ag = np.asarray([a for a, _ in entries], np.int64)
+        fl_uptr = np.concatenate([[0], np.cumsum([len(u) for _, u in entries])]).astype(np.int64)
+        fl_units = np.asarray([j for _, u in entries for j in u], np.int64)
+        # ---------------------------------------------------------------- incidents
         self.i_country = [network.countries[c] if c >= 0 else "" for c in inc.country.tolist()]
-        self.i_type = inc.type_idx.tolist()
+        self.i_centre_l = [c if c >= 0 else n_centres for c in inc.centre.tolist()]
+        self.i_type_l = inc.type_idx.tolist()
         self.i_t_call = inc.t_call.tolist()
         self.urg = [t.urgency for t in self.types]
-        self.primary = [UNIT_TYPES.index(t.primary) for t in self.types]
-        self.lights = [t.lights_and_sirens for t in self.types]
-        # per-slot arrays as flat memoryviews: element [i * n_slots + s] (no per-incident lists)
-        self.n_slots = inc.n_slots
-        self.slot_type_v: Any = np.ascontiguousarray(inc.slot_type, dtype=np.int64).ravel().data
+        n_inc = len(inc)
         used = (inc.slot_type >= 0) & inc.slot_active  # slots to fill, per incident in slot order
-        self.slot_cols: list[int] = np.nonzero(used)[1].tolist()
-        self.slot_off: list[int] = np.concatenate([[0], np.cumsum(used.sum(axis=1))]).tolist()
+        slot_cols = np.nonzero(used)[1].astype(np.int64)
+        slot_off = np.concatenate([[0], np.cumsum(used.sum(axis=1))]).astype(np.int64)
         is_amb = inc.slot_type == UNIT_TYPES.index("ambulance")
-        self.first_amb_slot: list[int] = np.where(is_amb.any(axis=1), is_amb.argmax(axis=1), -1).tolist() \
-            if inc.slot_type.shape[1] else [-1] * len(inc)
-        self.transport = inc.transport.tolist()
-        self.on_scene_v: Any = np.ascontiguousarray(inc.on_scene, dtype=np.float64).ravel().data
-        self.handover = inc.handover.tolist()
-        self.turnout_day_v: Any = np.ascontiguousarray(inc.turnout_day, dtype=np.float64).ravel().data
-        self.turnout_night_v: Any = np.ascontiguousarray(inc.turnout_night, dtype=np.float64).ravel().data
-        self.req = [inc.request_delay[ag.name].tolist() for ag in self.agreements]
+        first_amb = (np.where(is_amb.any(axis=1), is_amb.argmax(axis=1), -1) if inc.slot_type.shape[1]
+                     else np.full(n_inc, -1)).astype(np.int64)
         night = []
         for u in UNIT_TYPES:
             tout = spec.turnout.get(u)
             night.append((tout.night_start_hour, tout.night_end_hour) if tout is not None else (0.0, 0.0))
-        self.night_hours = night
-        self.hospital_any_policy = spec.policy.hospital == "nearest_any"
-        # ---------------------------------------------------------------- records
-        self.m_rows: list[tuple[Any, ...]] = []   # one tuple per mission, see records()
-        self.m_tbase: list[float] = []
-        self.unserved_slots = [0] * len(inc)
-        self.na_slots = [0] * len(inc)
+        req = np.zeros((len(self.agreements), n_inc))
+        for a, ag in enumerate(self.agreements):
+            req[a] = inc.request_delay[ag.name]
+        # ---------------------------------------------------------------- the compiled core's state
+        lm, n_lm = prep.landmarks()
+        lm_station, lm_pred = prep.trees()
+        indptr, indices, data = prep.search_graph()
+        hosp_own, hosp_any = prep.nearest_hospitals()
+        n = network.n_nodes
+        n_missions = int(used.sum())  # a slot is started at most once
+        fl64 = np.float64
+        state: dict[str, Any] = {
+            "u_station": self.u_station, "u_type": self.u_type,
+            "u_node": prep.station_node[self.u_station].astype(np.int64),
+            "u_acc": prep.station_access_s[self.u_station].astype(fl64),
+            "u_est": prep.station_estimated[self.u_station].astype(np.bool_),
+            "u_lender": np.asarray(self.u_lender_l, np.int64),
+            "avail": np.zeros(nu, np.bool_), "in_mission": np.zeros(nu, np.bool_),
+            "on_duty": np.ones(nu, np.bool_), "off_after": np.zeros(nu, np.bool_),
+            "t_base": np.full(nu, -_INF), "t_avail": np.zeros(nu), "ret_t0": np.zeros(nu),
+            "ret_from": np.zeros(nu, np.int64), "ret_leg_out": np.zeros(nu),
+            "ret_mission": np.full(nu, -1, np.int64),
+            "cur_set": np.zeros(nu, np.bool_), "cur_y": np.zeros(nu, np.int64), "cur_c": np.zeros(nu),
+            "cur_rv0": np.zeros(nu), "cur_end": np.zeros(nu, np.bool_),
+            "free_cnt": np.zeros((n_centres + 1, nt), np.int64),
+            "f_urgent": np.asarray([f.factor(u, urgent=True) for u in UNIT_TYPES], fl64),
+            "f_normal": np.asarray([f.factor(u, urgent=False) for u in UNIT_TYPES], fl64),
+            "night_s": np.asarray([a for a, _ in night], fl64),
+            "night_e": np.asarray([b for _, b in night], fl64),
+            "urg": np.asarray(self.urg, np.int64),
+            "primary": np.asarray([UNIT_TYPES.index(t.primary) for t in self.types], np.int64),
+            "lights": np.asarray([t.lights_and_sirens for t in self.types], np.bool_),
+            "n_slots": int(inc.n_slots), "i_node": inc.node.astype(np.int64),
+            "i_centre": np.asarray(self.i_centre_l, np.int64), "i_type": inc.type_idx.astype(np.int64),
+            "transport": inc.transport.astype(np.bool_), "first_amb_slot": first_amb,
+            "handover": inc.handover.astype(fl64), "slot_off": slot_off, "slot_cols": slot_cols,
+            "slot_type": np.ascontiguousarray(inc.slot_type, dtype=np.int64).ravel(),
+            "on_scene": np.ascontiguousarray(inc.on_scene, dtype=fl64).ravel(),
+            "turnout_day": np.ascontiguousarray(inc.turnout_day, dtype=fl64).ravel(),
+            "turnout_night": np.ascontiguousarray(inc.turnout_night, dtype=fl64).ravel(),
+            "applicable": applicable, "req": req,
+            "ag_rule": np.asarray([_core.RULES.index(ag.rule) for ag in self.agreements], np.int64),
+            "ag_threshold": np.asarray([ag.threshold_s for ag in self.agreements], fl64),
+            "ag_keep": np.asarray([ag.keep_home_min for ag in self.agreements], np.int64),
+            "ag_foreign_hosp": np.asarray([ag.foreign_hospital for ag in self.agreements], np.bool_),
+            "home_ptr": home_ptr, "home_units": home_units, "fl_ptr": fl_ptr, "fl_ag": fl_ag,
+            "fl_uptr": fl_uptr, "fl_units": fl_units,
+            "fwd": np.ascontiguousarray(prep.fwd, dtype=fl64).reshape(len(spec.stations), n),
+            "rev": np.ascontiguousarray(prep.rev, dtype=fl64).reshape(len(spec.stations), n),
+            "rev_next": np.ascontiguousarray(prep.rev_next, dtype=np.int64).reshape(len(spec.stations), n),
+            "hosp_rev": np.ascontiguousarray(prep.hosp_rev, dtype=fl64).reshape(len(prep.hospitals), n),
+            "hosp_extra": prep.hosp_extra_s.astype(fl64), "hosp_node": prep.hosp_node.astype(np.int64),
+            "hosp_est": prep.hosp_estimated.astype(np.bool_),
+            "hosp_own": np.asarray(hosp_own, np.int64), "hosp_any": np.asarray(hosp_any, np.int64),
+            "hospital_any_policy": spec.policy.hospital == "nearest_any",
+            "redispatch": bool(spec.policy.redispatch_returning),
+            "lm": np.ascontiguousarray(lm, dtype=fl64).reshape(n, 2 * n_lm), "n_lm": int(n_lm),
+            "lm_station": lm_station, "lm_pred": lm_pred,
+            "indptr": indptr, "indices": indices, "data": data, "n_nodes": int(n),
+            "lat_r": np.radians(network.lat).astype(fl64), "lon_r": np.radians(network.lon).astype(fl64),
+            "cos_lat": np.cos(np.radians(network.lat)).astype(fl64), "inv_vmax": 1.0 / prep.vmax_mps,
+            "g": np.full(n, np.inf), "hv": np.zeros(n), "stamp": np.zeros(n, np.int64),
+            "heap_f": np.empty(len(data) + 1), "heap_v": np.empty(len(data) + 1, np.int64),
+            "tt_cache": _core.new_tt_cache(),
+            "path_buf": np.zeros(n + 1, np.int64), "moving_buf": np.zeros(max(nu, 1), np.int64),
+            "mh_i": np.full(3, -1, np.int64), "mh_f": np.zeros(2), "cnt": np.zeros(4, np.int64),
+            "unserved": np.zeros(n_inc, np.int64), "na": np.zeros(n_inc, np.int64),
+            "m_i": np.zeros((n_missions, len(_core.M_INT)), np.int64),
+            "m_f": np.zeros((n_missions, len(_core.M_FLOAT))),
+            "out_kind": np.zeros(inc.n_slots + 1, np.int64), "out_a": np.zeros(inc.n_slots + 1, np.int64),
+            "out_t": np.zeros(inc.n_slots + 1),
+        }
+        assert tuple(state) == _core.FIELDS, "sim._core.FIELDS and the engine's state differ"
+        assert _core.EARTH_RADIUS_M == EARTH_RADIUS_M
+        self.state = state
+        self.core = _core.Core(*state.values())
+        # the arrays this class reads or writes itself (the same memory as the core's)
+        self.avail, self.free_cnt, self.t_avail = state["avail"], state["free_cnt"], state["t_avail"]
+        self.on_duty, self.off_after = state["on_duty"], state["off_after"]
+        self.in_mission, self.unserved = state["in_mission"], state["unserved"]
+        self.out_kind, self.out_a, self.out_t = state["out_kind"], state["out_a"], state["out_t"]
+        # one call per event through the compiled functions' entry points (fixed argument types)
+        i64, f64 = nbt.int64, nbt.float64
+        self._dispatch = _core.entry(_core.dispatch, self.core, i64, f64)
+        self._start = _core.entry(_core.start, self.core, i64, i64, i64, f64, i64, f64)
+        self._free = _core.entry(_core.free, self.core, i64)
 
     # ------------------------------------------------------------------ events
     def _cb_dispatch(self, ev: simpy.events.Event) -> None:
@@ -573,43 +597,34 @@ class _Engine:
         k = ev._value
         now = self.now = self._t_dec[k]
         i = self._order[k]
-        c = self.i_centre[i]
-        applicable = self.applicable[c]
-        types, base = self.slot_type_v, i * self.n_slots
-        for s in self.slot_cols[self.slot_off[i]:self.slot_off[i + 1]]:
-            t = types[base + s]
-            if not applicable[t]:
-                if t == self.primary[self.i_type[i]]:
-                    self.unserved_slots[i] += 1  # can never be served; not queued
+        env = self.env
+        no = self._dispatch(self.core, i, now)
+        if no:
+            kinds, ua, ts = self.out_kind.tolist(), self.out_a.tolist(), self.out_t.tolist()
+            for q in range(no):
+                if kinds[q]:  # no unit: the slot waits in its centre's queue
+                    self.n_waiting += 1
+                    sl = ua[q]
+                    t = self._slot_type(i, sl)
+                    heapq.heappush(self.qs[self.i_centre_l[i] * _NT + t],
+                                   (self.urg[self.i_type_l[i]], self.i_t_call[i], i, sl))
                 else:
-                    self.na_slots[i] += 1
-                continue
-            j, a, tout = self._choose(i, s, t, c, now)
-            if j < 0:
-                self.unserved_slots[i] += 1
-                self.n_waiting += 1
-                heapq.heappush(self.qs[c * _NT + t], (self.urg[self.i_type[i]], self.i_t_call[i], i, s))
-            else:
-                self._start(j, i, s, now, a, tout)
+                    d = ts[q] - env._now
+                    Timeout(env, d if d > 0.0 else 0.0, ua[q]).callbacks.append(self._cbf)
         k += 1
         if k < self._n_dec:
-            env = self.env
             d = self._t_dec[k] - env._now
             Timeout(env, d if d > 0.0 else 0.0, k).callbacks.append(self._cbd)
+
+    def _slot_type(self, i: int, sl: int) -> int:
+        return int(self.inc.slot_type[i, sl])
 
     def _cb_free(self, ev: simpy.events.Event) -> None:
         """A unit is free (at the scene or hospital; at base when returning units are not re-sent)."""
         self.n_events += 1
         j = ev._value
-        self.now = self.t_avail[j]
-        self.in_mission[j] = False
-        if self.off_after[j] or not self.on_duty[j]:
-            self.off_after[j] = False
-            self.on_duty[j] = False
-            return
-        self.avail[j] = True
-        self.free_cnt[self.u_lender_l[j]][self.u_type_l[j]] += 1
-        if self.n_waiting:
+        if self._free(self.core, j) and self.n_waiting:
+            self.now = float(self.t_avail[j])
             self._serve_queue(j)
 
     def _cb_shift(self, ev: simpy.events.Event) -> None:
@@ -623,322 +638,16 @@ class _Engine:
         d = at - self.env._now
         Timeout(self.env, d if d > 0.0 else 0.0, j).callbacks.append(self._cbs)
 
-    # ------------------------------------------------------------------ helpers
-    def _turnout(self, i: int, s: int, t: int, t_alert: float) -> float:
-        ns, ne = self.night_hours[t]
-        if ns == ne:
-            return self.turnout_day_v[i * self.n_slots + s]
-        h = (t_alert / 3600.0) % 24.0
-        night = (h >= ns or h < ne) if ns > ne else (ns <= h < ne)
-        v: float = (self.turnout_night_v if night else self.turnout_day_v)[i * self.n_slots + s]
-        return v
-
-    def _search(self, x: int, target: int, need: float) -> float:
-        """Normal driving time from node `x` to `target`: exact up to `need` seconds (a little more,
-        for rounding), ``inf`` beyond; remembered for later calls."""
-        lim = need if need == _INF else need * (1.0 + 1e-9) + 1e-6
-        t0 = time.perf_counter()
-        point = self.point
-        if point is None:
-            point = self.point = PointSearch(self.net._graph, self.lm)
-        tt = point.time(x, target, lim)
-        self.search_s += time.perf_counter() - t0
-        self.n_search += 1
-        self.tt_cache[x * self.n_nodes + target] = (tt, lim)
-        return tt
-
-    def _bounds(self, x: int, target: int) -> tuple[float, float, int]:
-        """Landmark bounds of the normal driving time from `x` to `target`: ``(lower, upper, k)``.
-
-        Lower: ``max(fwd[L, target] - fwd[L, x], rev[L, x] - rev[L, target])`` over the station
-        nodes ``L`` (triangle inequality), less a rounding margin; `k` says which term gave it (see
-        :meth:`_walk`). Upper: ``min(rev[L, x] + fwd[L, target])`` (``inf`` when no landmark links
-        them).
-        """
-        n = self.n_lm
-        if n == 0:
-            return 0.0, _INF, -1
-        dt, dx = self.lm[target], self.lm[x]
-        diff = dt - dx
-        k = int(diff.argmax())
-        lo = float(diff[k])
-        hi = float((dt[:n] - dx[n:]).min())
-        return lo - 1e-6 * (1.0 + abs(lo)), (hi if hi < 1e17 else _INF), k
-
-    def _walk(self, x: int, target: int, k: int) -> float:
-        """Driving time from `x` to `target` along a landmark's shortest-path tree, or ``-1``.
-
-        Term `k` of :meth:`_bounds`: for ``k < L`` the path is found when `x` is an ancestor of
-        `target` in the forward tree of landmark ``k``; for ``k >= L`` when `target` lies on the
-        route from `x` to landmark ``k - L`` (e.g. a unit driving home past the incident). A part of
-        a shortest path is a shortest path, so this is the exact shortest time; it is summed edge by
-        edge from `x`, as Dijkstra does (the two can differ in the last bit only where two shortest
-        paths tie exactly). ``-1`` when the tree does not contain such a path.
-        """
-        n = self.n_lm
-        if k < 0:
-            return -1.0
-        if k < n:  # up the forward tree from target (predecessors), back to x
-            s = self.lm_station[k]
-            path = _follow(self.lm_pred[k], self.fwd_rows[s], target, x)
-            if path is not None:
-                path.reverse()
-        else:  # along the route home from x (next hops), through target
-            s = self.lm_station[k - n]
-            path = _follow(self.rev_next_rows[s], self.rev_rows[s], x, target)
-        if path is None:
-            return -1.0
-        w, nn = self.edge_w, self.n_nodes
-        d = 0.0
-        a = path[0]
-        for b in path[1:]:
-            d = d + w[a * nn + b]
-            a = b
-        return d
-
-    def _travel(self, x: int, target: int) -> float:
-        """Exact normal driving time from node `x` to `target` (an earlier search reused when exact)."""
-        hit = self.tt_cache.get(x * self.n_nodes + target)
-        if hit is not None and hit[0] <= hit[1]:
-            return hit[0]
-        _, hi, k = self._bounds(x, target)
-        tt = self._walk(x, target, k)
-        if tt >= 0.0:
-            return tt
-        return self._search(x, target, hi)
-
-    def _position(self, j: int, now: float) -> tuple[int, float, bool]:
-        """``(node, extra seconds before driving from it, at base)`` of an available unit.
-
-        On its way home a unit is at the last node of its route that it has passed: a cursor
-        (node, time from the start of the route) moves along the route one next hop at a time, as
-        far as the unit has come (time only moves forward, so it never moves back).
-        """
-        if now >= self.t_base[j]:
-            return self.u_node_l[j], 0.0, True
-        e = now - self.ret_t0[j]
-        out = self.ret_leg_out[j]
-        if e < out:
-            return self.ret_from[j], out - e, False
-        e2 = e - out
-        st = self.u_station_l[j]
-        rv = self.rev_rows[st]
-        cur = self.ret_path[j]
-        if cur is None:
-            x0 = self.ret_from[j]
-            rv0 = rv[x0]
-            cur = self.ret_path[j] = [x0, (rv0 - rv0) * self.f_normal[self.u_type_l[j]], rv0, False]
-        y, c, rv0, end = cur
-        if not end:
-            nxt = self.rev_next_rows[st]
-            fn = self.f_normal[self.u_type_l[j]]
-            while True:
-                z = nxt[y]
-                if z < 0:
-                    end = cur[3] = True
-                    break
-                cz = (rv0 - rv[z]) * fn
-                if cz > e2:
-                    break
-                y, c = z, cz
-            cur[0], cur[1] = y, c
-        if end and e2 >= c:  # on the off-network leg of an off-network station: turn back
-            return self.u_node_l[j], e2 - c, False
-        return y, 0.0, False
-
-    def _moving_eta(self, j: int, now: float, target: int, f: float, best: float) -> float:
-        """ETA of a unit on its way home (no turnout), or ``inf`` if it cannot beat `best`."""
-        x, extra, _ = self._position(j, now)
-        if x == target:
-            self.moving_hit = (j, now, target, x, 0.0)
-            return extra
-        # straight line at top speed (a little less, for rounding)
-        d_lat, d_lon = self.lat_r[target] - self.lat_r[x], self.lon_r[target] - self.lon_r[x]
-        a = math.sin(d_lat * 0.5) ** 2 + self.cos_lat[x] * self.cos_lat[target] * math.sin(d_lon * 0.5) ** 2
-        straight = 2.0 * EARTH_RADIUS_M * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
-        if extra + straight * self.inv_vmax * (1.0 - 1e-9) * f >= best:
-            return _INF
-        need = (best - extra) / f if best < _INF else _INF
-        hit = self.tt_cache.get(x * self.n_nodes + target)
-        if hit is not None and (hit[1] >= need or hit[0] <= hit[1]):  # exact (or beyond need)
-            tt = hit[0]
-        else:
-            lo, hi, k = self._bounds(x, target)
-            if extra + lo * f >= best:
-                return _INF
-            tt = self._walk(x, target, k)
-            if tt < 0.0:
-                tt = self._search(x, target, min(need, hi))
-        if tt == _INF:
-            return _INF
-        self.moving_hit = (j, now, target, x, tt)
-        return extra + tt * f
-
-    def _best(self, cand: list[tuple[int, Any, float]], now: float, target: int, f: float, turnout: float,
-              best: float, keep: tuple[int, int] | None = None) -> tuple[float, int]:
-        """Best (ETA, unit) among available units `cand` (``(unit, fwd row of its station, access leg)``;
-        the ETA must beat `best`).
-
-        Units at base first (ties: the first in `cand`), then units on their way home in order.
-        `keep` = ``(unit type, keep_home_min)`` skips units whose centre would keep too few free.
-        """
-        avail, t_base = self.avail, self.t_base
-        bmin, bj = _INF, -1
-        moving: list[int] | None = None
-        if keep is None:
-            for j, row, ac in cand:
-                if avail[j]:
-                    if t_base[j] <= now:
-                        eta = row[target] * f + ac + turnout
-                        if eta < bmin:
-                            bmin, bj = eta, j
-                    elif moving is None:
-                        moving = [j]
-                    else:
-                        moving.append(j)
-        else:
-            free_cnt, lender = self.free_cnt, self.u_lender_l
-            kt, kmin = keep
-            for j, row, ac in cand:
-                if not avail[j] or free_cnt[lender[j]][kt] - 1 < kmin:
-                    continue
-                if t_base[j] <= now:
-                    eta = row[target] * f + ac + turnout
-                    if eta < bmin:
-                        bmin, bj = eta, j
-                elif moving is None:
-                    moving = [j]
-                else:
-                    moving.append(j)
-        if bmin < best:
-            best = bmin
-        else:
-            bj = -1
-        if moving is not None:
-            for j in moving:
-                e = self._moving_eta(j, now, target, f, best)
-                if e < best:
-                    best, bj = e, j
-        return best, bj
-
-    # ------------------------------------------------------------------ dispatch
-    def _choose(self, i: int, s: int, t: int, c: int, now: float) -> tuple[int, int, float]:
-        """``(unit, agreement or -1, its turnout if at base)`` for slot `s` of incident `i`."""
-        target = self.i_node[i]
-        f = self.f_urgent[t] if self.lights[self.i_type[i]] else self.f_normal[t]
-        ns, ne = self.night_hours[t]
-        if ns == ne:
-            turnout = self.turnout_day_v[i * self.n_slots + s]
-        else:
-            hour = (now / 3600.0) % 24.0
-            night = (hour >= ns or hour < ne) if ns > ne else (ns <= hour < ne)
-            turnout = (self.turnout_night_v if night else self.turnout_day_v)[i * self.n_slots + s]
-        h, j = self._best(self.home_c[c][t], now, target, f, turnout, _INF)
-        foreign = self.foreign_c[c][t]
-        if not foreign:
-            return j, -1, turnout
-        best, bj, ba, btout = h, j, -1, turnout
-        for a, units in foreign:
-            ag = self.agreements[a]
-            rule = ag.rule
-            if rule == "if_no_home_unit" and j >= 0:
-                continue
-            if rule == "if_home_eta_over" and not h > ag.threshold_s:
-                continue
-            margin = ag.threshold_s if rule == "if_faster_by" else 0.0
-            lim = h - margin  # NaN when both are inf: such a rule never fires
-            if not lim > 0:
-                continue
-            bound = min(best, lim)
-            delay = self.req[a][i]
-            tout = self._turnout(i, s, t, now + delay)
-            e, fj = self._best(units, now, target, f, tout + delay, bound,
-                               (t, ag.keep_home_min) if ag.keep_home_min > 0 else None)
-            if fj >= 0 and e < bound:
-                best, bj, ba, btout = e, fj, a, tout
-        return bj, ba, btout
-
-    def _start(self, j: int, i: int, s: int, now: float, a: int, turnout: float = -1.0) -> None:
-        """Send unit `j` to slot `s` of incident `i` (decision at `now`; `a` agreement or -1).
-
-        `turnout`: the unit's turnout when it is at base, if the caller already drew it for this
-        alert time (:meth:`_choose`); negative: look it up.
-        """
-        t = self.u_type_l[j]
-        target = self.i_node[i]
-        itype = self.i_type[i]
-        f = self.f_urgent[t] if self.lights[itype] else self.f_normal[t]
-        delay = self.req[a][i] if a >= 0 else 0.0
-        t_alert = now + delay
-        st = self.u_station_l[j]
-        at_base = now >= self.t_base[j]
-        if at_base:
-            if turnout < 0.0:
-                ns, ne = self.night_hours[t]
-                if ns == ne:
-                    turnout = self.turnout_day_v[i * self.n_slots + s]
-                else:
-                    hour = (t_alert / 3600.0) % 24.0
-                    night = (hour >= ns or hour < ne) if ns > ne else (ns <= hour < ne)
-                    turnout = (self.turnout_night_v if night else self.turnout_day_v)[i * self.n_slots + s]
-            travel = self.u_acc_l[j] + self.fwd_rows[st][target] * f
-            est = self.u_est_l[j]
-        else:
-            x, extra, _ = self._position(j, now)
-            turnout = 0.0
-            hit = self.moving_hit
-            if hit is not None and hit[0] == j and hit[1] == now and hit[2] == target and hit[3] == x:
-                tt = hit[4]
-            else:
-                tt = 0.0 if x == target else self._travel(x, target)
-            travel = extra + tt * f
-            est = False
-            m_prev = self.ret_mission[j]
-            if m_prev >= 0:
-                self.m_tbase[m_prev] = _NAN
-        self.moving_hit = None
-        t_depart = t_alert + turnout
-        t_arrive = t_depart + travel
-        t_leave = t_arrive + self.on_scene_v[i * self.n_slots + s]
-        hosp, t_hosp = -1, _NAN
-        ret_from, leg_out = target, 0.0
-        if s == self.first_amb_slot[i] and self.transport[i]:
-            any_c = self.hospital_any_policy or (a >= 0 and self.agreements[a].foreign_hospital)
-            hosp = self.hosp_any[target] if any_c else self.hosp_own[target]
-            if hosp >= 0:
-                ft = self.f_urgent[t] if self.urg[itype] == 1 else self.f_normal[t]
-                t_hosp = t_leave + self.hosp_rows[hosp][target] * ft + self.hosp_extra[hosp]
-                t_free = t_hosp + self.handover[i]
-                ret_from = self.hosp_node_l[hosp]
-                leg_out = self.hosp_extra[hosp]
-                est = est or self.hosp_est_l[hosp]
-            else:
-                t_free = t_leave
-        else:
-            t_free = t_leave
-        t_base = t_free + leg_out + self.rev_rows[st][ret_from] * self.f_normal[t] + self.u_acc_l[j]
-        # state
-        self.avail[j] = False
-        self.free_cnt[self.u_lender_l[j]][t] -= 1
-        self.in_mission[j] = True
-        self.ret_t0[j] = t_free
-        self.ret_from[j] = ret_from
-        self.ret_leg_out[j] = leg_out
-        self.ret_path[j] = None
-        self.t_base[j] = t_base
-        self.ret_mission[j] = len(self.m_rows)
-        self.m_rows.append((i, j, a, not at_base, est, now, t_alert, t_depart, t_arrive, t_leave, t_hosp,
-                            t_free, hosp, delay, travel))
-        self.m_tbase.append(t_base)
-        at = t_free if self.redispatch else t_base
-        self.t_avail[j] = at
+    def _send(self, j: int, i: int, sl: int, a: int) -> None:
+        """Start unit `j` on slot `sl` of incident `i` now (a slot taken from a queue)."""
+        at = self._start(self.core, j, i, sl, self.now, a, -1.0)
         d = at - self.env._now
         Timeout(self.env, d if d > 0.0 else 0.0, j).callbacks.append(self._cbf)
 
     # ------------------------------------------------------------------ units becoming free
     def _make_available(self, j: int) -> None:
         self.avail[j] = True
-        self.free_cnt[self.u_lender_l[j]][self.u_type_l[j]] += 1
+        self.free_cnt[self.u_lender_l[j], self.u_type_l[j]] += 1
 
     def _serve_queue(self, j: int) -> None:
         """A unit just became available: it takes the most urgent waiting call it may take."""
@@ -958,7 +667,7 @@ class _Engine:
                     continue
                 if not self.can_fire[a]:
                     continue
-                if self.free_cnt[self.u_lender_l[j]][t] - 1 < self.agreements[a].keep_home_min:
+                if self.free_cnt[self.u_lender_l[j], t] - 1 < self.agreements[a].keep_home_min:
                     continue
                 best, bq, ba = q[0], q, a
         if best is None or bq is None:
@@ -966,8 +675,8 @@ class _Engine:
         heapq.heappop(bq)
         self.n_waiting -= 1
         _, _, i, s = best
-        self.unserved_slots[i] -= 1
-        self._start(j, i, s, self.now, ba)
+        self.unserved[i] -= 1
+        self._send(j, i, s, ba)
 
     # ------------------------------------------------------------------ shifts
     def _on_shift(self, j: int) -> None:
@@ -986,13 +695,19 @@ class _Engine:
                 self.off_after[j] = True
             elif self.avail[j]:
                 self.avail[j] = False
-                self.free_cnt[self.u_lender_l[j]][self.u_type_l[j]] -= 1
+                self.free_cnt[self.u_lender_l[j], self.u_type_l[j]] -= 1
                 self.on_duty[j] = False  # it drives home off duty
             else:
                 self.on_duty[j] = False
         nxt = _next_shift_change(sh, now)
         if nxt < self.spec.horizon_s:
             self._schedule_shift(j, nxt)
+
+    def search_counts(self) -> dict[str, float]:
+        from sim import _core
+
+        cnt = self.state["cnt"]
+        return {"searches": float(cnt[_core.C_SEARCHES]), "settled": float(cnt[_core.C_SETTLED])}
 
     # ------------------------------------------------------------------ run
     def run(self) -> None:
@@ -1019,15 +734,14 @@ class _Engine:
     def records(self, notes: list[str]) -> SimRecords:
         inc, spec, net = self.inc, self.spec, self.net
         n = len(inc)
-        keys = ("inc", "unit", "ag", "from_ret", "est", "t_dec", "t_alert", "t_depart", "t_arrive", "t_leave",
-                "t_hosp", "t_free", "hosp", "req", "travel")  # the order of the tuples in _start
-        # one C call for the whole table: ints and bools are exact as float64, the times are floats
-        table = np.fromiter(itertools.chain.from_iterable(self.m_rows), dtype=np.float64,
-                            count=len(self.m_rows) * len(keys)).reshape(len(self.m_rows), len(keys))
-        cols: dict[str, Any] = dict(zip(keys, np.ascontiguousarray(table.T), strict=True))
-        cols["t_base"] = self.m_tbase
-        na_slots = np.asarray(self.na_slots, np.int64)
-        unserved_slots = np.asarray(self.unserved_slots, np.int64)
+        from sim import _core
+
+        m = int(self.state["cnt"][_core.C_MISSIONS])
+        m_i, m_f = self.state["m_i"][:m], self.state["m_f"][:m]
+        cols: dict[str, Any] = {k: m_i[:, c].astype(np.float64) for c, k in enumerate(_core.M_INT)}
+        cols.update({k: m_f[:, c].copy() for c, k in enumerate(_core.M_FLOAT)})
+        na_slots = self.state["na"].copy()
+        unserved_slots = self.state["unserved"].copy()
         m_inc = cols["inc"].astype(np.int64)
         m_unit = cols["unit"].astype(np.int64)
         m_ag = cols["ag"].astype(np.int64)
@@ -1206,5 +920,5 @@ def simulate(
         if gc_enabled:
             gc.enable()
     records.timings = {"incidents_s": t1 - t0, "setup_s": t2 - t1, "run_s": t3 - t2, "records_s": t4 - t3,
-                       "search_s": eng.search_s, "searches": float(eng.n_search)}
+                       **eng.search_counts()}
     return records

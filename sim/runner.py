@@ -6,8 +6,9 @@ draws every random input from streams spawned from ``SeedSequence(seed, spawn_ke
 and results do not depend on the order of tasks or on the worker that ran them.
 
 Each finished replication is written at once as parquet parts (``parts/``), so an interrupted run
-(Ctrl-C, or a worker process killed by the system) keeps what finished: the final files are assembled from the parts in (variant order in
-the file, replication) order and ``summary.json`` says ``"complete": false``.
+(Ctrl-C, or a worker process killed by the system) keeps what finished: the final files are
+assembled from the parts in (variant order in the file, replication) order and ``summary.json``
+says ``"complete": false``.
 """
 
 from __future__ import annotations

@@ -385,6 +385,7 @@ def test_records_agree_with_the_missions_they_summarise() -> None:
 def test_shortest_path_tree_walks_and_landmark_bounds_match_dijkstra(baarle_network: RoadNetwork) -> None:
     """The engine prices a unit on its way home without Dijkstra when a landmark's shortest-path tree
     holds the route: that time must equal Dijkstra's exactly; the landmark bounds must hold."""
+    from sim._core import bounds, walk
     from sim.engine import _Engine
 
     net = baarle_network
@@ -403,17 +404,17 @@ def test_shortest_path_tree_walks_and_landmark_bounds_match_dijkstra(baarle_netw
     for x in rng.integers(0, net.n_nodes, 60).tolist():
         row = net.one_to_all(x)
         for t in rng.integers(0, net.n_nodes, 40).tolist():
-            lo, hi, k = eng._bounds(x, t)
+            lo, hi, k = bounds(eng.core, x, t)
             assert lo <= row[t] <= hi * (1 + 1e-12)
-            d = eng._walk(x, t, k)
+            d = walk(eng.core, x, t, k)
             if d >= 0:
                 walked += 1
                 assert d == row[t]  # bit-identical
         # along a station's own tree the walk always succeeds
         for s in range(len(stations)):
             node = int(prep.station_node[s])
-            k_rev = eng.n_lm + int(np.flatnonzero(np.unique(prep.station_node) == node)[0])
-            assert eng._walk(x, node, k_rev) == row[node] or not np.isfinite(row[node])
+            k_rev = eng.state["n_lm"] + int(np.flatnonzero(np.unique(prep.station_node) == node)[0])
+            assert walk(eng.core, x, node, k_rev) == row[node] or not np.isfinite(row[node])
     assert walked > 50
 
 
