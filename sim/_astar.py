@@ -1,7 +1,7 @@
 """Point-to-point driving times for the engine: A* with landmarks (ALT), compiled with numba.
 
 When a unit on its way home may beat the best unit at base, the engine needs its driving time from
-where it is to the incident, exact up to a bound (:meth:`sim.engine._Engine._search`). A one-to-all
+where it is to the incident, exact up to a bound (:func:`sim._core._search`). A one-to-all
 ``scipy.sparse.csgraph.dijkstra(limit=...)`` from the unit settles every node within the bound and
 sets up its heap for the whole network: 1.7 ms a search on the Euregio network (62,768 nodes), half
 of the engine's time there. A* aims at the target instead: its heuristic is the landmark lower bound

@@ -51,15 +51,15 @@ changes); everything else in a mission is computed at dispatch because nothing c
 
 Performance: the decisions (steps 2, 3, 5 and 6 above: choosing, pricing and starting units, a unit
 becoming free) are compiled with numba (:mod:`sim._core`): each SimPy event makes one call into it;
-queues, shifts and the records stay in Python. Its first use after an install compiles it (about
-20 s, once; numba caches it on disk). Times from stations and to stations and hospitals are
-precomputed (:func:`prepare`), and so is each node's hospital. A unit on its way home is priced only if two lower bounds (straight
-line at the network's top speed; landmarks: the stations' forward and reverse times, by the
-triangle inequality) say it may beat the best unit so far. Its time is then read off a landmark's
-shortest-path tree when that tree holds its route (a part of a shortest path is a shortest path),
-summed edge by edge as Dijkstra sums it, else from an A* search from its node to the incident that
-uses the same landmarks and stops at the bound (:mod:`sim._astar`, compiled). Both give Dijkstra's
-time (they could differ in the last bit only where two shortest paths tie exactly).
+queues, shifts and the records stay in Python. Its first use after an install compiles it (about 20
+s, once; numba caches it on disk). Times from stations and to stations and hospitals are precomputed
+(:func:`prepare`), and so is each node's hospital. A unit on its way home is priced only if two
+lower bounds (straight line at the network's top speed; landmarks: the stations' forward and reverse
+times, by the triangle inequality) say it may beat the best unit so far. Its time is then read off a
+landmark's shortest-path tree when that tree holds its route (a part of a shortest path is a
+shortest path), summed edge by edge as Dijkstra sums it, else from an A* search from its node to the
+incident that uses the same landmarks and stops at the bound (:mod:`sim._astar`, compiled). Both
+give Dijkstra's time (they could differ in the last bit only where two shortest paths tie exactly).
 """
 
 from __future__ import annotations
