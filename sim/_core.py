@@ -16,15 +16,15 @@ one call, and its state is one :class:`Core` (a numba ``structref``: one argumen
 disk, unlike a ``jitclass``) holding the arrays; the engine keeps references to the same arrays
 for the rare paths it handles itself (queues, shifts, records).
 
-Entry points: :func:`dispatch` (all slots of one call), :func:`start` (one unit to one slot, for a
-slot taken from a queue), :func:`free` (a unit becomes free), and, for tests, :func:`bounds` and
-:func:`walk`.
+Entry points (:func:`entry_points`): :func:`dispatch` (all slots of one call), :func:`start` (one
+unit to one slot, for a slot taken from a queue), :func:`free` (a unit becomes free); and, for
+tests, :func:`bounds` and :func:`walk`.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 from numba import njit, types
@@ -33,11 +33,12 @@ from numba.typed import Dict
 
 from sim._astar import K_BEST
 from sim._astar import kernel as _astar_kernel
+from sim.network import EARTH_RADIUS_M
+from sim.policy import Rule
+from sim.resources import is_night
 
-EARTH_RADIUS_M = 6_371_008.8  # must equal sim.network.EARTH_RADIUS_M (checked in sim.engine)
-
-# agreement rules (sim.policy.Agreement.rule)
-RULES = ("always_fastest", "if_faster_by", "if_home_eta_over", "if_no_home_unit")
+# agreement rules (sim.policy.Agreement.rule), coded by their place in sim.policy.Rule
+RULES: tuple[str, ...] = get_args(Rule)
 _IF_FASTER_BY, _IF_HOME_ETA_OVER, _IF_NO_HOME_UNIT = 1, 2, 3
 
 # columns of the mission records: m_i (ints) and m_f (floats)
@@ -122,16 +123,16 @@ def new_tt_cache() -> Any:
 
 
 # ------------------------------------------------------------------------------------------ helpers
+_is_night = _jit(is_night)
+
+
 @_jit
 def _turnout(s: Any, i: int, sl: int, t: int, t_alert: float) -> float:
     """The slot's turnout draw, the night one when `t_alert` falls in type `t`'s night hours."""
-    ns, ne = s.night_s[t], s.night_e[t]
     k = i * s.n_slots + sl
-    if ns == ne:
-        return s.turnout_day[k]
-    h = (t_alert / 3600.0) % 24.0
-    night = (h >= ns or h < ne) if ns > ne else (ns <= h and h < ne)
-    return s.turnout_night[k] if night else s.turnout_day[k]
+    if _is_night(t_alert, s.night_s[t], s.night_e[t]):
+        return s.turnout_night[k]
+    return s.turnout_day[k]
 
 
 @_jit
@@ -513,7 +514,7 @@ def free(s: Any, j: int) -> bool:
     return True
 
 
-def entry(fn: Any, core: Core, *arg_types: Any) -> Any:
+def _entry(fn: Any, core: Core, *arg_types: Any) -> Any:
     """The entry point of compiled `fn` for ``(core, *arg_types)`` (numba types): the compiled
     function's own CPython wrapper, which skips the dispatcher's type resolution (a third of a
     call's cost). Compiled here, or loaded from numba's cache. Calls must pass exactly these types.
@@ -526,3 +527,12 @@ def entry(fn: Any, core: Core, *arg_types: Any) -> Any:
         return fn.overloads[sig].entry_point
     except (AttributeError, KeyError):  # pragma: no cover - another numba layout
         return fn
+
+
+def entry_points(core: Core) -> tuple[Any, Any, Any]:
+    """``(dispatch, start, free)`` for `core`, to call as ``dispatch(core, i: int, now: float)``,
+    ``start(core, j, i, sl: int, now: float, a: int, turnout: float)``, ``free(core, j: int)``:
+    Python ints and floats exactly as annotated (the entry points do not convert)."""
+    i64, f64 = types.int64, types.float64
+    return (_entry(dispatch, core, i64, f64), _entry(start, core, i64, i64, i64, f64, i64, f64),
+            _entry(free, core, i64))

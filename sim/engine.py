@@ -79,7 +79,7 @@ from simpy.events import Timeout
 
 from sim.demand import Incidents, generate_incidents, incidents_from_log
 from sim.model import ModelSpec
-from sim.network import EARTH_RADIUS_M, OffNetworkError, RoadNetwork, access_leg
+from sim.network import OffNetworkError, RoadNetwork, access_leg
 from sim.policy import Agreement, party_matches
 from sim.resources import UNIT_TYPES, Hospital, Shift, Station
 from sim.streams import Streams
@@ -160,7 +160,7 @@ class Prepared:
                                                  repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def nearest_hospitals(self) -> tuple[list[int], list[int]]:
+    def nearest_hospitals(self) -> tuple[IntArray, IntArray]:
         """For every node, the hospital a patient from there goes to: ``(own country, any country)``.
 
         Index into `hospitals` (``-1`` when none can be reached): the smallest time from the node
@@ -170,7 +170,8 @@ class Prepared:
         if "hospitals" not in self._memo:
             net, n_h = self.network, len(self.hospitals)
             if n_h == 0:
-                self._memo["hospitals"] = ([-1] * net.n_nodes, [-1] * net.n_nodes)
+                none = np.full(net.n_nodes, -1, np.int64)
+                self._memo["hospitals"] = (none, none.copy())
             else:
                 cost = self.hosp_rev + self.hosp_extra_s[:, None]
                 h_any = np.where(np.isfinite(cost).any(axis=0), np.argmin(cost, axis=0), -1)
@@ -184,7 +185,7 @@ class Prepared:
                     nodes = np.flatnonzero(node_country == code)
                     c = np.where(mask[:, None], cost[:, nodes], _INF)
                     h_own[nodes] = np.where(np.isfinite(c).any(axis=0), np.argmin(c, axis=0), -1)
-                self._memo["hospitals"] = (h_own.tolist(), h_any.tolist())
+                self._memo["hospitals"] = (h_own.astype(np.int64), h_any.astype(np.int64))
         own, any_country = self._memo["hospitals"]
         return own, any_country
 
@@ -388,8 +389,6 @@ class _Engine:
 
     def __init__(self, network: RoadNetwork, spec: ModelSpec, prep: Prepared, inc: Incidents,
                  streams: Streams) -> None:
-        from numba import types as nbt
-
         from sim import _core  # numba: imported when a run starts, not with the package
 
         self.net, self.spec, self.prep, self.inc = network, spec, prep, inc
@@ -556,7 +555,7 @@ class _Engine:
             "hosp_rev": np.ascontiguousarray(prep.hosp_rev, dtype=fl64).reshape(len(prep.hospitals), n),
             "hosp_extra": prep.hosp_extra_s.astype(fl64), "hosp_node": prep.hosp_node.astype(np.int64),
             "hosp_est": prep.hosp_estimated.astype(np.bool_),
-            "hosp_own": np.asarray(hosp_own, np.int64), "hosp_any": np.asarray(hosp_any, np.int64),
+            "hosp_own": hosp_own, "hosp_any": hosp_any,
             "hospital_any_policy": spec.policy.hospital == "nearest_any",
             "redispatch": bool(spec.policy.redispatch_returning),
             "lm": np.ascontiguousarray(lm, dtype=fl64).reshape(n, 2 * n_lm), "n_lm": int(n_lm),
@@ -576,7 +575,6 @@ class _Engine:
             "out_t": np.zeros(inc.n_slots + 1),
         }
         assert tuple(state) == _core.FIELDS, "sim._core.FIELDS and the engine's state differ"
-        assert _core.EARTH_RADIUS_M == EARTH_RADIUS_M
         self.state = state
         self.core = _core.Core(*state.values())
         # the arrays this class reads or writes itself (the same memory as the core's)
@@ -585,10 +583,7 @@ class _Engine:
         self.in_mission, self.unserved = state["in_mission"], state["unserved"]
         self.out_kind, self.out_a, self.out_t = state["out_kind"], state["out_a"], state["out_t"]
         # one call per event through the compiled functions' entry points (fixed argument types)
-        i64, f64 = nbt.int64, nbt.float64
-        self._dispatch = _core.entry(_core.dispatch, self.core, i64, f64)
-        self._start = _core.entry(_core.start, self.core, i64, i64, i64, f64, i64, f64)
-        self._free = _core.entry(_core.free, self.core, i64)
+        self._dispatch, self._start, self._free = _core.entry_points(self.core)
 
     # ------------------------------------------------------------------ events
     def _cb_dispatch(self, ev: simpy.events.Event) -> None:
@@ -738,14 +733,10 @@ class _Engine:
 
         m = int(self.state["cnt"][_core.C_MISSIONS])
         m_i, m_f = self.state["m_i"][:m], self.state["m_f"][:m]
-        cols: dict[str, Any] = {k: m_i[:, c].astype(np.float64) for c, k in enumerate(_core.M_INT)}
+        cols: dict[str, Any] = {k: m_i[:, c].copy() for c, k in enumerate(_core.M_INT)}
         cols.update({k: m_f[:, c].copy() for c, k in enumerate(_core.M_FLOAT)})
-        na_slots = self.state["na"].copy()
-        unserved_slots = self.state["unserved"].copy()
-        m_inc = cols["inc"].astype(np.int64)
-        m_unit = cols["unit"].astype(np.int64)
-        m_ag = cols["ag"].astype(np.int64)
-        m_hosp = cols["hosp"].astype(np.int64)
+        na_slots, unserved_slots = self.state["na"], self.state["unserved"]
+        m_inc, m_unit, m_ag, m_hosp = cols["inc"], cols["unit"], cols["ag"], cols["hosp"]
         t_arrive = np.asarray(cols["t_arrive"], float)
         m_type = self.u_type[m_unit] if len(m_unit) else np.zeros(0, np.int64)
         st_country = np.asarray(self.u_country, dtype=object)[m_unit] if len(m_unit) else np.zeros(0, object)

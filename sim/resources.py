@@ -106,8 +106,21 @@ class Turnout:
     night_end_hour: float = 7.0
 
     def at(self, t_s: float) -> Dist:
+        """The distribution for an alert at `t_s` seconds (night hours: :func:`is_night`)."""
         if self.night is None:
             return self.day
-        h = (t_s / 3600.0) % 24.0
-        is_night = h >= self.night_start_hour or h < self.night_end_hour
-        return self.night if is_night else self.day
+        return self.night if is_night(t_s, self.night_start_hour, self.night_end_hour) else self.day
+
+
+def is_night(t_s: float, start_hour: float, end_hour: float) -> bool:
+    """Whether `t_s` seconds (from a midnight) fall in the night hours ``[start_hour, end_hour)``;
+    the window wraps midnight when ``start_hour > end_hour``; equal hours: no night.
+
+    The engine's compiled core compiles this same function (:mod:`sim._core`).
+    """
+    if start_hour == end_hour:
+        return False
+    h = (t_s / 3600.0) % 24.0
+    if start_hour > end_hour:
+        return h >= start_hour or h < end_hour
+    return start_hour <= h and h < end_hour

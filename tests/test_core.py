@@ -93,3 +93,22 @@ def test_wilson_interval_known_value() -> None:
     # Wilson 95 % interval for 8 of 10 (Newcombe 1998 worked values): 0.490 to 0.943
     ci = wilson_ci(8, 10)
     assert ci.low == pytest.approx(0.4902, abs=1e-3) and ci.high == pytest.approx(0.9433, abs=1e-3)
+
+
+def test_night_hours_wrap_midnight_or_not_and_the_compiled_rule_agrees() -> None:
+    from sim import _core
+    from sim.resources import Turnout, is_night
+
+    day, night = Dist.fixed(60.0), Dist.fixed(90.0)
+    wrapped = Turnout(day=day, night=night, night_start_hour=23.0, night_end_hour=7.0)
+    early = Turnout(day=day, night=night, night_start_hour=0.0, night_end_hour=6.0)
+    hour = 3600.0
+    assert wrapped.at(23.5 * hour) is night and wrapped.at(2 * hour) is night
+    assert wrapped.at(7 * hour) is day and wrapped.at(12 * hour) is day
+    assert early.at(3 * hour) is night and early.at(27 * hour) is night
+    assert early.at(6 * hour) is day and early.at(23.5 * hour) is day and early.at(24 * hour) is night
+    assert not any(is_night(t * hour, 5.0, 5.0) for t in range(24))
+    # the engine compiles this same function: both give the same answer
+    for start, end in ((23.0, 7.0), (0.0, 6.0), (5.0, 5.0), (22.5, 22.75)):
+        for t in np.linspace(0.0, 3 * 86_400.0, 977):
+            assert _core._is_night(float(t), start, end) == is_night(float(t), start, end)
