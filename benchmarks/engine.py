@@ -46,6 +46,7 @@ import platform
 import resource
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -93,6 +94,24 @@ def bare_simpy(n_events: int, *, chains: int, seed: int = 0) -> tuple[float, flo
     loop.k = chains
     loop.env.run()
     return time.perf_counter() - t0, time.process_time() - c0, loop.done
+
+
+Column = tuple[str, int, str, Callable[[dict[str, Any]], Any]]
+
+
+def _table(rows: list[dict[str, Any]], columns: list[Column]) -> None:
+    """Print `rows` under a rule: columns ``(title, width, format, value of a row)``; the first is
+    left-aligned, the others right-aligned."""
+    head = " ".join(f"{t:{'<' if k == 0 else '>'}{w}}" for k, (t, w, _, _) in enumerate(columns))
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        cells = (f"{get(r):{'<' if k == 0 else '>'}{w}{fmt}}" for k, (_, w, fmt, get) in enumerate(columns))
+        print(" ".join(cells))
+
+
+def _col(title: str, width: int, fmt: str, key: str) -> Column:
+    return title, width, fmt, lambda r: r[key]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,26 +219,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"{result['scenario']}: {args.days:g} simulated days, seed {seed}, region {net.n_nodes:,} nodes "
           f"(loaded in {load_s:.1f} s)")
-    head = (f"{'variant':<16} {'incidents':>9} {'events':>8} {'prepare s':>9} {'wall s':>7} {'cpu s':>7} "
-            f"{'loop s':>7} {'searches':>8} {'events/s':>9} {'loop ev/s':>9} {'bare ev/s':>9} {'ratio':>6} "
-            f"{'loop ratio':>10} {'cpu ratio':>9}")
-    print(head)
-    print("-" * len(head))
-    for r in rows:
-        print(f"{r['variant']:<16} {r['incidents']:>9,} {r['n_events']:>8,} {r['prepare_s']:>9.2f} "
-              f"{r['wall_s']:>7.2f} {r['cpu_s']:>7.2f} {r['phases_s']['run_s']:>7.2f} "
-              f"{r['searches']:>8,} "
-              f"{r['events_per_s']:>9,} {r['loop_events_per_s']:>9,} {r['bare_events_per_s']:>9,} "
-              f"{r['ratio']:>6.3f} {r['loop_ratio']:>10.3f} {r['cpu_ratio']:>9.3f}")
+    _table(rows, [_col("variant", 16, "", "variant"), _col("incidents", 9, ",", "incidents"),
+                  _col("events", 8, ",", "n_events"), _col("prepare s", 9, ".2f", "prepare_s"),
+                  _col("wall s", 7, ".2f", "wall_s"), _col("cpu s", 7, ".2f", "cpu_s"),
+                  ("loop s", 7, ".2f", lambda r: r["phases_s"]["run_s"]),
+                  _col("searches", 8, ",", "searches"),
+                  _col("events/s", 9, ",", "events_per_s"), _col("loop ev/s", 9, ",", "loop_events_per_s"),
+                  _col("bare ev/s", 9, ",", "bare_events_per_s"), _col("ratio", 6, ".3f", "ratio"),
+                  _col("loop ratio", 10, ".3f", "loop_ratio"), _col("cpu ratio", 9, ".3f", "cpu_ratio")])
     print()
-    head2 = (f"{'variant':<16} {'incidents':>9} {'missions':>8} {'transports':>10} {'phase timeouts':>14} "
-             f"{'model inc/s':>11} {'ceiling inc/s':>13} {'phase ratio':>11}")
-    print(head2)
-    print("-" * len(head2))
-    for r in rows:
-        print(f"{r['variant']:<16} {r['incidents']:>9,} {r['missions']:>8,} {r['transports']:>10,} "
-              f"{r['phase_timeouts']:>14,} {r['incidents_per_s']:>11,} "
-              f"{r['phase_ceiling_incidents_per_s']:>13,} {r['phase_ratio']:>11.3f}")
+    _table(rows, [_col("variant", 16, "", "variant"), _col("incidents", 9, ",", "incidents"),
+                  _col("missions", 8, ",", "missions"), _col("transports", 10, ",", "transports"),
+                  _col("phase timeouts", 14, ",", "phase_timeouts"),
+                  _col("model inc/s", 11, ",", "incidents_per_s"),
+                  _col("ceiling inc/s", 13, ",", "phase_ceiling_incidents_per_s"),
+                  _col("phase ratio", 11, ".3f", "phase_ratio")])
     print(f"total {total:.2f} s wall for {len(rows)} variant(s) ({total + total_prep:.2f} s with prepare); "
           f"peak memory {result['peak_memory_mib']:,} MiB")
     print(f"ratio = events/s of the whole simulate() call (incidents, setup, loop, records) / bare SimPy; "
