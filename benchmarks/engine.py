@@ -2,8 +2,8 @@
 
 For every variant of the scenario (default ``scenarios/baarle-turnhout.yaml``, all incident types,
 its horizon replaced by ``--days``, one replication) it prints the wall time of
-:func:`sim.engine.simulate` (incident generation, the event loop and the records, everything a run
-does except loading the region and :func:`sim.engine.prepare`, which are printed apart; variants
+:func:`sim.engine.simulate.simulate` (incident generation, the event loop and the records, everything a run
+does except loading the region and :func:`sim.engine.simulate.prepare`, which are printed apart; variants
 with the same stations share one prepare, as ``simulate(prepared=...)`` allows), the number of SimPy
 events the model processed (``n_events``) and the model's events per second, both over the
 whole call and over its event loop alone (``SimRecords.timings["run_s"]``).
@@ -127,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = parser.parse_args(argv)
 
-    from sim.engine import prepare, simulate
-    from sim.scenario import load_scenario
+    from sim.engine.simulate import prepare, simulate
+    from sim.scenario.scenario import load_scenario
 
     path = Path(args.scenario) if args.scenario else ROOT / "scenarios" / f"{args.region}.yaml"
     t0 = time.perf_counter()

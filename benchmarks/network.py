@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 _WARM = """
 import sys, time
 t0 = time.perf_counter()
-from sim.osm import load_network
+from sim.roads.osm import load_network
 t1 = time.perf_counter()
 net = load_network(sys.argv[1])
 t2 = time.perf_counter()
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="xborder-bench-") as cache:
         os.environ["XBORDER_CACHE"] = cache
-        from sim.osm import load_network
+        from sim.roads.osm import load_network
 
         rss_before = _peak_rss_mib()
         t0 = time.perf_counter()

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-import sim.runner
-from sim._paths import data_dir
-from sim.results import summarise
+import sim.study.runner
+from sim.analysis.results import summarise
+from sim.paths import data_dir
 
 
 @pytest.fixture
 def fast_summaries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fewer bootstrap resamples in summary.json (the same for every run compared in a test)."""
-    monkeypatch.setattr(sim.runner, "summarise", functools.partial(summarise, n_boot=100))
+    monkeypatch.setattr(sim.study.runner, "summarise", functools.partial(summarise, n_boot=100))
 
 
 def _tiny_osm_text() -> str:
@@ -84,7 +84,7 @@ def baarle_jurisdictions() -> Path:
 @pytest.fixture(scope="session")
 def baarle_network():
     """The bundled baarle-turnhout network at default speeds (graph cache)."""
-    from sim.osm import load_network
+    from sim.roads.osm import load_network
 
     return load_network("baarle-turnhout")
 
@@ -92,6 +92,6 @@ def baarle_network():
 @pytest.fixture(scope="session")
 def baarle_region():
     """The bundled baarle-turnhout region (network, places, hospitals, ambulance posts)."""
-    from sim.region import load_region
+    from sim.scenario.region import load_region
 
     return load_region("baarle-turnhout")

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 
 AZ_TURNHOUT = "51.314,4.944"
 BAARLE_HERTOG_CHURCH = "51.4420,4.9316"

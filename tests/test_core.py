@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from scipy import stats as st
 
-from sim.distributions import Dist
-from sim.network import RoadNetwork, haversine_m
-from sim.stats import mean_ci, paired_diff_ci, wilson_ci
+from sim.analysis.stats import mean_ci, paired_diff_ci, wilson_ci
+from sim.model.distributions import Dist
+from sim.roads.network import RoadNetwork, haversine_m
 
 
 def _random_network(seed: int, n: int = 60, m: int = 240) -> tuple[RoadNetwork, nx.MultiDiGraph]:
@@ -96,8 +96,8 @@ def test_wilson_interval_known_value() -> None:
 
 
 def test_night_hours_wrap_midnight_or_not_and_the_compiled_rule_agrees() -> None:
-    from sim import _core
-    from sim.resources import Turnout, is_night
+    from sim.engine import _core
+    from sim.model.units import Turnout, is_night
 
     day, night = Dist.fixed(60.0), Dist.fixed(90.0)
     wrapped = Turnout(day=day, night=night, night_start_hour=23.0, night_end_hour=7.0)

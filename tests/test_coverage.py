@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.coverage import coverage, may_serve, spread_places
-from sim.demand import Place
-from sim.network import RoadNetwork
-from sim.policy import Agreement
-from sim.resources import OffNetworkAccess, Station
-from sim.speeds import EmergencyFactors
+from sim.analysis.coverage import coverage, may_serve, spread_places
+from sim.model.agreements import Agreement
+from sim.model.demand import Place
+from sim.model.units import OffNetworkAccess, Station
+from sim.roads.network import RoadNetwork
+from sim.roads.speeds import EmergencyFactors
 
 # a road of 12 nodes, 2 min between neighbours both ways; nodes 0-5 in BE, 6-11 in NL
 N = 12

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from sim import _dead_ends
-from sim._dead_ends import PrunedSearch, find_dead_ends
+from sim.roads import _dead_ends
+from sim.roads._dead_ends import PrunedSearch, find_dead_ends
 
 
 def _graph(edges: list[tuple[int, int, float]], n: int) -> csr_matrix:

@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 from scipy import stats as st
 
-from sim.defaults import (
+from sim.model.agreements import Agreement
+from sim.model.defaults import (
     default_hour_of_week,
     default_incident_types,
     default_rates,
     default_turnout,
 )
-from sim.demand import (
+from sim.model.demand import (
     SECONDS_PER_YEAR,
     Demand,
     IncidentLog,
@@ -22,11 +23,10 @@ from sim.demand import (
     place_kernels,
     unit_slots,
 )
-from sim.model import ModelSpec
-from sim.network import RoadNetwork
-from sim.policy import Agreement
-from sim.resources import UNIT_TYPES
-from sim.streams import Streams
+from sim.model.spec import ModelSpec
+from sim.model.streams import Streams
+from sim.model.units import unit_type_names
+from sim.roads.network import RoadNetwork
 
 
 def _grid(n: int = 6) -> RoadNetwork:
@@ -126,7 +126,8 @@ def test_draws_are_shaped_per_slot_and_common_across_variants() -> None:
     fire = [t.name for t in types].index("structure_fire")
     rows = inc_rows = np.flatnonzero(a.type_idx == fire)
     assert len(inc_rows) > 0
-    assert [UNIT_TYPES[k] for k in a.slot_type[rows[0]] if k >= 0] == [u for u, _ in unit_slots(types[fire])]
+    names = unit_type_names()
+    assert [names[k] for k in a.slot_type[rows[0]] if k >= 0] == [u for u, _ in unit_slots(types[fire])]
     # optional SMUR at road collisions: about 30 % of them
     rc = np.flatnonzero(a.type_idx == [t.name for t in types].index("road_collision"))
     rc_type = types[[t.name for t in types].index("road_collision")]

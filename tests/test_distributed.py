@@ -18,12 +18,12 @@ import pandas as pd
 import pytest
 from _helpers import short_copy
 
-import sim.runner
-from sim import distributed
-from sim.cli import main
-from sim.results import TABLES, concat_frames
-from sim.runner import run_task
-from sim.scenario import Scenario, load_scenario
+import sim.study.runner
+from sim.analysis.results import TABLES, concat_frames
+from sim.cli.main import main
+from sim.scenario.scenario import Scenario, load_scenario
+from sim.study import distributed
+from sim.study.runner import run_task
 
 ROOT = Path(__file__).resolve().parents[1]
 BAARLE = ROOT / "scenarios" / "baarle-turnhout.yaml"
@@ -105,7 +105,7 @@ def test_bundle_on_an_in_process_dask_cluster(tmp_path: Path) -> None:
     assert len(holders[0]) == 2 and all(len(keys) == 1 for keys in holders[0].values())
     assert len({k for keys in holders[0].values() for k in keys}) == 1
     assert set(got) == set(tasks)
-    want = sim.runner.run_replications(sc, reps=1, seed=5)
+    want = sim.study.runner.run_replications(sc, reps=1, seed=5)
     for t in TABLES:
         pd.testing.assert_frame_equal(concat_frames([got[("", v, 0)][t] for v in sc.variant_names]), want[t])
 
@@ -124,7 +124,8 @@ def test_unreachable_scheduler_is_one_line_and_exit_2(tmp_path: Path, monkeypatc
 
 
 def test_dask_is_imported_only_when_used() -> None:
-    code = ("import sys, sim.cli, sim.runner, sim.distributed, sim.sweep, sim.cli_sweep, sim.cli_run; "
+    code = ("import sys, sim.cli.main, sim.study.runner, sim.study.distributed, sim.study.sweep, "
+            "sim.cli.sweep, sim.cli.run; "
             "print(sorted(m for m in sys.modules if m == 'dask' or m.startswith(('dask.', 'distributed'))))")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert res.stdout.strip() == "[]"

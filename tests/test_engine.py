@@ -8,15 +8,15 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from sim.demand import SECONDS_PER_YEAR, Demand, IncidentLog, IncidentType, Place, generate_incidents
-from sim.distributions import Dist
-from sim.engine import INCIDENT_COLUMNS, MISSION_COLUMNS, UNIT_COLUMNS, SimRecords, prepare, simulate
-from sim.model import ModelSpec
-from sim.network import RoadNetwork
-from sim.policy import Agreement, DispatchPolicy
-from sim.resources import Hospital, Station, Turnout
-from sim.speeds import EmergencyFactors
-from sim.streams import Streams
+from sim.engine.simulate import INCIDENT_COLUMNS, MISSION_COLUMNS, UNIT_COLUMNS, SimRecords, prepare, simulate
+from sim.model.agreements import Agreement, DispatchPolicy
+from sim.model.demand import SECONDS_PER_YEAR, Demand, IncidentLog, IncidentType, Place, generate_incidents
+from sim.model.distributions import Dist
+from sim.model.spec import ModelSpec
+from sim.model.streams import Streams
+from sim.model.units import Hospital, Station, Turnout
+from sim.roads.network import RoadNetwork
+from sim.roads.speeds import EmergencyFactors
 
 ZERO = Turnout(day=Dist.fixed(0.0))
 
@@ -117,7 +117,7 @@ def test_a_unit_back_on_duty_while_driving_home_is_sent_from_the_road() -> None:
     It is free at 730 at node 3, goes off duty at 800, back on duty at 1000 still on its way home
     (base at 1330): at 1100 it has passed node 2, not node 1, and is sent from there, no turnout.
     """
-    from sim.resources import Shift
+    from sim.model.units import Shift
 
     net = _line()
     fixed = Dist.fixed
@@ -204,7 +204,7 @@ def _two_centres() -> RoadNetwork:
 
 
 def _two_centre_spec(agreements: tuple[Agreement, ...] = (), **kw: object) -> ModelSpec:
-    from sim.defaults import default_incident_types, default_turnout
+    from sim.model.defaults import default_incident_types, default_turnout
 
     base = ModelSpec(
         incident_types=default_incident_types(),
@@ -332,7 +332,7 @@ def test_joint_fire_corps_via_also_serves() -> None:
 
 
 def test_shifts_take_units_off_duty() -> None:
-    from sim.resources import Shift
+    from sim.model.units import Shift
 
     net = _two_centres()
     spec = _two_centre_spec()
@@ -385,8 +385,8 @@ def test_records_agree_with_the_missions_they_summarise() -> None:
 def test_shortest_path_tree_walks_and_landmark_bounds_match_dijkstra(baarle_network: RoadNetwork) -> None:
     """The engine prices a unit on its way home without Dijkstra when a landmark's shortest-path tree
     holds the route: that time must equal Dijkstra's exactly; the landmark bounds must hold."""
-    from sim._core import bounds, walk
-    from sim.engine import _Engine
+    from sim.engine._core import bounds, walk
+    from sim.engine.simulate import _Engine
 
     net = baarle_network
     rng = np.random.default_rng(3)

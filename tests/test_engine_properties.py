@@ -22,14 +22,16 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.defaults import default_incident_types, default_turnout
-from sim.demand import IncidentLog
-from sim.distributions import Dist
-from sim.engine import SimRecords, simulate
-from sim.model import ModelSpec
-from sim.network import RoadNetwork
-from sim.policy import Agreement, DispatchPolicy
-from sim.resources import UNIT_TYPES, Hospital, OffNetworkAccess, Shift, Station
+from sim.engine.simulate import SimRecords, simulate
+from sim.model.agreements import Agreement, DispatchPolicy
+from sim.model.defaults import default_incident_types, default_turnout
+from sim.model.demand import IncidentLog
+from sim.model.distributions import Dist
+from sim.model.spec import ModelSpec
+from sim.model.units import UNIT_TYPES, Hospital, OffNetworkAccess, Shift, Station
+from sim.roads.network import RoadNetwork
+
+UNIT_NAMES = list(UNIT_TYPES)
 
 COUNTRIES = ["BE", "NL"]
 CENTRES = ["A", "B"]  # centre A is in BE, centre B in NL
@@ -64,7 +66,7 @@ def cases(draw: st.DrawFn) -> Case:
     for k in range(draw(st.integers(1, 4))):
         node = draw(st.integers(0, n - 1))
         c = draw(st.integers(0, 1))
-        units = {u: draw(st.integers(0, 2)) for u in draw(st.lists(st.sampled_from(UNIT_TYPES), min_size=1,
+        units = {u: draw(st.integers(0, 2)) for u in draw(st.lists(st.sampled_from(UNIT_NAMES), min_size=1,
                                                                      max_size=4, unique=True))}
         shifts = {u: Shift(float(draw(st.integers(0, 23))), float(draw(st.integers(0, 23))))
                   for u in units if draw(st.booleans())}
@@ -82,7 +84,7 @@ def cases(draw: st.DrawFn) -> Case:
     for k in range(draw(st.integers(0, 2))):
         parties = draw(st.sampled_from([("BE", "NL"), ("NL", "BE"), ("A", "B"), ("B", "A")]))
         agreements.append(Agreement(
-            f"ag{k}", parties, tuple(draw(st.lists(st.sampled_from(UNIT_TYPES), min_size=1, unique=True))),
+            f"ag{k}", parties, tuple(draw(st.lists(st.sampled_from(UNIT_NAMES), min_size=1, unique=True))),
             rule=draw(st.sampled_from(["always_fastest", "if_faster_by", "if_home_eta_over",
                                        "if_no_home_unit"])),
             direction=draw(st.sampled_from(["both", "first_helps_second", "second_helps_first"])),

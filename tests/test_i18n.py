@@ -6,7 +6,7 @@ import string
 
 import pytest
 
-from sim.i18n import LANGUAGES, STRINGS, t
+from sim.figures.i18n import LANGUAGES, STRINGS, t
 
 
 def test_languages_are_the_four_of_the_region() -> None:

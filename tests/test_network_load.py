@@ -10,9 +10,9 @@ import osmium
 import pytest
 from scipy.sparse.csgraph import connected_components
 
-from sim._paths import DataError
-from sim.osm import load_network
-from sim.speeds import SpeedSettings
+from sim.errors import DataError
+from sim.roads.osm import load_network
+from sim.roads.speeds import SpeedSettings
 
 ARRAYS = ("lat", "lon", "edge_u", "edge_v", "edge_length_m", "edge_time_s", "node_country",
           "node_centre", "node_osmid", "edge_highway", "edge_maxspeed_kmh", "edge_geom_offsets",

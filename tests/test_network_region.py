@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import shapely
 
-from sim.jurisdictions import Jurisdictions, load_jurisdictions
-from sim.region import load_region
+from sim.roads.jurisdictions import Jurisdictions, load_jurisdictions
+from sim.scenario.region import load_region
 
 
 def test_region_contents(baarle_region) -> None:
@@ -52,7 +52,7 @@ def test_jurisdictions_point_outside_gets_nearest_polygon() -> None:
 
 
 def test_bad_jurisdictions_file(tmp_path) -> None:
-    from sim._paths import DataError
+    from sim.errors import DataError
 
     f = tmp_path / "j.geojson"
     f.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '

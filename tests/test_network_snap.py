@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.network import AccessLeg, OffNetworkError, RoadNetwork, access_leg, haversine_m
-from sim.resources import OffNetworkAccess
+from sim.model.units import OffNetworkAccess
+from sim.roads.network import AccessLeg, OffNetworkError, RoadNetwork, access_leg, haversine_m
 
 
 @pytest.fixture

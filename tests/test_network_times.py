@@ -6,9 +6,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from sim import traveltime
-from sim.network import RoadNetwork
-from sim.traveltime import times_from_cached, times_to_cached
+from sim.roads import traveltime
+from sim.roads.network import RoadNetwork
+from sim.roads.traveltime import times_from_cached, times_to_cached
 
 
 def _nx_graph(net: RoadNetwork) -> nx.MultiDiGraph:

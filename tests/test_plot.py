@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from sim.cli import main
-from sim.i18n import STRINGS, t
+from sim.cli.main import main
+from sim.figures.i18n import STRINGS, t
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = ("national", "benelux-2009")
@@ -48,8 +48,8 @@ def _run(argv: list[str]) -> tuple[int, str, str]:
 
 def _build(folder: Path) -> dict[str, Any]:
     """Run the small scenario into `folder`, then plot it in English and French."""
-    from sim.runner import run_scenario
-    from sim.scenario import Scenario
+    from sim.scenario.scenario import Scenario
+    from sim.study.runner import run_scenario
 
     text = (ROOT / "scenarios" / "baarle-turnhout.yaml").read_text(encoding="utf-8")
     text = re.sub(r"(?m)^horizon: .*$", "horizon: 3 d", text)
@@ -165,7 +165,7 @@ def _numeric(labels: list[str]) -> list[str]:
 
 def _decimal_comma_figure(lang: str, folder: Path) -> list[str]:
     """A figure with fractional x ticks (0.0 ... 1.4), thousands on y and text ticks on a second axes."""
-    from sim.plot import add_source, new_figure, save_figure, style
+    from sim.figures.plot import add_source, new_figure, save_figure, style
 
     with style():
         fig = new_figure()
@@ -213,7 +213,7 @@ def test_sweep_figure_ticks_follow_the_language(tmp_path: Path) -> None:
     import numpy as np
     import pandas as pd
 
-    from sim.sweep import PLOTTED, parse_param, plot_sweep
+    from sim.study.sweep import PLOTTED, parse_param, plot_sweep
 
     param = parse_param("demand.scale=0.5,0.75,1")
     rows = []
@@ -237,9 +237,9 @@ def test_sweep_figure_ticks_follow_the_language(tmp_path: Path) -> None:
 
 def test_coverage_numbers_match_the_coverage_table(plotted: tuple[Path, dict[str, Any]]) -> None:
     """The coverage figure prints the population the model computes, per country and threshold."""
-    from sim.coverage import coverage
-    from sim.i18n import number
-    from sim.scenario import Scenario
+    from sim.analysis.coverage import coverage
+    from sim.figures.i18n import number
+    from sim.scenario.scenario import Scenario
 
     folder = plotted[0]
     sc = Scenario.from_text((folder / "scenario.yaml").read_text(encoding="utf-8"),
@@ -295,6 +295,6 @@ def test_unknown_language_or_format_is_one_line(tmp_path: Path) -> None:
 
 
 def test_parse_formats() -> None:
-    from sim.cli_plot import parse_formats
+    from sim.cli.plot import parse_formats
 
     assert parse_formats("PNG, svg,png,.pdf") == ["png", "svg", "pdf"]

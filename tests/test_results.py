@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.cli import main
-from sim.results import bootstrap_p90_difference, pooled_quantiles
-from sim.runner import run_scenario
+from sim.analysis.results import bootstrap_p90_difference, pooled_quantiles
+from sim.cli.main import main
+from sim.study.runner import run_scenario
 
 # Three variants on the bundled Baarle-Turnhout network, with a norm set for one dispatch centre.
 STUDY = """\
@@ -309,7 +309,7 @@ def test_compare_leaves_out_centres_without_calls(tables: dict[str, Any]) -> Non
     import copy
     import io
 
-    from sim.cli_run import print_compare
+    from sim.cli.run import print_compare
 
     summary = copy.deepcopy(tables["summary"])
     for v in VARIANTS:  # as for a centre that only lends units (its calls are all outside the study)

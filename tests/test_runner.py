@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import sim.runner as runner
-from sim._cli_common import CliError
-from sim.cli import main
-from sim.runner import RunInterrupted, new_results_dir, run_scenario
+import sim.study.runner as runner
+from sim.cli.main import main
+from sim.errors import UsageError
+from sim.study.runner import RunInterrupted, new_results_dir, run_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 TABLES = ("incidents", "missions", "units")
@@ -196,7 +196,7 @@ def _interrupt_run(scenario: Path, out: Path, *, reps: int, signals: int) -> tup
     # as from a terminal: Python only turns SIGINT into KeyboardInterrupt when it did not inherit
     # SIGINT ignored, which a test runner started in the background (CI, nohup, `cmd &`) passes on
     entry = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-             "from sim.cli import main; sys.exit(main())")
+             "from sim.cli.main import main; sys.exit(main())")
     proc = subprocess.Popen([sys.executable, "-c", entry, "run", str(scenario), "--reps", str(reps),
                              "--workers", "2", "--out", str(out), "--no-progress"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -252,7 +252,7 @@ def test_results_are_never_overwritten(run_one_worker: Path, small_file: Path, t
                                        monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     before = {p.name: p.read_bytes() for p in run_one_worker.iterdir() if p.is_file()}
-    with pytest.raises(CliError, match="exists and is not empty; results are never overwritten"):
+    with pytest.raises(UsageError, match="exists and is not empty; results are never overwritten"):
         run_scenario(small_file, out=run_one_worker, workers=1, progress=False)
     assert main(["run", str(small_file), "--out", str(run_one_worker), "--no-progress"]) == 2
     err = capsys.readouterr().err
@@ -275,8 +275,8 @@ def test_results_are_never_overwritten(run_one_worker: Path, small_file: Path, t
 def test_variants_with_the_same_stations_share_their_prepared_matrices(tmp_path: Path) -> None:
     from _helpers import short_copy
 
-    from sim.distributed import distinct_prepared
-    from sim.scenario import load_scenario
+    from sim.scenario.scenario import load_scenario
+    from sim.study.distributed import distinct_prepared
 
     sc = load_scenario(short_copy(tmp_path))
     bundle = runner.bundle_for(sc, ["national", "benelux-2009", "fastest-unit"])

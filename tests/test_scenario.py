@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim._paths import data_dir
-from sim.cli import main
-from sim.distributions import Dist
-from sim.scenario import (
+from sim.cli.main import main
+from sim.model.distributions import Dist
+from sim.paths import data_dir
+from sim.scenario.scenario import (
     Scenario,
     ScenarioError,
     load_scenario,

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.speeds import (
+from sim.roads.speeds import (
     DEFAULT_LIMITS,
     HIGHWAY_CLASSES,
     NO_LIMIT_KMH,

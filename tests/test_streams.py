@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.streams import STREAM_NAMES, Streams
+from sim.model.streams import STREAM_NAMES, Streams
 
 
 def test_same_seed_same_draws_and_names_complete() -> None:

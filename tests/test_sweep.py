@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 from _helpers import short_copy
 
-from sim.cli import main
-from sim.results import TABLES, norm_limits
-from sim.scenario import load_scenario
-from sim.stats import mean_ci, paired_diff_ci
-from sim.sweep import (
+from sim.analysis.measures import norm_limits
+from sim.analysis.results import TABLES
+from sim.analysis.stats import mean_ci, paired_diff_ci
+from sim.cli.main import main
+from sim.scenario.scenario import load_scenario
+from sim.study.sweep import (
     ByName,
     SweepError,
     assign,
@@ -250,7 +251,7 @@ def test_grid_points_are_validated_scenarios_first_parameter_slowest(tmp_path: P
 
 
 def _recompute(point_dir: Path, norms: dict[str, object]) -> pd.DataFrame:
-    """Per-replication KPIs straight from a point's parquet files (independent of sim.sweep)."""
+    """Per-replication KPIs straight from a point's parquet files (independent of sim.study.sweep)."""
     inc = pd.read_parquet(point_dir / "incidents.parquet")
     mis = pd.read_parquet(point_dir / "missions.parquet")
     inc = inc[~inc["in_warmup"]]
@@ -345,8 +346,8 @@ def test_sweep_tables_are_identical_with_1_and_2_workers_and_dask(tmp_path: Path
 
 def test_interrupted_sweep_keeps_finished_points_and_replications(tmp_path: Path, fast_summaries: None,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from sim import distributed
-    from sim.runner import RunInterrupted
+    from sim.study import distributed
+    from sim.study.runner import RunInterrupted
 
     real = distributed.Bundle.run
     calls = []
@@ -383,8 +384,8 @@ def test_a_worker_killed_during_a_sweep_keeps_what_finished(tmp_path: Path, fast
     import signal
     import time
 
-    from sim import distributed
-    from sim.runner import RunFailed
+    from sim.study import distributed
+    from sim.study.runner import RunFailed
 
     real = distributed.Bundle.run
     out = tmp_path / "killed"

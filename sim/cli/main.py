@@ -1,0 +1,60 @@
+"""The ``xborder`` command line.
+
+Each group of subcommands lives in its own module with a ``register(subparsers)`` function that
+adds its parsers and sets ``func`` on them. Errors the user can fix raise
+:class:`sim.cli._common.UsageError` (or ``DataError`` / ``ValueError`` from the loaders) and end with
+one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from sim.errors import DataError, UsageError
+
+# modules that add subcommands: network, validate/run/compare, plot, sweep
+_COMMAND_MODULES = ("sim.cli.network", "sim.cli.run", "sim.cli.plot", "sim.cli.sweep")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="xborder",
+        description="Simulate cross-border emergency help on real border-region road networks.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``xborder``; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (UsageError, DataError) as exc:
+        print(f"xborder: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("xborder: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader went away (``xborder compare DIR | head``): not an error of ours; silence the
+        # flush at exit (https://docs.python.org/3/library/signal.html#note-on-sigpipe)
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,488 @@
+"""One table of strings for figures in English, French, Dutch and German.
+
+Every title, axis label and legend entry of :mod:`sim.figures.plot` comes from :data:`STRINGS` through
+:func:`t`. A key or language that is missing is an error (``KeyError`` / ``ValueError``), and the test
+suite checks that every key has all four languages, so a figure can never fall back silently to
+another language.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+LANGUAGES: tuple[str, ...] = ("en", "fr", "nl", "de")
+"""Supported languages: English, French, Dutch, German."""
+
+STRINGS: dict[str, dict[str, str]] = {
+    # ---------------------------------------------------------------- response-time CDF
+    "cdf.title": {
+        "en": "Response times of urgent calls",
+        "fr": "Délais d'intervention des appels urgents",
+        "nl": "Aanrijtijden van spoedeisende meldingen",
+        "de": "Hilfsfristen dringender Einsätze",
+    },
+    "cdf.xlabel": {
+        "en": "Response time, call to first unit on scene (min)",
+        "fr": "Délai, de l'appel à la première unité sur place (min)",
+        "nl": "Aanrijtijd, van melding tot eerste eenheid ter plaatse (min)",
+        "de": "Hilfsfrist, vom Notruf bis zur ersten Einheit vor Ort (min)",
+    },
+    "cdf.ylabel": {
+        "en": "Calls answered within that time (%)",
+        "fr": "Appels servis dans ce délai (%)",
+        "nl": "Meldingen binnen die tijd (%)",
+        "de": "Einsätze innerhalb dieser Zeit (%)",
+    },
+    "cdf.panel": {
+        "en": "Calls in {country} (n = {n})",
+        "fr": "Appels en {country} (n = {n})",
+        "nl": "Meldingen in {country} (n = {n})",
+        "de": "Einsätze in {country} (n = {n})",
+    },
+    "cdf.norm": {
+        "en": "Norm {country}: {share} % within {minutes} min",
+        "fr": "Norme {country} : {share} % en {minutes} min",
+        "nl": "Norm {country}: {share} % binnen {minutes} min",
+        "de": "Norm {country}: {share} % in {minutes} min",
+    },
+    # ---------------------------------------------------------------- maps
+    "map.region.title": {
+        "en": "The region: roads, border and stations",
+        "fr": "La région : routes, frontière et postes",
+        "nl": "De regio: wegen, grens en posten",
+        "de": "Die Region: Straßen, Grenze und Wachen",
+    },
+    "map.xlabel": {
+        "en": "Longitude (°E)",
+        "fr": "Longitude (°E)",
+        "nl": "Lengtegraad (°O)",
+        "de": "Länge (°O)",
+    },
+    "map.ylabel": {
+        "en": "Latitude (°N)",
+        "fr": "Latitude (°N)",
+        "nl": "Breedtegraad (°N)",
+        "de": "Breite (°N)",
+    },
+    "map.roads_major": {
+        "en": "Major roads",
+        "fr": "Routes principales",
+        "nl": "Hoofdwegen",
+        "de": "Hauptstraßen",
+    },
+    "map.roads_minor": {
+        "en": "Other roads",
+        "fr": "Autres routes",
+        "nl": "Overige wegen",
+        "de": "Sonstige Straßen",
+    },
+    "map.border": {
+        "en": "National border",
+        "fr": "Frontière nationale",
+        "nl": "Landsgrens",
+        "de": "Staatsgrenze",
+    },
+    "map.scale": {
+        "en": "{km} km",
+        "fr": "{km} km",
+        "nl": "{km} km",
+        "de": "{km} km",
+    },
+    "map.stations": {
+        "en": "Stations",
+        "fr": "Postes",
+        "nl": "Posten",
+        "de": "Wachen",
+    },
+    "map.country": {
+        "en": "Country",
+        "fr": "Pays",
+        "nl": "Land",
+        "de": "Land",
+    },
+    "map.unit_kind": {
+        "en": "Units based there",
+        "fr": "Unités basées",
+        "nl": "Eenheden op de post",
+        "de": "Stationierte Einheiten",
+    },
+    "map.access_leg": {
+        "en": "Estimated drive to the road network",
+        "fr": "Trajet estimé jusqu'au réseau routier",
+        "nl": "Geschatte rit tot het wegennet",
+        "de": "Geschätzte Anfahrt bis zum Straßennetz",
+    },
+    # the licence line keeps the form OpenStreetMap asks for in every language
+    "map.osm_credit": {
+        "en": "Roads: © OpenStreetMap contributors (ODbL)",
+        "fr": "Routes : © OpenStreetMap contributors (ODbL)",
+        "nl": "Wegen: © OpenStreetMap contributors (ODbL)",
+        "de": "Straßen: © OpenStreetMap contributors (ODbL)",
+    },
+    "map.east": {"en": "E", "fr": "E", "nl": "O", "de": "O"},
+    "map.west": {"en": "W", "fr": "O", "nl": "W", "de": "W"},
+    "map.north": {"en": "N", "fr": "N", "nl": "N", "de": "N"},
+    "map.south": {"en": "S", "fr": "S", "nl": "Z", "de": "S"},
+    "kind.ambulance": {
+        "en": "Ambulance",
+        "fr": "Ambulance",
+        "nl": "Ambulance",
+        "de": "Rettungswagen",
+    },
+    "kind.smur": {
+        "en": "Physician car (SMUR/MUG)",
+        "fr": "SMUR (véhicule médicalisé)",
+        "nl": "MUG (mobiele urgentiegroep)",
+        "de": "Notarzteinsatzfahrzeug",
+    },
+    "kind.fire": {
+        "en": "Fire engine",
+        "fr": "Véhicule d'incendie",
+        "nl": "Brandweerwagen",
+        "de": "Feuerwehrfahrzeug",
+    },
+    "unit.pumper": {
+        "en": "Fire engine (pumper)",
+        "fr": "Fourgon-pompe",
+        "nl": "Tankautospuit",
+        "de": "Löschfahrzeug",
+    },
+    "unit.ladder": {
+        "en": "Aerial ladder",
+        "fr": "Échelle aérienne",
+        "nl": "Ladderwagen",
+        "de": "Drehleiter",
+    },
+    "rtmap.title": {
+        "en": "Where help arrives late: 90th percentile of response times",
+        "fr": "Où les secours arrivent tard : 90e centile des délais",
+        "nl": "Waar hulp laat komt: 90e percentiel van de aanrijtijden",
+        "de": "Wo Hilfe spät kommt: 90. Perzentil der Hilfsfristen",
+    },
+    "rtmap.p90": {
+        "en": "90th percentile (min)",
+        "fr": "90e centile (min)",
+        "nl": "90e percentiel (min)",
+        "de": "90. Perzentil (min)",
+    },
+    "rtmap.diff": {
+        "en": "Change of the 90th percentile (min)",
+        "fr": "Variation du 90e centile (min)",
+        "nl": "Verandering van het 90e percentiel (min)",
+        "de": "Änderung des 90. Perzentils (min)",
+    },
+    "rtmap.diff_panel": {
+        "en": "{variant} minus {baseline} (blue: faster)",
+        "fr": "{variant} moins {baseline} (bleu : plus rapide)",
+        "nl": "{variant} min {baseline} (blauw: sneller)",
+        "de": "{variant} minus {baseline} (blau: schneller)",
+    },
+    "rtmap.hex_note": {
+        "en": "Hexagons of {km} km with at least {n} calls",
+        "fr": "Hexagones de {km} km avec au moins {n} appels",
+        "nl": "Zeshoeken van {km} km met minstens {n} meldingen",
+        "de": "Sechsecke von {km} km mit mindestens {n} Einsätzen",
+    },
+    # ---------------------------------------------------------------- norm compliance
+    "norm.title": {
+        "en": "Urgent calls answered within the national norm",
+        "fr": "Appels urgents servis dans la norme nationale",
+        "nl": "Spoedmeldingen binnen de landelijke norm",
+        "de": "Dringende Einsätze innerhalb der nationalen Frist",
+    },
+    "norm.xlabel": {
+        "en": "Share within the norm (%, 95 % confidence interval)",
+        "fr": "Part dans la norme (%, intervalle de confiance à 95 %)",
+        "nl": "Aandeel binnen de norm (%, 95 %-betrouwbaarheidsinterval)",
+        "de": "Anteil innerhalb der Frist (%, 95-%-Konfidenzintervall)",
+    },
+    "norm.ylabel": {
+        "en": "Dispatch centre",
+        "fr": "Centrale d'appels",
+        "nl": "Meldkamer",
+        "de": "Leitstelle",
+    },
+    "norm.target": {
+        "en": "Target of the norm",
+        "fr": "Objectif de la norme",
+        "nl": "Doel van de norm",
+        "de": "Zielwert der Frist",
+    },
+    "norm.centre_label": {
+        "en": "{centre}\n({norm})",
+        "fr": "{centre}\n({norm})",
+        "nl": "{centre}\n({norm})",
+        "de": "{centre}\n({norm})",
+    },
+    "norm.short": {
+        "en": "{minutes} min, {share} %",
+        "fr": "{minutes} min, {share} %",
+        "nl": "{minutes} min, {share} %",
+        "de": "{minutes} min, {share} %",
+    },
+    # ---------------------------------------------------------------- cross-border missions
+    "xb.title": {
+        "en": "Cross-border missions by direction",
+        "fr": "Missions transfrontalières par sens",
+        "nl": "Grensoverschrijdende inzetten per richting",
+        "de": "Grenzüberschreitende Einsätze nach Richtung",
+    },
+    "xb.xlabel": {
+        "en": "Missions per run (mean, 95 % confidence interval)",
+        "fr": "Missions par simulation (moyenne, IC à 95 %)",
+        "nl": "Inzetten per simulatierun (gemiddelde, 95 %-BI)",
+        "de": "Einsätze je Simulationslauf (Mittel, 95-%-KI)",
+    },
+    "xb.xlabel_week": {
+        "en": "Missions per week (mean, 95 % confidence interval)",
+        "fr": "Missions par semaine (moyenne, IC à 95 %)",
+        "nl": "Inzetten per week (gemiddelde, 95 %-BI)",
+        "de": "Einsätze pro Woche (Mittel, 95-%-KI)",
+    },
+    "xb.ylabel": {
+        "en": "Unit type, from country → to country",
+        "fr": "Type d'unité, du pays → vers le pays",
+        "nl": "Type eenheid, van land → naar land",
+        "de": "Einheit, von Land → nach Land",
+    },
+    "xb.none": {
+        "en": "No cross-border missions in these runs",
+        "fr": "Aucune mission transfrontalière dans ces simulations",
+        "nl": "Geen grensoverschrijdende inzetten in deze runs",
+        "de": "Keine grenzüberschreitenden Einsätze in diesen Läufen",
+    },
+    # ---------------------------------------------------------------- utilisation
+    "util.title": {
+        "en": "Unit utilisation per station",
+        "fr": "Taux d'occupation des unités par poste",
+        "nl": "Bezettingsgraad van de eenheden per post",
+        "de": "Auslastung der Einheiten je Wache",
+    },
+    "util.xlabel": {
+        "en": "Time busy on missions, share of time on duty (%)",
+        "fr": "Temps en mission, part du temps de service (%)",
+        "nl": "Tijd bezet met inzetten, aandeel van de diensttijd (%)",
+        "de": "Einsatzzeit, Anteil an der Dienstzeit (%)",
+    },
+    "util.ylabel": {
+        "en": "Station (units)",
+        "fr": "Poste (unités)",
+        "nl": "Post (eenheden)",
+        "de": "Wache (Einheiten)",
+    },
+    # ---------------------------------------------------------------- coverage
+    "cov.title": {
+        "en": "Population within reach of a station",
+        "fr": "Population à portée d'un poste",
+        "nl": "Bevolking binnen bereik van een post",
+        "de": "Bevölkerung in Reichweite einer Wache",
+    },
+    "cov.national": {
+        "en": "National stations only",
+        "fr": "Postes nationaux seulement",
+        "nl": "Alleen eigen posten",
+        "de": "Nur eigene Wachen",
+    },
+    "cov.agreements": {
+        "en": "With the agreements of {variant}",
+        "fr": "Avec les accords de {variant}",
+        "nl": "Met de afspraken van {variant}",
+        "de": "Mit den Abkommen von {variant}",
+    },
+    "cov.within": {
+        "en": "Within {minutes} min",
+        "fr": "En {minutes} min",
+        "nl": "Binnen {minutes} min",
+        "de": "In {minutes} min",
+    },
+    "cov.beyond": {
+        "en": "Over {minutes} min",
+        "fr": "Plus de {minutes} min",
+        "nl": "Meer dan {minutes} min",
+        "de": "Über {minutes} min",
+    },
+    "cov.gained": {
+        "en": "Gained through agreements",
+        "fr": "Gagné grâce aux accords",
+        "nl": "Gewonnen door de afspraken",
+        "de": "Durch Abkommen gewonnen",
+    },
+    "cov.xlabel": {
+        "en": "Population reached (%)",
+        "fr": "Population atteinte (%)",
+        "nl": "Bereikte bevolking (%)",
+        "de": "Erreichte Bevölkerung (%)",
+    },
+    "cov.bar": {
+        "en": "{country}, {minutes} min",
+        "fr": "{country}, {minutes} min",
+        "nl": "{country}, {minutes} min",
+        "de": "{country}, {minutes} min",
+    },
+    "cov.numbers": {
+        "en": "Population (share of {total})",
+        "fr": "Population (part de {total})",
+        "nl": "Bevolking (aandeel van {total})",
+        "de": "Bevölkerung (Anteil an {total})",
+    },
+    "cov.note": {
+        "en": "Driving time with lights and sirens ({vehicle})",
+        "fr": "Temps de route en urgence ({vehicle})",
+        "nl": "Rijtijd met optische en geluidssignalen ({vehicle})",
+        "de": "Fahrzeit mit Sondersignal ({vehicle})",
+    },
+    # ---------------------------------------------------------------- parameter sweeps
+    "sweep.title": {
+        "en": "Results against the parameter: {area}",
+        "fr": "Résultats selon le paramètre : {area}",
+        "nl": "Resultaten per parameterwaarde: {area}",
+        "de": "Ergebnisse je Parameterwert: {area}",
+    },
+    "sweep.all": {
+        "en": "all calls",
+        "fr": "tous les appels",
+        "nl": "alle meldingen",
+        "de": "alle Einsätze",
+    },
+    "sweep.mean_s": {
+        "en": "Mean response time (min)",
+        "fr": "Délai moyen d'intervention (min)",
+        "nl": "Gemiddelde aanrijtijd (min)",
+        "de": "Mittlere Hilfsfrist (min)",
+    },
+    "sweep.p90_s": {
+        "en": "90th percentile of response times (min)",
+        "fr": "90e centile des délais (min)",
+        "nl": "90e percentiel van de aanrijtijden (min)",
+        "de": "90. Perzentil der Hilfsfristen (min)",
+    },
+    "sweep.within_norm": {
+        "en": "Urgent calls within the norm (%)",
+        "fr": "Appels urgents dans la norme (%)",
+        "nl": "Spoedmeldingen binnen de norm (%)",
+        "de": "Dringende Einsätze innerhalb der Frist (%)",
+    },
+    "sweep.cross_border_missions": {
+        "en": "Cross-border missions per replication",
+        "fr": "Missions transfrontalières par réplication",
+        "nl": "Grensoverschrijdende inzetten per replicatie",
+        "de": "Grenzüberschreitende Einsätze pro Replikation",
+    },
+    "sweep.bands": {
+        "en": "bands: 95 % confidence intervals over replications",
+        "fr": "bandes : intervalles de confiance à 95 % sur les réplications",
+        "nl": "banden: 95 %-betrouwbaarheidsintervallen over de replicaties",
+        "de": "Bänder: 95-%-Konfidenzintervalle über die Replikationen",
+    },
+    # ---------------------------------------------------------------- shared
+    "variant": {
+        "en": "Variant",
+        "fr": "Variante",
+        "nl": "Variant",
+        "de": "Variante",
+    },
+    "source.sim": {
+        "en": "xborder simulation, {scenario}, {n} replications",
+        "fr": "Simulation xborder, {scenario}, {n} réplications",
+        "nl": "xborder-simulatie, {scenario}, {n} replicaties",
+        "de": "xborder-Simulation, {scenario}, {n} Replikationen",
+    },
+    "source.places": {
+        "en": "Population: GeoNames (CC BY 4.0)",
+        "fr": "Population : GeoNames (CC BY 4.0)",
+        "nl": "Bevolking: GeoNames (CC BY 4.0)",
+        "de": "Bevölkerung: GeoNames (CC BY 4.0)",
+    },
+    "nodata": {
+        "en": "No data",
+        "fr": "Pas de données",
+        "nl": "Geen gegevens",
+        "de": "Keine Daten",
+    },
+}
+"""Key -> language -> text. Texts may hold ``str.format`` fields such as ``{n}``."""
+
+
+def t(key: str, lang: str = "en", **fields: Any) -> str:
+    """The text of `key` in `lang`, with ``str.format`` `fields` filled in.
+
+    Parameters
+    ----------
+    key
+        A key of :data:`STRINGS`, e.g. ``"cdf.title"``.
+    lang
+        One of :data:`LANGUAGES`.
+    **fields
+        Values for the text's format fields.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not supported.
+    KeyError
+        If `key` is unknown or has no text in `lang`.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    try:
+        entry = STRINGS[key]
+    except KeyError:
+        raise KeyError(f"no text for key {key!r}") from None
+    try:
+        text = entry[lang]
+    except KeyError:
+        raise KeyError(f"text {key!r} has no {lang!r} version") from None
+    return text.format(**fields) if fields else text
+
+
+def number(x: float, lang: str = "en", *, digits: int | None = None) -> str:
+    """`x` written for `lang`: decimal comma in French, Dutch and German, a thin space between thousands.
+
+    Parameters
+    ----------
+    x
+        The number.
+    lang
+        One of :data:`LANGUAGES`.
+    digits
+        Digits after the decimal sign (default: as short as ``format(x, "g")``).
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    text = f"{x:,.{digits}f}" if digits is not None else f"{x:,g}"
+    text = text.replace(",", "\u202f")  # narrow no-break space between thousands (SI, every language)
+    return text.replace(".", ",") if lang != "en" else text
+
+
+_NUMERAL = re.compile(r"(?<![\d.])(\d+)(?:\.(\d+))?(?![\d.])")
+_THOUSANDS = re.compile(r"\B(?=(?:\d{3})+$)")
+
+
+def localise_numerals(text: str, lang: str) -> str:
+    """The numbers in `text` (written the English way: ``1234.5``) written for `lang`, as :func:`number`.
+
+    In French, Dutch and German the decimal point becomes a comma and thousands are set apart by a
+    narrow no-break space (``1 234,5``); English text is returned as it is. Signs, exponents and
+    other characters are kept. In mathtext (text between ``$``) the comma is braced, ``{,}``, and
+    the thousands gap is ``\\,``, so mathtext typesets them as parts of the number.
+
+    Parameters
+    ----------
+    text
+        Text holding numbers, such as a tick label made by a matplotlib formatter.
+    lang
+        One of :data:`LANGUAGES`.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    if lang == "en":
+        return text
+    math = "$" in text
+    comma, gap = ("{,}", r"\,") if math else (",", "\u202f")
+
+    def local(m: re.Match[str]) -> str:
+        whole = _THOUSANDS.sub(lambda _g: gap, m.group(1)) if len(m.group(1)) > 3 else m.group(1)
+        return whole + (comma + m.group(2) if m.group(2) is not None else "")
+
+    return _NUMERAL.sub(local, text)

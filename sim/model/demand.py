@@ -1,0 +1,473 @@
+"""Incidents: their types and how they arise (model layer, no I/O).
+
+An `IncidentType` says which units an incident needs and how long they are busy with it. `Demand`
+says how many incidents of each type arise per 1,000 inhabitants per year in each country, and how
+they are spread over the hours of the week. Incidents are placed by population (`Place`), each place
+spread over the network nodes near it; or replayed from a log (`IncidentLog`).
+
+Default figures and their sources are in :mod:`sim.model.defaults`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.model.distributions import Dist
+
+if TYPE_CHECKING:
+    from sim.model.agreements import Agreement
+
+SECONDS_PER_YEAR = 365.0 * 86_400.0
+HOURS_PER_WEEK = 168
+
+
+@dataclass(frozen=True)
+class IncidentType:
+    """A kind of incident and the response it needs.
+
+    Parameters
+    ----------
+    name
+        e.g. ``"medical_urgent"``.
+    urgency
+        1 is the most urgent (NL A1-like, lights and sirens), 2 urgent (A2), 3 not urgent. Waiting
+        calls are served by urgency, then by call time.
+    needs
+        Unit type -> number of units, e.g. ``{"pumper": 2, "ladder": 1, "ambulance": 1}``.
+    primary
+        The unit type whose first arrival is the incident's response time (default: the first key
+        of `needs`). Per-type arrivals are recorded too.
+    optional_needs
+        Unit type -> (count, share): extra units sent to that share of incidents, e.g. SMUR to
+        30 % of road collisions: ``{"smur": (1, 0.3)}``.
+    on_scene
+        Unit type -> on-scene time distribution (a unit type missing here uses ``"default"``).
+    transport_share
+        Share of incidents whose patient an ambulance takes to hospital.
+    handover
+        Hospital handover time distribution (from arrival at hospital to the unit being free).
+    lights_and_sirens
+        Whether units drive to the scene with lights and sirens (emergency driving factor).
+    """
+
+    name: str
+    urgency: int
+    needs: dict[str, int]
+    on_scene: dict[str, Dist]
+    transport_share: float = 0.0
+    handover: Dist = field(default_factory=lambda: Dist.fixed(0.0))
+    primary: str = ""
+    optional_needs: dict[str, tuple[int, float]] = field(default_factory=dict)
+    lights_and_sirens: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.needs:
+            raise ValueError(f"incident type {self.name!r} needs at least one unit")
+        if not self.primary:
+            object.__setattr__(self, "primary", next(iter(self.needs)))
+        if self.primary not in self.needs:
+            raise ValueError(f"primary {self.primary!r} of {self.name!r} is not among its needs")
+        if not 0.0 <= self.transport_share <= 1.0:
+            raise ValueError(f"transport_share of {self.name!r} must be between 0 and 1")
+
+    def on_scene_for(self, unit_type: str) -> Dist:
+        """The on-scene time distribution of a unit type at this kind of incident."""
+        if unit_type in self.on_scene:
+            return self.on_scene[unit_type]
+        return self.on_scene.get("default", Dist.fixed(0.0))
+
+
+@dataclass(frozen=True)
+class Place:
+    """A populated place (GeoNames) that generates incidents in proportion to its population."""
+
+    name: str
+    country: str
+    lat: float
+    lon: float
+    population: float
+
+
+@dataclass(frozen=True)
+class Demand:
+    """How often incidents arise.
+
+    Parameters
+    ----------
+    rates_per_1000
+        Country -> incident type -> incidents per 1,000 inhabitants per year.
+    hour_of_week
+        168 relative weights (Monday 00:00 first); normalised to mean 1. Default: flat.
+    spread_m
+        A place's incidents are spread over the network nodes within this distance of it
+        (at least the nearest node), weighted by a Gaussian kernel of this scale.
+    max_place_distance_m
+        Places farther than this from any node generate no incidents (they are reported).
+    scale
+        Multiplies every rate (sensitivity studies, surges).
+    """
+
+    rates_per_1000: dict[str, dict[str, float]]
+    hour_of_week: tuple[float, ...] = ()
+    spread_m: float = 1500.0
+    max_place_distance_m: float = 3000.0
+    scale: float = 1.0
+
+    def profile(self) -> npt.NDArray[np.float64]:
+        """The hour-of-week weights as an array of 168 values with mean 1."""
+        w = np.ones(HOURS_PER_WEEK) if not self.hour_of_week else np.asarray(self.hour_of_week, float)
+        if w.shape != (HOURS_PER_WEEK,) or np.any(w < 0) or w.sum() <= 0:
+            raise ValueError("hour_of_week must hold 168 non-negative weights, not all zero")
+        return w / w.mean()
+
+
+@dataclass(frozen=True)
+class IncidentLog:
+    """Incidents to replay instead of generating them: call times (s from start) and places."""
+
+    t_s: tuple[float, ...]
+    lat: tuple[float, ...]
+    lon: tuple[float, ...]
+    type: tuple[str, ...]
+
+
+# ---------------------------------------------------------------------------------------------
+# Generation (vectorised; every draw from its own stream, see sim.model.streams)
+# ---------------------------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from sim.model.spec import ModelSpec
+    from sim.model.streams import Streams
+    from sim.roads.network import RoadNetwork
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+def unit_slots(itype: IncidentType) -> list[tuple[str, float]]:
+    """The unit slots of an incident type: ``(unit type, share)`` per unit, needs first.
+
+    ``share`` is 1 for a needed unit and the optional share for an optional one. A structure fire
+    needing ``{"pumper": 2, "ladder": 1, "ambulance": 1}`` has four slots.
+    """
+    slots = [(u, 1.0) for u, k in itype.needs.items() for _ in range(int(k))]
+    slots += [(u, float(share)) for u, (k, share) in itype.optional_needs.items() for _ in range(int(k))]
+    return slots
+
+
+@dataclass(eq=False)
+class Incidents:
+    """Incidents of one replication with every random draw they will ever need (CRN).
+
+    All arrays have one row per incident, sorted by call time. Per-slot arrays have shape
+    ``(n, n_slots)``; slot ``s`` of incident ``i`` is unit slot ``s`` of its type (see
+    :func:`unit_slots`), ``slot_type`` is ``-1`` where the type has fewer slots.
+
+    Parameters
+    ----------
+    t_call
+        Call time (s from Monday 00:00 of week 0).
+    lat, lon, node
+        Where it happens (the node's coordinates) and its network node.
+    type_idx
+        Index into `type_names` (the order of ``spec.incident_types``).
+    country, centre
+        Codes into ``network.countries`` / ``network.centres`` of the *node* (the jurisdiction
+        where it happens, whose dispatch centre gets the call); ``-1`` where unknown.
+    place
+        Index of the generating place in `place_names` (``-1`` for replayed incidents).
+    call_processing
+        Call reaching the centre to the first alert.
+    slot_type
+        Unit type of each slot as an index into :data:`sim.model.units.UNIT_TYPES`.
+    slot_active
+        Whether the slot is used (needed, or optional and drawn).
+    on_scene
+        On-scene time of the unit filling the slot.
+    turnout_day, turnout_night
+        Turnout time of the unit filling the slot if alerted by day / by night (both drawn so the
+        draw does not depend on when the unit is alerted).
+    transport, handover
+        Whether the patient goes to hospital (taken by the first ambulance slot) and the handover
+        time there.
+    request_delay
+        Agreement name -> delay to arrange foreign help for this incident (one draw per incident
+        and agreement, from a sub-stream keyed by the agreement name).
+    dropped
+        Places (or log rows) that generated no incidents because no node is near enough.
+    """
+
+    t_call: FloatArray
+    lat: FloatArray
+    lon: FloatArray
+    node: IntArray
+    type_idx: IntArray
+    type_names: tuple[str, ...]
+    country: IntArray
+    centre: IntArray
+    place: IntArray
+    call_processing: FloatArray
+    slot_type: IntArray
+    slot_active: BoolArray
+    on_scene: FloatArray
+    turnout_day: FloatArray
+    turnout_night: FloatArray
+    transport: BoolArray
+    handover: FloatArray
+    request_delay: dict[str, FloatArray] = field(default_factory=dict)
+    place_names: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()
+    seed: int | None = None
+    replication: int = 0
+
+    def __len__(self) -> int:
+        return len(self.t_call)
+
+    @property
+    def n_slots(self) -> int:
+        return int(self.slot_type.shape[1])
+
+    def ensure_request_delays(self, agreements: Sequence[Agreement], streams: Streams) -> None:
+        """Draw the request delay of every agreement not drawn yet (keyed sub-streams, CRN-safe)."""
+        for ag in agreements:
+            if ag.name not in self.request_delay:
+                rng = streams.keyed("request_delay", ag.name)
+                self.request_delay[ag.name] = ag.request_delay.sample(rng, len(self))
+
+
+def _resolve_demand(spec: ModelSpec) -> Demand:
+    if spec.demand is not None:
+        return spec.demand
+    from sim.model.defaults import default_hour_of_week, default_rates
+
+    return Demand(rates_per_1000=default_rates(), hour_of_week=default_hour_of_week())
+
+
+def _local_xy(network: RoadNetwork, lat: npt.ArrayLike, lon: npt.ArrayLike) -> FloatArray:
+    """Equirectangular metres around the network's mean latitude (for the k-d tree)."""
+    from sim.roads.network import EARTH_RADIUS_M
+
+    lat0 = np.radians(float(np.mean(network.lat)))
+    la, lo = np.radians(np.asarray(lat, float)), np.radians(np.asarray(lon, float))
+    return np.column_stack([lo * np.cos(lat0) * EARTH_RADIUS_M, la * EARTH_RADIUS_M])
+
+
+def place_kernels(
+    network: RoadNetwork, places: Sequence[Place], *, spread_m: float, max_distance_m: float
+) -> tuple[BoolArray, IntArray, IntArray, FloatArray]:
+    """Spread each place over the nodes near it.
+
+    Returns ``(kept, offsets, nodes, cum)``: place ``p`` (where ``kept[p]``) owns
+    ``nodes[offsets[p]:offsets[p + 1]]`` with cumulative weights ``cum[...]`` rising to ``p + 1``
+    (Gaussian kernel of scale `spread_m` over the nodes within `spread_m`, always including the
+    nearest node), so a node is drawn with ``searchsorted(cum, p + u)``. Places whose nearest node
+    is farther than `max_distance_m` are not kept and own no nodes.
+    """
+    from scipy.spatial import cKDTree
+
+    from sim.roads.network import haversine_m
+
+    plat = np.array([p.lat for p in places], dtype=float)
+    plon = np.array([p.lon for p in places], dtype=float)
+    nearest, dist = network.nearest_nodes(plat, plon) if len(places) else (
+        np.zeros(0, np.int64), np.zeros(0))
+    kept = dist <= max_distance_m
+    tree = cKDTree(_local_xy(network, network.lat, network.lon))
+    xy = _local_xy(network, plat, plon)
+    offsets = np.zeros(len(places) + 1, dtype=np.int64)
+    nodes_parts: list[IntArray] = []
+    cum_parts: list[FloatArray] = []
+    for p in range(len(places)):
+        if not kept[p]:
+            offsets[p + 1] = offsets[p]
+            continue
+        near = np.asarray(tree.query_ball_point(xy[p], r=spread_m), dtype=np.int64)
+        near = np.union1d(near, [nearest[p]])
+        d = haversine_m(plat[p], plon[p], network.lat[near], network.lon[near])
+        w = np.exp(-0.5 * (d / spread_m) ** 2) if spread_m > 0 else (near == nearest[p]).astype(float)
+        c = np.cumsum(w)
+        c = p + c / c[-1]
+        c[-1] = p + 1.0
+        nodes_parts.append(near)
+        cum_parts.append(c)
+        offsets[p + 1] = offsets[p] + len(near)
+    nodes = np.concatenate(nodes_parts) if nodes_parts else np.zeros(0, np.int64)
+    cum = np.concatenate(cum_parts) if cum_parts else np.zeros(0)
+    return kept, offsets, nodes, cum
+
+
+def _draw_service(
+    spec: ModelSpec, streams: Streams, type_idx: IntArray, t_call: FloatArray
+) -> dict[str, Any]:
+    """Every per-incident draw after type and place: slots, durations, transport (vectorised per type)."""
+    from sim.model.defaults import DEFAULT_CALL_PROCESSING
+    from sim.model.units import UNIT_TYPES, unit_type_names
+
+    types = spec.incident_types
+    slots = [unit_slots(t) for t in types]
+    n, n_slots = len(type_idx), max((len(s) for s in slots), default=0)
+    slot_type = np.full((n, n_slots), -1, dtype=np.int64)
+    slot_active = np.zeros((n, n_slots), dtype=bool)
+    on_scene = np.full((n, n_slots), np.nan)
+    t_day = np.full((n, n_slots), np.nan)
+    t_night = np.full((n, n_slots), np.nan)
+    transport = np.zeros(n, dtype=bool)
+    handover = np.zeros(n)
+    cp_dist = spec.policy.call_processing if spec.policy is not None else DEFAULT_CALL_PROCESSING
+    call_processing = cp_dist.sample(streams["call_processing"], n)
+    u_transport = streams["transport"].random(n)
+    for k, itype in enumerate(types):
+        rows = np.flatnonzero(type_idx == k)
+        m = len(rows)
+        if m == 0:
+            continue
+        opt_draw: dict[str, BoolArray] = {
+            u: streams["optional_needs"].random(m) < share for u, (_, share) in itype.optional_needs.items()
+        }
+        for s, (u, share) in enumerate(slots[k]):
+            if u not in UNIT_TYPES:
+                raise ValueError(f"incident type {itype.name!r} needs unknown unit type {u!r}")
+            slot_type[rows, s] = unit_type_names().index(u)
+            slot_active[rows, s] = True if share >= 1.0 else opt_draw[u]
+            on_scene[rows, s] = itype.on_scene_for(u).sample(streams["on_scene"], m)
+            tout = spec.turnout.get(u)
+            if tout is None:
+                t_day[rows, s] = 0.0
+                t_night[rows, s] = 0.0
+            else:
+                t_day[rows, s] = tout.day.sample(streams["turnout"], m)
+                t_night[rows, s] = (tout.night or tout.day).sample(streams["turnout"], m)
+        transport[rows] = u_transport[rows] < itype.transport_share
+        handover[rows] = itype.handover.sample(streams["handover"], m)
+    return dict(call_processing=call_processing, slot_type=slot_type, slot_active=slot_active,
+                on_scene=on_scene, turnout_day=t_day, turnout_night=t_night, transport=transport,
+                handover=handover)
+
+
+def generate_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams) -> Incidents:
+    """Draw the incidents of one replication (non-homogeneous Poisson by hour of week).
+
+    The horizon ``[0, spec.horizon_s)`` is cut into hour bins (t = 0 is Monday 00:00). The expected
+    count in a bin is the sum over countries and types of ``rate per 1,000 × population / 1,000 /
+    year × scale × hour-of-week weight × bin length``, with the population of the *places* of each
+    country (places too far from the network are dropped and listed in ``dropped``). Counts per bin
+    are Poisson ("arrivals"), times uniform within the bin ("arrivals"); each incident's (country,
+    type) is drawn in proportion to its rate ("types"), then a place of that country by population
+    and a node of that place by its kernel (:func:`place_kernels`) ("places"). The incident's
+    `country` and `centre` are those of its node: the jurisdiction where it happens. Rates of a
+    country missing from ``rates_per_1000`` are zero.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    spec
+        The variant (incident types, places, demand, turnout, policy, agreements, horizon).
+    streams
+        Random streams of the replication.
+
+    Returns
+    -------
+    Incidents
+    """
+    demand = _resolve_demand(spec)
+    places = spec.places
+    kept, offsets, knodes, kcum = place_kernels(
+        network, places, spread_m=demand.spread_m, max_distance_m=demand.max_place_distance_m)
+    type_names = tuple(t.name for t in spec.incident_types)
+    countries = sorted({p.country for i, p in enumerate(places) if kept[i]})
+    pop = np.array([p.population if kept[i] else 0.0 for i, p in enumerate(places)], dtype=float)
+    pcountry = np.array([p.country for p in places], dtype=object)
+    # rate per second of every (country, type) group
+    groups: list[tuple[int, int]] = []
+    grate: list[float] = []
+    for ci, c in enumerate(countries):
+        cpop = float(pop[pcountry == c].sum())
+        for k, name in enumerate(type_names):
+            r = demand.rates_per_1000.get(c, {}).get(name, 0.0)
+            if r > 0 and cpop > 0:
+                groups.append((ci, k))
+                grate.append(r * cpop / 1000.0 / SECONDS_PER_YEAR * demand.scale)
+    total_rate = float(sum(grate))
+    horizon = float(spec.horizon_s)
+    n_bins = int(np.ceil(horizon / 3600.0))
+    starts = np.arange(n_bins) * 3600.0
+    widths = np.minimum(starts + 3600.0, horizon) - starts
+    weights = demand.profile()[np.arange(n_bins) % HOURS_PER_WEEK]
+    counts = streams["arrivals"].poisson(total_rate * weights * widths)
+    n = int(counts.sum())
+    t_call = np.repeat(starts, counts) + streams["arrivals"].random(n) * np.repeat(widths, counts)
+    t_call.sort()
+    if groups:
+        gp = np.asarray(grate) / total_rate
+        g = np.minimum(np.searchsorted(np.cumsum(gp), streams["types"].random(n) * gp.sum(), side="right"),
+                       len(groups) - 1)
+    else:
+        g = np.zeros(0, np.int64)
+    gc = np.array([c for c, _ in groups], dtype=np.int64)
+    gt = np.array([k for _, k in groups], dtype=np.int64)
+    type_idx = gt[g] if n else np.zeros(0, np.int64)
+    inc_cty = gc[g] if n else np.zeros(0, np.int64)
+    # place within the country, by population; then node within the place
+    place = np.zeros(n, dtype=np.int64)
+    u_place = streams["places"].random(n)
+    u_node = streams["places"].random(n)
+    for ci, c in enumerate(countries):
+        rows = np.flatnonzero(inc_cty == ci)
+        idx = np.flatnonzero((pcountry == c) & kept)
+        cw = np.cumsum(pop[idx])
+        j = np.minimum(np.searchsorted(cw, u_place[rows] * cw[-1], side="right"), len(idx) - 1)
+        place[rows] = idx[j]
+    pos = np.searchsorted(kcum, place + u_node, side="right")
+    pos = np.clip(pos, offsets[place], offsets[place + 1] - 1) if n else pos
+    node = knodes[pos] if n else np.zeros(0, np.int64)
+    draws = _draw_service(spec, streams, type_idx, t_call)
+    inc = Incidents(
+        t_call=t_call, lat=network.lat[node], lon=network.lon[node], node=node, type_idx=type_idx,
+        type_names=type_names, country=network.node_country[node], centre=network.node_centre[node],
+        place=place, place_names=tuple(p.name for p in places),
+        dropped=tuple(p.name for i, p in enumerate(places) if not kept[i]),
+        seed=streams.seed, replication=streams.replication, **draws)
+    inc.ensure_request_delays(spec.agreements, streams)
+    return inc
+
+
+def incidents_from_log(
+    network: RoadNetwork, log: IncidentLog, spec: ModelSpec, streams: Streams
+) -> Incidents:
+    """Replay an incident log: given times, places and types; durations drawn as for generated ones.
+
+    Each row goes to its nearest node; rows farther than ``demand.max_place_distance_m`` (default
+    3 km) from any node, or at or after the horizon, are dropped (listed in ``dropped`` as
+    ``"log row i"``). Unknown type names raise ``ValueError``.
+    """
+    type_names = tuple(t.name for t in spec.incident_types)
+    unknown = sorted(set(log.type) - set(type_names))
+    if unknown:
+        raise ValueError(f"incident log has unknown incident types: {', '.join(unknown)}")
+    max_d = spec.demand.max_place_distance_m if spec.demand is not None else 3000.0
+    t = np.asarray(log.t_s, dtype=float)
+    lat, lon = np.asarray(log.lat, float), np.asarray(log.lon, float)
+    if len(t):
+        near, dist = network.nearest_nodes(lat, lon)
+    else:
+        near, dist = np.zeros(0, np.int64), np.zeros(0)
+    ok = (dist <= max_d) & (t >= 0) & (t < spec.horizon_s)
+    order = np.flatnonzero(ok)[np.argsort(t[ok], kind="stable")]
+    node = near[order]
+    type_idx = np.array([type_names.index(log.type[i]) for i in order], dtype=np.int64)
+    draws = _draw_service(spec, streams, type_idx, t[order])
+    inc = Incidents(
+        t_call=t[order], lat=lat[order], lon=lon[order], node=node, type_idx=type_idx,
+        type_names=type_names, country=network.node_country[node], centre=network.node_centre[node],
+        place=np.full(len(order), -1, np.int64),
+        dropped=tuple(f"log row {i}" for i in np.flatnonzero(~ok)),
+        seed=streams.seed, replication=streams.replication, **draws)
+    inc.ensure_request_delays(spec.agreements, streams)
+    return inc

@@ -1,0 +1,57 @@
+"""Everything the engine needs to run one variant, as one immutable value (no I/O).
+
+A scenario file (:mod:`sim.scenario.scenario`) is turned into one `ModelSpec` per variant; the engine
+(:func:`sim.engine.simulate.simulate`) runs a `ModelSpec` on a :class:`sim.roads.network.RoadNetwork`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sim.model.agreements import Agreement, DispatchPolicy
+from sim.model.demand import Demand, IncidentLog, IncidentType, Place
+from sim.model.units import Hospital, Station, Turnout
+from sim.roads.speeds import EmergencyFactors
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One variant of a study.
+
+    Parameters
+    ----------
+    incident_types
+        The kinds of incident that can occur.
+    places
+        Populated places that generate incidents (ignored when `incident_log` is given).
+    demand
+        Rates and time profile of generated incidents.
+    stations, hospitals
+        Resources; hospitals take transported patients.
+    turnout
+        Unit type -> turnout-time distribution.
+    policy
+        Dispatch-centre behaviour.
+    agreements
+        Cross-border agreements in force (empty: every centre uses only its own units).
+    factors
+        Emergency-driving travel-time factors per vehicle type.
+    horizon_s, warmup_s
+        Simulated time; incidents called during the warm-up are simulated but flagged
+        ``in_warmup`` and left out of the statistics.
+    incident_log
+        Incidents to replay instead of generating them.
+    """
+
+    incident_types: tuple[IncidentType, ...]
+    stations: tuple[Station, ...]
+    hospitals: tuple[Hospital, ...]
+    turnout: dict[str, Turnout]
+    demand: Demand | None = None
+    places: tuple[Place, ...] = ()
+    policy: DispatchPolicy = field(default_factory=DispatchPolicy)
+    agreements: tuple[Agreement, ...] = ()
+    factors: EmergencyFactors = field(default_factory=lambda: EmergencyFactors())
+    horizon_s: float = 7 * 86_400.0
+    warmup_s: float = 0.0
+    incident_log: IncidentLog | None = None

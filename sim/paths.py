@@ -1,0 +1,47 @@
+"""Where the bundled data and the build caches live.
+
+The data is found through the environment variable ``XBORDER_DATA`` (default: ``../shared/data``
+beside the checkout). Build caches go to ``XBORDER_CACHE`` (default: ``.cache/xborder`` in the
+checkout), in sub-folders keyed by the hash of the input file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+_CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def data_dir() -> Path:
+    """Return the folder of the bundled data (``$XBORDER_DATA`` or ``../shared/data``)."""
+    env = os.environ.get("XBORDER_DATA")
+    if env:
+        return Path(env).expanduser().resolve()
+    return (_CHECKOUT.parent / "shared" / "data").resolve()
+
+
+def cache_dir() -> Path:
+    """Return the build-cache folder (``$XBORDER_CACHE`` or ``.cache/xborder`` in the checkout)."""
+    env = os.environ.get("XBORDER_CACHE")
+    path = Path(env).expanduser() if env else _CHECKOUT / ".cache" / "xborder"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def file_hash(path: str | os.PathLike[str], *, algorithm: str = "sha256") -> str:
+    """Return the hex digest of a file's bytes (first 16 hex digits are enough for cache keys)."""
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def bundled_regions() -> list[str]:
+    """Names of the bundled regions (one ``osm/<name>.osm.bz2`` each)."""
+    osm = data_dir() / "osm"
+    if not osm.is_dir():
+        return []
+    return sorted(p.name.removesuffix(".osm.bz2") for p in osm.glob("*.osm.bz2"))

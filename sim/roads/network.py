@@ -1,0 +1,447 @@
+"""A road network as flat numpy arrays, with many-to-many travel times from ``scipy.sparse.csgraph``.
+
+`RoadNetwork` is the model's only view of the roads: node coordinates, directed edges with a length
+and a travel time at normal driving speed, and the country and dispatch centre of every node. It is
+built from OpenStreetMap by :mod:`sim.roads.osm` (and cached there); tests build tiny ones with
+:meth:`RoadNetwork.from_arrays`. Nothing here reads files.
+
+Travel times are in seconds at *normal* driving speed; emergency driving is a factor applied by the
+caller (see :mod:`sim.roads.speeds`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from sim.roads._dead_ends import PrunedSearch, find_dead_ends
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+EARTH_RADIUS_M = 6_371_008.8
+"""Mean Earth radius (IUGG), used for haversine distances."""
+
+
+class OffNetworkError(ValueError):
+    """A point lies farther from the road network than the allowed snapping distance."""
+
+
+def haversine_m(
+    lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
+) -> FloatArray:
+    """Great-circle distance in metres between points given in degrees (vectorised)."""
+    p1, l1, p2, l2 = (np.radians(np.asarray(a, dtype=float)) for a in (lat1, lon1, lat2, lon2))
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
+    return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), dtype=float)
+
+
+@dataclass(eq=False)
+class RoadNetwork:
+    """A directed road network stored as arrays.
+
+    Parameters
+    ----------
+    lat, lon
+        Node coordinates in degrees, shape ``(n,)``.
+    edge_u, edge_v
+        Edge endpoints as node indices ``0..n-1``, shape ``(m,)``.
+    edge_length_m
+        Edge lengths in metres.
+    edge_time_s
+        Edge travel times in seconds at normal driving speed (must be > 0).
+    node_country, node_centre
+        Per-node codes into `countries` and `centres` (-1 where unknown).
+    countries, centres
+        Names behind the codes (e.g. ``["BE", "NL"]`` and ``["112 Antwerpen", "Meldkamer (NL)"]``).
+    name
+        Human-readable name (region name or file name).
+    node_osmid
+        Original node ids (optional; defaults to ``0..n-1``).
+    edge_highway, highway_classes
+        Per-edge code into `highway_classes` (e.g. ``"motorway"``), for plotting and speed rules.
+    edge_maxspeed_kmh
+        Parsed ``maxspeed`` tag per edge (NaN where the tag is missing).
+    edge_geom_offsets, edge_geom_lonlat
+        Ragged edge geometries: the points of edge ``i`` are
+        ``edge_geom_lonlat[edge_geom_offsets[i]:edge_geom_offsets[i + 1]]`` (lon, lat), for maps.
+    meta
+        Free-form provenance (source file, hash, what was dropped while building).
+    """
+
+    lat: FloatArray
+    lon: FloatArray
+    edge_u: IntArray
+    edge_v: IntArray
+    edge_length_m: FloatArray
+    edge_time_s: FloatArray
+    node_country: IntArray
+    node_centre: IntArray
+    countries: list[str]
+    centres: list[str]
+    name: str = "network"
+    node_osmid: IntArray | None = None
+    edge_highway: IntArray | None = None
+    highway_classes: list[str] = field(default_factory=list)
+    edge_maxspeed_kmh: FloatArray | None = None
+    edge_geom_offsets: IntArray | None = None
+    edge_geom_lonlat: FloatArray | None = None
+    centre_country: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = len(self.lat)
+        self.lat = np.ascontiguousarray(self.lat, dtype=np.float64)
+        self.lon = np.ascontiguousarray(self.lon, dtype=np.float64)
+        self.edge_u = np.ascontiguousarray(self.edge_u, dtype=np.int64)
+        self.edge_v = np.ascontiguousarray(self.edge_v, dtype=np.int64)
+        self.edge_length_m = np.ascontiguousarray(self.edge_length_m, dtype=np.float64)
+        self.edge_time_s = np.ascontiguousarray(self.edge_time_s, dtype=np.float64)
+        self.node_country = np.ascontiguousarray(self.node_country, dtype=np.int64)
+        self.node_centre = np.ascontiguousarray(self.node_centre, dtype=np.int64)
+        if self.node_osmid is None:
+            self.node_osmid = np.arange(n, dtype=np.int64)
+        m = len(self.edge_u)
+        for name in ("lon", "node_country", "node_centre", "node_osmid"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"{name} has {len(getattr(self, name))} entries, expected {n}")
+        for name in ("edge_v", "edge_length_m", "edge_time_s"):
+            if len(getattr(self, name)) != m:
+                raise ValueError(f"{name} has {len(getattr(self, name))} entries, expected {m}")
+        if m and (self.edge_u.min() < 0 or self.edge_v.min() < 0 or max(self.edge_u.max(),
+                                                                        self.edge_v.max()) >= n):
+            raise ValueError("edge endpoints must be node indices 0..n-1")
+        if m and not np.all(self.edge_time_s > 0):
+            raise ValueError("every edge travel time must be positive")
+        if not self.centre_country:
+            # country of each centre = most common country of its nodes
+            self.centre_country = []
+            for c in range(len(self.centres)):
+                codes = self.node_country[(self.node_centre == c) & (self.node_country >= 0)]
+                self.centre_country.append(
+                    self.countries[int(np.bincount(codes).argmax())] if len(codes) else ""
+                )
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_arrays(
+        cls,
+        *,
+        lat: npt.ArrayLike,
+        lon: npt.ArrayLike,
+        edges: npt.ArrayLike,
+        times_s: npt.ArrayLike,
+        lengths_m: npt.ArrayLike | None = None,
+        node_country: npt.ArrayLike | None = None,
+        node_centre: npt.ArrayLike | None = None,
+        countries: list[str] | None = None,
+        centres: list[str] | None = None,
+        name: str = "network",
+    ) -> RoadNetwork:
+        """Build a small network directly (tests, toy examples).
+
+        ``edges`` is an ``(m, 2)`` array of directed ``(u, v)`` node indices. Country and centre
+        default to a single country ``"XX"`` with one centre ``"centre"``.
+        """
+        lat_a = np.asarray(lat, dtype=float)
+        e = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+        n = len(lat_a)
+        lengths = (
+            haversine_m(lat_a[e[:, 0]], np.asarray(lon, float)[e[:, 0]], lat_a[e[:, 1]],
+                        np.asarray(lon, float)[e[:, 1]])
+            if lengths_m is None
+            else np.asarray(lengths_m, dtype=float)
+        )
+        return cls(
+            lat=lat_a,
+            lon=np.asarray(lon, dtype=float),
+            edge_u=e[:, 0],
+            edge_v=e[:, 1],
+            edge_length_m=lengths,
+            edge_time_s=np.asarray(times_s, dtype=float),
+            node_country=np.zeros(n, np.int64) if node_country is None else np.asarray(node_country),
+            node_centre=np.zeros(n, np.int64) if node_centre is None else np.asarray(node_centre),
+            countries=countries or ["XX"],
+            centres=centres or ["centre"],
+            name=name,
+        )
+
+    # ------------------------------------------------------------------ basic facts
+    @property
+    def n_nodes(self) -> int:
+        return len(self.lat)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.edge_u)
+
+    def bbox(self) -> tuple[float, float, float, float]:
+        """``(west, south, east, north)`` in degrees."""
+        return (float(self.lon.min()), float(self.lat.min()), float(self.lon.max()),
+                float(self.lat.max()))
+
+    def country_of(self, nodes: npt.ArrayLike) -> list[str]:
+        """Country names of the given node indices (``""`` where unknown)."""
+        codes = self.node_country[np.asarray(nodes, dtype=np.int64)]
+        return [self.countries[c] if c >= 0 else "" for c in np.atleast_1d(codes)]
+
+    def centre_of(self, nodes: npt.ArrayLike) -> list[str]:
+        """Dispatch-centre names of the given node indices (``""`` where unknown)."""
+        codes = self.node_centre[np.asarray(nodes, dtype=np.int64)]
+        return [self.centres[c] if c >= 0 else "" for c in np.atleast_1d(codes)]
+
+    def cross_border_edges(self) -> int:
+        """Number of directed edges whose endpoints lie in different countries."""
+        cu, cv = self.node_country[self.edge_u], self.node_country[self.edge_v]
+        return int(np.count_nonzero((cu != cv) & (cu >= 0) & (cv >= 0)))
+
+    # ------------------------------------------------------------------ graphs
+    def _fastest_edges(self, *, reverse: bool) -> tuple[IntArray, IntArray, IntArray]:
+        """``(u, v, edge index)`` with one edge per node pair: the fastest of parallel edges."""
+        u, v = (self.edge_v, self.edge_u) if reverse else (self.edge_u, self.edge_v)
+        order = np.lexsort((self.edge_time_s, v, u))
+        u, v = u[order], v[order]
+        keep = np.ones(len(u), dtype=bool)
+        keep[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+        keep &= u != v  # self-loops never shorten a route
+        return u[keep], v[keep], order[keep]
+
+    def _csr(self, *, reverse: bool) -> csr_matrix:
+        # csr_matrix would add parallel edges together, hence the de-duplication above
+        u, v, e = self._fastest_edges(reverse=reverse)
+        return csr_matrix((self.edge_time_s[e], (u, v)), shape=(self.n_nodes, self.n_nodes))
+
+    @cached_property
+    def _graph(self) -> csr_matrix:
+        return self._csr(reverse=False)
+
+    @cached_property
+    def _graph_rev(self) -> csr_matrix:
+        return self._csr(reverse=True)
+
+    @cached_property
+    def _pruned(self) -> tuple[PrunedSearch, PrunedSearch] | None:
+        """Forward and reverse searches without the dead-end trees, if the network has enough of them."""
+        dead = find_dead_ends(self._graph)
+        if not dead.worthwhile:
+            return None
+        return PrunedSearch(self._graph, dead), PrunedSearch(self._graph_rev, dead)
+
+    @cached_property
+    def _hop_edge(self) -> dict[tuple[int, int], int]:
+        u, v, e = self._fastest_edges(reverse=False)
+        return dict(zip(zip(u.tolist(), v.tolist(), strict=True), e.tolist(), strict=True))
+
+    def path_edges(self, path: list[int]) -> list[int]:
+        """Edge indices along a node path (the fastest of parallel edges for each hop)."""
+        hop = self._hop_edge
+        return [hop[(a, b)] for a, b in itertools.pairwise(path)]
+
+    # ------------------------------------------------------------------ travel times
+    def times_from(self, sources: npt.ArrayLike, *, limit: float = np.inf) -> FloatArray:
+        """Travel times (s) from each source node to every node: shape ``(len(sources), n)``.
+
+        Unreachable nodes (or beyond `limit`) are ``inf``. Without a limit, the search skips the
+        network's dead-end trees and fills them in afterwards (:mod:`sim.roads._dead_ends`): the same
+        matrix, bit for bit, in about four fifths of the time on an OpenStreetMap network.
+        """
+        src = np.atleast_1d(np.asarray(sources, dtype=np.int64))
+        if len(src) == 0:
+            return np.empty((0, self.n_nodes))
+        pruned = self._pruned if limit == np.inf else None
+        if pruned is not None:
+            return pruned[0].times(src)
+        out = dijkstra(self._graph, directed=True, indices=src, limit=limit)
+        return np.asarray(out, dtype=np.float64).reshape(len(src), self.n_nodes)
+
+    def times_to(
+        self, targets: npt.ArrayLike, *, return_next_hop: bool = False
+    ) -> FloatArray | tuple[FloatArray, IntArray]:
+        """Travel times (s) from every node to each target: shape ``(len(targets), n)``.
+
+        Row ``i`` holds ``t(x -> targets[i])`` for every node ``x`` (Dijkstra on the reversed graph).
+        With ``return_next_hop``, also return for every node the next node on its fastest path
+        to the target (``-9999`` at the target itself and where unreachable): the route a unit takes
+        back to its base can be walked from any node without another search.
+        """
+        tgt = np.atleast_1d(np.asarray(targets, dtype=np.int64))
+        if return_next_hop:
+            d, pred = dijkstra(self._graph_rev, directed=True, indices=tgt,
+                               return_predecessors=True)
+            return (np.asarray(d, dtype=np.float64).reshape(len(tgt), self.n_nodes),
+                    np.asarray(pred, dtype=np.int64).reshape(len(tgt), self.n_nodes))
+        pruned = self._pruned
+        if pruned is not None:
+            return pruned[1].times(tgt)
+        d = dijkstra(self._graph_rev, directed=True, indices=tgt)
+        return np.asarray(d, dtype=np.float64).reshape(len(tgt), self.n_nodes)
+
+    def one_to_all(self, source: int, *, limit: float = np.inf) -> FloatArray:
+        """Travel times (s) from one node to every node (for a unit on the move)."""
+        return self.times_from([int(source)], limit=limit)[0]
+
+    def route(self, source: int, target: int) -> tuple[float, float, list[int]]:
+        """Fastest route between two nodes: ``(time_s, length_m, node path)``.
+
+        Raises ``ValueError`` when the target cannot be reached.
+        """
+        d, pred = dijkstra(self._graph, directed=True, indices=int(source),
+                           return_predecessors=True)
+        if not np.isfinite(d[target]):
+            raise ValueError(f"node {target} cannot be reached from node {source}")
+        path = [int(target)]
+        while path[-1] != source:
+            path.append(int(pred[path[-1]]))
+        path.reverse()
+        return float(d[target]), self.path_length_m(path), path
+
+    def path_length_m(self, path: list[int]) -> float:
+        """Length in metres of a node path."""
+        return float(self.edge_length_m[self.path_edges(path)].sum())
+
+    def path_lonlat(self, path: list[int]) -> FloatArray:
+        """Coordinates ``(k, 2)`` (lon, lat) of a node path, with edge geometry where known."""
+        if self.edge_geom_offsets is None or self.edge_geom_lonlat is None or len(path) < 2:
+            return np.column_stack([self.lon[path], self.lat[path]])
+        pts: list[FloatArray] = []
+        for (a, b), e in zip(itertools.pairwise(path), self.path_edges(path),
+                             strict=True):
+            seg = self.edge_geom_lonlat[self.edge_geom_offsets[e]:self.edge_geom_offsets[e + 1]]
+            if len(seg) < 2:
+                seg = np.array([[self.lon[a], self.lat[a]], [self.lon[b], self.lat[b]]])
+            pts.append(seg if not pts else seg[1:])
+        return np.vstack(pts)
+
+    # ------------------------------------------------------------------ snapping
+    @cached_property
+    def _kdtree(self) -> cKDTree:
+        return cKDTree(self._project(self.lat, self.lon))
+
+    def _project(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> FloatArray:
+        """Local equirectangular projection (metres) around the network's mean latitude."""
+        lat0 = np.radians(float(np.mean(self.lat))) if len(self.lat) else 0.0
+        la, lo = np.radians(np.asarray(lat, float)), np.radians(np.asarray(lon, float))
+        return np.column_stack([lo * np.cos(lat0) * EARTH_RADIUS_M, la * EARTH_RADIUS_M])
+
+    def nearest_nodes(
+        self, lat: npt.ArrayLike, lon: npt.ArrayLike
+    ) -> tuple[IntArray, FloatArray]:
+        """Nearest node of each point and its great-circle distance in metres (vectorised)."""
+        la, lo = np.atleast_1d(np.asarray(lat, float)), np.atleast_1d(np.asarray(lon, float))
+        _, idx = self._kdtree.query(self._project(la, lo))
+        idx = np.asarray(idx, dtype=np.int64)
+        return idx, haversine_m(la, lo, self.lat[idx], self.lon[idx])
+
+    def snap(
+        self,
+        lat: npt.ArrayLike,
+        lon: npt.ArrayLike,
+        *,
+        max_distance_m: float = 1000.0,
+        labels: str | list[str] | tuple[str, ...] | None = None,
+    ) -> tuple[Any, Any]:
+        """Snap points to their nearest node, refusing points too far from the roads.
+
+        Parameters
+        ----------
+        lat, lon
+            One point (scalars) or several (arrays), in degrees.
+        max_distance_m
+            Largest allowed great-circle distance to the nearest node.
+        labels
+            Name(s) of the point(s), used in the error message.
+
+        Returns
+        -------
+        (idx, dist_m)
+            ``int`` and ``float`` for a scalar point, arrays otherwise.
+
+        Raises
+        ------
+        OffNetworkError
+            Naming the first point beyond `max_distance_m` (label, coordinates, distance).
+        """
+        scalar = np.ndim(lat) == 0 and np.ndim(lon) == 0
+        idx, dist = self.nearest_nodes(lat, lon)
+        far = np.flatnonzero(~(dist <= max_distance_m))
+        if len(far):
+            i = int(far[0])
+            la = np.atleast_1d(np.asarray(lat, float))[i]
+            lo = np.atleast_1d(np.asarray(lon, float))[i]
+            if labels is None:
+                label = "point"
+            elif isinstance(labels, str):
+                label = labels
+            else:
+                label = str(labels[i])
+            more = f" (and {len(far) - 1} more points)" if len(far) > 1 else ""
+            raise OffNetworkError(
+                f"{label} ({la:.5f}, {lo:.5f}) is {dist[i]:,.0f} m from the nearest road of "
+                f"{self.name!r} (limit {max_distance_m:,.0f} m){more}; declare it off-network "
+                f"with an entry point if it lies beyond the extract"
+            )
+        if scalar:
+            return int(idx[0]), float(dist[0])
+        return idx, dist
+
+
+@dataclass(frozen=True)
+class AccessLeg:
+    """How a unit based beyond the road extract reaches it.
+
+    Parameters
+    ----------
+    node
+        The network node of the entry point.
+    time_s
+        Driving time from the base to `node` (given, or estimated).
+    distance_m
+        Estimated road distance from the base to `node` (straight line × detour factor).
+    estimated
+        Always True: the leg is not routed on the network, so wherever it is reported it is
+        flagged as an estimate (even when the access time was given).
+    entry_name
+        Name of the entry point (e.g. the border road).
+    """
+
+    node: int
+    time_s: float
+    distance_m: float
+    estimated: bool
+    entry_name: str
+
+
+def access_leg(network: RoadNetwork, *, lat: float, lon: float, access: Any) -> AccessLeg:
+    """The off-network leg of a unit based at (`lat`, `lon`), beyond the road extract.
+
+    `access` is a :class:`sim.model.units.OffNetworkAccess`: its entry point is snapped to the network
+    with the normal 1 km limit; the time is its ``access_time_s`` if given, else the straight-line
+    distance × ``detour_factor`` / ``speed_kmh``.
+
+    Raises
+    ------
+    OffNetworkError
+        When the entry point itself is more than 1 km from the network.
+    """
+    name = access.entry_name or f"entry point of the unit at ({lat:.5f}, {lon:.5f})"
+    node, _ = network.snap(access.entry_lat, access.entry_lon, labels=name)
+    straight = float(haversine_m(lat, lon, network.lat[node], network.lon[node]))
+    distance = straight * float(access.detour_factor)
+    if access.access_time_s is not None:
+        time_s = float(access.access_time_s)
+    else:
+        if not access.speed_kmh > 0:
+            raise ValueError(f"{name}: access speed must be positive, got {access.speed_kmh}")
+        time_s = distance / (float(access.speed_kmh) / 3.6)
+    if time_s < 0:
+        raise ValueError(f"{name}: access time must not be negative, got {time_s}")
+    return AccessLeg(node=int(node), time_s=time_s, distance_m=distance, estimated=True,
+                     entry_name=access.entry_name)

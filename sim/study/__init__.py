@@ -1,0 +1,3 @@
+"""Studies: runs and sweeps over replications and variants, process pools and Dask, results folders.
+
+Imports :mod:`sim.engine`, :mod:`sim.scenario` and :mod:`sim.analysis`."""
