@@ -12,7 +12,7 @@ from scipy.sparse.csgraph import connected_components
 from sim.cli._common import print_json
 from sim.errors import UsageError
 from sim.model.units import UNIT_TYPES
-from sim.roads.network import OffNetworkError, RoadNetwork
+from sim.roads.network import SNAP_LIMIT_M, OffNetworkError, RoadNetwork
 from sim.roads.speeds import EmergencyFactors
 
 
@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
     route.add_argument("--to", dest="dest", required=True, metavar="LAT,LON")
     route.add_argument("--vehicle", choices=UNIT_TYPES, help="unit type (for the emergency factor)")
     route.add_argument("--urgent", action="store_true", help="lights and sirens (needs --vehicle)")
-    route.add_argument("--max-snap", type=float, default=1000.0, metavar="M",
+    route.add_argument("--max-snap", type=float, default=SNAP_LIMIT_M, metavar="M",
                        help="largest distance from a point to the road network (default 1000 m)")
     route.add_argument("--jurisdictions", metavar="GEOJSON", help="jurisdiction polygons to use")
     route.add_argument("--json", action="store_true", help="print one JSON object")

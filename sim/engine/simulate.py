@@ -82,17 +82,18 @@ from sim.model.demand import Incidents, generate_incidents, incidents_from_log
 from sim.model.spec import ModelSpec
 from sim.model.streams import Streams
 from sim.model.units import UNIT_TYPES, Hospital, Shift, Station, unit_type_names
-from sim.roads.network import OffNetworkError, RoadNetwork, access_leg
+from sim.roads.network import (
+    DETOUR_FACTOR,
+    OFF_NETWORK_SPEED_KMH,
+    SNAP_LIMIT_M,
+    OffNetworkError,
+    RoadNetwork,
+    access_leg,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-SNAP_LIMIT_M = 1000.0
-"""On-network stations and hospitals must lie within this distance of a node."""
-HOSPITAL_DETOUR = 1.3
-HOSPITAL_SPEED_KMH = 70.0
-"""Estimated leg to a hospital beyond the extract: straight line × detour at this speed
-(the defaults of :class:`sim.model.units.OffNetworkAccess`; modelling choice)."""
 
 _INF = float("inf")
 _NAN = float("nan")
@@ -279,7 +280,7 @@ def prepare(network: RoadNetwork, spec: ModelSpec) -> Prepared:
     else:
         hn, hd = np.zeros(0, np.int64), np.zeros(0)
     far = hd > SNAP_LIMIT_M
-    hosp_extra = np.where(far, hd * HOSPITAL_DETOUR / (HOSPITAL_SPEED_KMH / 3.6), 0.0)
+    hosp_extra = np.where(far, hd * DETOUR_FACTOR / (OFF_NETWORK_SPEED_KMH / 3.6), 0.0)
     for k in np.flatnonzero(far):
         notes.append(f"hospital {hospitals[k].name!r} is {hd[k]:,.0f} m off the network: estimated leg "
                      f"of {hosp_extra[k]:.0f} s")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sim.model.distributions import Dist
+from sim.roads.network import DETOUR_FACTOR, OFF_NETWORK_SPEED_KMH
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,8 @@ class OffNetworkAccess:
     entry_lon: float
     entry_name: str = ""
     access_time_s: float | None = None
-    detour_factor: float = 1.3
-    speed_kmh: float = 70.0
+    detour_factor: float = DETOUR_FACTOR
+    speed_kmh: float = OFF_NETWORK_SPEED_KMH
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,16 @@ EARTH_RADIUS_M = 6_371_008.8
 """Mean Earth radius (IUGG), used for haversine distances."""
 
 
+SNAP_LIMIT_M = 1000.0
+"""A station, hospital or entry point must lie within this distance of a node of the network;
+farther ones must be declared off-network (modelling choice: about a short walk from the road)."""
+DETOUR_FACTOR = 1.3
+"""Road distance over straight-line distance for an estimated leg beyond the extract (modelling
+choice; the default of every such leg)."""
+OFF_NETWORK_SPEED_KMH = 70.0
+"""Average speed of an estimated leg beyond the extract (modelling choice)."""
+
+
 class OffNetworkError(ValueError):
     """A point lies farther from the road network than the allowed snapping distance."""
 
@@ -345,7 +355,7 @@ class RoadNetwork:
         lat: npt.ArrayLike,
         lon: npt.ArrayLike,
         *,
-        max_distance_m: float = 1000.0,
+        max_distance_m: float = SNAP_LIMIT_M,
         labels: str | list[str] | tuple[str, ...] | None = None,
     ) -> tuple[Any, Any]:
         """Snap points to their nearest node, refusing points too far from the roads.

@@ -61,13 +61,12 @@ from sim.model.norms import Norm
 from sim.model.spec import ModelSpec
 from sim.model.units import UNIT_TYPES, Hospital, OffNetworkAccess, Shift, Station, Turnout
 from sim.paths import bundled_regions, data_dir
+from sim.roads.network import DETOUR_FACTOR, OFF_NETWORK_SPEED_KMH, SNAP_LIMIT_M
 from sim.roads.speeds import EmergencyFactors
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.roads.network import RoadNetwork
 
-SNAP_DISTANCE_M = 1000.0
-"""A station, hospital or entry point farther than this from the network must be declared off-network."""
 
 COUNTRIES = ("BE", "NL", "LU", "DE", "FR")
 FIXED_IN_VARIANTS = ("name", "description", "region", "network", "horizon", "warmup",
@@ -260,8 +259,9 @@ class OffNetworkSpec(_Strict):
 
     entry: PointSpec
     access_time: PosDuration | None = None
-    detour_factor: Annotated[float, AfterValidator(_check(lambda v: v >= 1, "must be at least 1"))] = 1.3
-    speed: Speed = 70.0
+    detour_factor: Annotated[float, AfterValidator(_check(lambda v: v >= 1, "must be at least 1"))] = (
+        DETOUR_FACTOR)
+    speed: Speed = OFF_NETWORK_SPEED_KMH
     note: str = ""
 
 
@@ -904,17 +904,17 @@ class Scenario:
         for vname, doc in self.variants.items():
             for i, s in enumerate(doc.stations):
                 d = _distance_to_network(net, s.lat, s.lon)
-                if s.off_network is None and d > SNAP_DISTANCE_M:
+                if s.off_network is None and d > SNAP_LIMIT_M:
                     add(vname, ("stations", i), f"{s.name!r} is {d / 1000:.1f} km from the nearest road "
-                        f"of the network (more than {SNAP_DISTANCE_M / 1000:g} km): move it or declare "
+                        f"of the network (more than {SNAP_LIMIT_M / 1000:g} km): move it or declare "
                         "off_network with an entry point on a border road")
                 if s.off_network is not None:
                     e = s.off_network.entry
                     de = _distance_to_network(net, e.lat, e.lon)
-                    if de > SNAP_DISTANCE_M:
+                    if de > SNAP_LIMIT_M:
                         add(vname, ("stations", i, "off_network", "entry"),
                             f"the entry point is {de / 1000:.1f} km from the network (at most "
-                            f"{SNAP_DISTANCE_M / 1000:g} km)")
+                            f"{SNAP_LIMIT_M / 1000:g} km)")
                 for j, centre in enumerate([s.dispatch_centre, *s.also_serves]):
                     if centre is not None and centre not in net.centres:
                         loc = (("stations", i, "dispatch_centre") if j == 0
@@ -932,9 +932,9 @@ class Scenario:
             if isinstance(doc.hospitals, list):
                 for i, h in enumerate(doc.hospitals):
                     d = _distance_to_network(net, h.lat, h.lon)
-                    if d > SNAP_DISTANCE_M:
+                    if d > SNAP_LIMIT_M:
                         add(vname, ("hospitals", i), f"{h.name!r} is {d / 1000:.1f} km from the nearest "
-                            f"road of the network (more than {SNAP_DISTANCE_M / 1000:g} km)")
+                            f"road of the network (more than {SNAP_LIMIT_M / 1000:g} km)")
             for i, a in enumerate(doc.agreements):
                 for j, party in enumerate(a.parties):
                     if party not in parties_known:
