@@ -127,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = parser.parse_args(argv)
 
-    from sim.engine.simulate import prepare, simulate
-    from sim.scenario.scenario import load_scenario
+    from sim.engine import prepare, simulate
+    from sim.scenario import load_scenario
 
     path = Path(args.scenario) if args.scenario else ROOT / "scenarios" / f"{args.region}.yaml"
     t0 = time.perf_counter()

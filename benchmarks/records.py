@@ -30,9 +30,9 @@ def _run(path: Path, horizon: str) -> dict[str, pd.DataFrame]:
     try:
         from sim import load_scenario, run_in_memory
     except ImportError:  # before the public API existed
-        from sim.scenario.scenario import load_scenario  # type: ignore[no-redef]
+        from sim.scenario import load_scenario  # type: ignore[no-redef]
         from sim.study.runner import run_replications as run_in_memory  # type: ignore[no-redef]
-    from sim.scenario.scenario import Scenario
+    from sim.scenario import Scenario
 
     original = load_scenario(path)
     data = dict(original.data)

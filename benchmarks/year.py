@@ -56,7 +56,7 @@ def _child(path: str, seed: int, *, load_only: bool) -> dict[str, Any]:
     import yaml
 
     from sim.analysis.results import records_to_frames
-    from sim.scenario.scenario import Scenario, load_scenario
+    from sim.scenario import Scenario, load_scenario
 
     original = load_scenario(path)
     data = dict(original.data)
@@ -69,7 +69,7 @@ def _child(path: str, seed: int, *, load_only: bool) -> dict[str, Any]:
     t_load = time.perf_counter()
     if load_only:
         return {"load_s": t_load - t_import}
-    from sim.engine.simulate import prepare, simulate
+    from sim.engine import prepare, simulate
     from sim.study.distributed import _prepare_key
 
     variants = []

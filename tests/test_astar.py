@@ -77,8 +77,8 @@ def test_the_compiled_kernel_is_used() -> None:
 
 
 def test_on_the_real_network_with_the_engines_landmarks(baarle_network) -> None:
-    from sim.engine.simulate import prepare
-    from sim.scenario.scenario import load_scenario
+    from sim.engine import prepare
+    from sim.scenario import load_scenario
 
     sc = load_scenario(ROOT / "scenarios" / "baarle-turnhout.yaml")
     spec = next(iter(sc.model_specs(sc.load_region()).values()))

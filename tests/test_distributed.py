@@ -21,7 +21,7 @@ from _helpers import short_copy
 import sim.study.runner
 from sim.analysis.results import TABLES, concat_frames
 from sim.cli.main import main
-from sim.scenario.scenario import Scenario, load_scenario
+from sim.scenario import Scenario, load_scenario
 from sim.study import distributed
 from sim.study.runner import run_task
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from sim.engine.simulate import INCIDENT_COLUMNS, MISSION_COLUMNS, UNIT_COLUMNS, SimRecords, prepare, simulate
+from sim.engine import INCIDENT_COLUMNS, MISSION_COLUMNS, UNIT_COLUMNS, SimRecords, prepare, simulate
 from sim.model.agreements import Agreement, DispatchPolicy
 from sim.model.demand import SECONDS_PER_YEAR, Demand, IncidentLog, IncidentType, Place, generate_incidents
 from sim.model.distributions import Dist

@@ -22,7 +22,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.engine.simulate import SimRecords, simulate
+from sim.engine import SimRecords, simulate
 from sim.model.agreements import Agreement, DispatchPolicy
 from sim.model.defaults import default_incident_types, default_turnout
 from sim.model.demand import IncidentLog

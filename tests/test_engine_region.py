@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 from sim.analysis.stats import paired_diff_ci
-from sim.engine.simulate import SimRecords, prepare, simulate
-from sim.scenario.scenario import load_scenario
+from sim.engine import SimRecords, prepare, simulate
+from sim.scenario import load_scenario
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "baarle-turnhout.yaml"
 FOCUS = "Baarle-Hertog enclaves"

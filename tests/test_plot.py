@@ -48,7 +48,7 @@ def _run(argv: list[str]) -> tuple[int, str, str]:
 
 def _build(folder: Path) -> dict[str, Any]:
     """Run the small scenario into `folder`, then plot it in English and French."""
-    from sim.scenario.scenario import Scenario
+    from sim.scenario import Scenario
     from sim.study.runner import run_scenario
 
     text = (ROOT / "scenarios" / "baarle-turnhout.yaml").read_text(encoding="utf-8")
@@ -239,7 +239,7 @@ def test_coverage_numbers_match_the_coverage_table(plotted: tuple[Path, dict[str
     """The coverage figure prints the population the model computes, per country and threshold."""
     from sim.analysis.coverage import coverage
     from sim.figures.i18n import number
-    from sim.scenario.scenario import Scenario
+    from sim.scenario import Scenario
 
     folder = plotted[0]
     sc = Scenario.from_text((folder / "scenario.yaml").read_text(encoding="utf-8"),

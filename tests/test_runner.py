@@ -275,7 +275,7 @@ def test_results_are_never_overwritten(run_one_worker: Path, small_file: Path, t
 def test_variants_with_the_same_stations_share_their_prepared_matrices(tmp_path: Path) -> None:
     from _helpers import short_copy
 
-    from sim.scenario.scenario import load_scenario
+    from sim.scenario import load_scenario
     from sim.study.distributed import distinct_prepared
 
     sc = load_scenario(short_copy(tmp_path))

@@ -14,7 +14,7 @@ from sim.analysis.measures import norm_limits
 from sim.analysis.results import TABLES
 from sim.analysis.stats import mean_ci, paired_diff_ci
 from sim.cli.main import main
-from sim.scenario.scenario import load_scenario
+from sim.scenario import load_scenario
 from sim.study.sweep import (
     ByName,
     SweepError,

@@ -16,7 +16,7 @@ from sim.errors import UsageError
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from sim.scenario.scenario import ScenarioError, load_scenario
+    from sim.scenario import ScenarioError, load_scenario
 
     path = Path(args.file)
     try:
@@ -42,7 +42,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sim.scenario.scenario import ScenarioError, load_scenario
+    from sim.scenario import ScenarioError, load_scenario
     from sim.study.runner import RunFailed, RunInterrupted, run_scenario
 
     try:

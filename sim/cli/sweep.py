@@ -52,7 +52,7 @@ def print_sweep(table: Any, *, params: list[str], out: Any = None) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from sim.scenario.scenario import ScenarioError, load_scenario
+    from sim.scenario import ScenarioError, load_scenario
     from sim.study.runner import RunFailed, RunInterrupted, run_settings
     from sim.study.sweep import SweepError, SweepPoint, load_sweep, parse_param, run_sweep, unchanged_variants
 

@@ -1174,7 +1174,7 @@ def plot_results(
     """
     from sim.analysis.coverage import coverage
     from sim.analysis.results import load_results
-    from sim.scenario.scenario import Scenario
+    from sim.scenario import Scenario
 
     if lang not in LANGUAGES:
         raise DataError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")

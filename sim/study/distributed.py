@@ -38,7 +38,7 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import UsageError
-from sim.scenario.scenario import Scenario
+from sim.scenario import Scenario
 
 Task = tuple[str, str, int]
 """``(point, variant, replication)``; a plain run has the single point ``""``."""
@@ -104,7 +104,7 @@ def make_bundle(region: Any, scenarios: Mapping[str, Scenario], variants: Sequen
     specs
         Model specs already built, ``(point, variant)`` -> spec (the others are built here).
     """
-    from sim.engine.simulate import prepare
+    from sim.engine import prepare
 
     all_specs: dict[tuple[str, str], Any] = dict(specs or {})
     for point, sc in scenarios.items():

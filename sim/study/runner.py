@@ -39,7 +39,7 @@ from sim.analysis.results import (
     write_text,
 )
 from sim.errors import UsageError
-from sim.scenario.scenario import Scenario, load_scenario
+from sim.scenario import Scenario, load_scenario
 from sim.study.distributed import WorkerLost
 
 
@@ -89,7 +89,7 @@ def warm(scenario: Scenario) -> None:
 
 def _prepared(st: dict[str, Any], variant: str) -> Any:
     """The prepared matrices of `variant`; variants with the same stations and hospitals share one."""
-    from sim.engine.simulate import prepare
+    from sim.engine import prepare
     from sim.study.distributed import _prepare_key
 
     prepared = st["prepared"].get(variant)
@@ -127,7 +127,7 @@ def simulate_frames(scenario: Scenario, network: Any, spec: Any, prepared: Any, 
     The body of :func:`run_task` without the per-process cache (:mod:`sim.study.distributed` passes the
     region and matrices it sent to each worker): the same inputs give the same frames.
     """
-    from sim.engine.simulate import simulate
+    from sim.engine import simulate
 
     records = simulate(network, spec, seed=int(seed), replication=int(replication), prepared=prepared)
     inc = records.incidents

@@ -67,7 +67,7 @@ from sim.analysis.measures import judged, norm_limits, within
 from sim.analysis.results import TABLES, write_json, write_parquet, write_text
 from sim.analysis.stats import mean_ci, paired_diff_ci
 from sim.errors import UsageError
-from sim.scenario.scenario import FIXED_IN_VARIANTS, Problem, Scenario, ScenarioError
+from sim.scenario import FIXED_IN_VARIANTS, Problem, Scenario, ScenarioError
 
 KPIS: tuple[str, ...] = ("mean_s", "p90_s", "within_norm", "cross_border_missions", "calls")
 """Per-replication KPIs: mean and p90 response time (s), share of urgent calls within the norm,
@@ -766,7 +766,7 @@ def load_sweep(folder: str | Path) -> pd.DataFrame:
 
 def _axis_values(labels: Sequence[str], values: Sequence[Any]) -> tuple[np.ndarray, str, bool]:
     """x positions of parameter values: numbers, durations in minutes, or categories."""
-    from sim.scenario.scenario import parse_duration
+    from sim.scenario import parse_duration
 
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
         return np.asarray(values, float), "", True
