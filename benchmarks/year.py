@@ -55,7 +55,7 @@ def _child(path: str, seed: int, *, load_only: bool) -> dict[str, Any]:
     t_start = time.perf_counter()
     import yaml
 
-    from sim.analysis.results import records_to_frames
+    from sim.analysis.frames import records_to_frames
     from sim.scenario import Scenario, load_scenario
 
     original = load_scenario(path)

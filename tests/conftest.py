@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import sim.study.runner
-from sim.analysis.results import summarise
+from sim.analysis.summary import summarise
 from sim.paths import data_dir
 
 

@@ -19,7 +19,7 @@ import pytest
 from _helpers import short_copy
 
 import sim.study.runner
-from sim.analysis.results import TABLES, concat_frames
+from sim.analysis.frames import TABLES, concat_frames
 from sim.cli.main import main
 from sim.scenario import Scenario, load_scenario
 from sim.study import distributed

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.analysis.results import bootstrap_p90_difference, pooled_quantiles
+from sim.analysis.summary import bootstrap_p90_difference, pooled_quantiles
 from sim.cli.main import main
 from sim.study.runner import run_scenario
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from _helpers import short_copy
 
+from sim.analysis.frames import TABLES
 from sim.analysis.measures import norm_limits
-from sim.analysis.results import TABLES
 from sim.analysis.stats import mean_ci, paired_diff_ci
 from sim.cli.main import main
 from sim.scenario import load_scenario

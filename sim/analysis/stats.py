@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 # scipy.stats is imported where it is used: it takes about 0.6 s to import, and a plain simulation
-# run (which imports sim.analysis.results for its frames) never needs it.
+# run (which imports sim.analysis.summary) never needs it.
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     elapsed = time.perf_counter() - t0
     print(f"Results in {folder} ({elapsed:.1f} s)")
-    from sim.analysis.results import load_results
+    from sim.study.folders import load_results
 
     print_compare(load_results(folder).summary, out=sys.stdout)
     if args.plot:
@@ -200,7 +200,7 @@ def print_compare(summary: dict[str, Any], *, out: Any = None, by_type: bool = F
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from sim.analysis.results import load_results
+    from sim.study.folders import load_results
 
     res = load_results(args.results_dir)
     print_compare(res.summary, out=sys.stdout, by_type=args.by_type)

@@ -640,7 +640,7 @@ def norm_shares(
     """Share of urgent calls within the norm per dispatch centre and variant, with Wilson intervals.
 
     The norm of a call is its dispatch centre's if one is set, else its country's (as in
-    :mod:`sim.analysis.results`); a call never reached is outside the norm. Calls are pooled over
+    :mod:`sim.analysis.measures`); a call never reached is outside the norm. Calls are pooled over
     replications.
 
     Returns
@@ -1153,7 +1153,7 @@ def plot_results(
     Parameters
     ----------
     results_dir
-        A folder written by ``xborder run`` (:func:`sim.analysis.results.load_results`).
+        A folder written by ``xborder run`` (:func:`sim.study.folders.load_results`).
     lang
         ``en``, ``fr``, ``nl`` or ``de``. English files are ``figures/<name>.<format>``; other
         languages ``figures/<name>.<lang>.<format>``.
@@ -1173,8 +1173,8 @@ def plot_results(
         If the folder is not a results folder or a language or format is unknown.
     """
     from sim.analysis.coverage import coverage
-    from sim.analysis.results import load_results
     from sim.scenario import Scenario
+    from sim.study.folders import load_results
 
     if lang not in LANGUAGES:
         raise DataError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")

@@ -29,18 +29,12 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis.results import (
-    TABLES,
-    concat_frames,
-    records_to_frames,
-    summarise,
-    write_json,
-    write_parquet,
-    write_text,
-)
+from sim.analysis.frames import TABLES, concat_frames, records_to_frames
+from sim.analysis.summary import summarise
 from sim.errors import UsageError
 from sim.scenario import Scenario, load_scenario
 from sim.study.distributed import WorkerLost
+from sim.study.folders import write_json, write_parquet, write_text
 
 
 class RunFailed(RuntimeError):

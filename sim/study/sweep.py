@@ -63,11 +63,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim.analysis.frames import TABLES
 from sim.analysis.measures import judged, norm_limits, within
-from sim.analysis.results import TABLES, write_json, write_parquet, write_text
 from sim.analysis.stats import mean_ci, paired_diff_ci
 from sim.errors import UsageError
 from sim.scenario import FIXED_IN_VARIANTS, Problem, Scenario, ScenarioError
+from sim.study.folders import write_json, write_parquet, write_text
 
 KPIS: tuple[str, ...] = ("mean_s", "p90_s", "within_norm", "cross_border_missions", "calls")
 """Per-replication KPIs: mean and p90 response time (s), share of urgent calls within the norm,

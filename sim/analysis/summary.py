@@ -1,28 +1,17 @@
-"""Results: engine records as DataFrames, the summary a planner reads, and loading a results folder.
-
-A results folder holds ``incidents.parquet``, ``missions.parquet`` and ``units.parquet`` (the
-engine's records with ``variant`` and ``replication`` columns added, see the Records contract),
-``summary.json`` (this module's :func:`summarise`), ``scenario.yaml`` (the scenario as run) and
-``versions.json`` (package versions).
+"""The summary a planner reads: per variant, centre, type and focus area, with paired differences.
 
 Statistics leave out incidents called during the warm-up. Response times are call to first unit of
-the incident type's primary kind on scene. The share within the norm counts urgent incidents
-(urgency 1) against the norm of the incident's dispatch centre if one is set, else of its country;
-a call never reached counts as outside the norm. Differences are each variant minus the first
-(reference) variant, paired by replication (common random numbers): a t-interval of the
-per-replication mean differences (:func:`sim.analysis.stats.paired_diff_ci`) and a paired bootstrap of the
-90th percentile (:func:`sim.analysis.stats.paired_bootstrap_ci`).
+the incident type's primary kind on scene. The share within the norm is :mod:`sim.analysis.measures`'s.
+Differences are each variant minus the first (reference) variant, paired by replication (common
+random numbers): a t-interval of the per-replication mean differences
+(:func:`sim.analysis.stats.paired_diff_ci`) and a paired bootstrap of the 90th percentile
+(:func:`sim.analysis.stats.paired_bootstrap_ci`).
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,51 +22,8 @@ from sim.analysis.measures import judged, norm_limits, within
 from sim.analysis.stats import Interval, paired_bootstrap_ci, paired_diff_ci, wilson_ci
 from sim.model.norms import Norm
 
-TABLES = ("incidents", "missions", "units")
-KEY = ["variant", "replication"]
 N_BOOT = 2000
 """Bootstrap resamples for the percentile differences."""
-
-
-# ---------------------------------------------------------------------------------------- frames
-
-
-def records_to_frames(records: Any, *, variant: str, replication: int,
-                      focus: Mapping[str, npt.NDArray[np.bool_]] | None = None) -> dict[str, pd.DataFrame]:
-    """The engine's records of one replication as DataFrames with ``variant`` and ``replication``.
-
-    Parameters
-    ----------
-    records
-        A :class:`sim.engine.simulate.SimRecords` (``.incidents``, ``.missions``, ``.units``:
-        dicts of arrays).
-    focus
-        Focus-area name -> boolean mask over the incidents; adds a ``focus`` column holding the name
-        of the first area an incident lies in (``""`` if none).
-    """
-    out: dict[str, pd.DataFrame] = {}
-    for table in TABLES:
-        cols = getattr(records, table)
-        df = pd.DataFrame({k: np.asarray(v) for k, v in cols.items()})
-        df.insert(0, "replication", np.full(len(df), int(replication), dtype=np.int64))
-        df.insert(0, "variant", pd.Series([variant] * len(df), dtype=object))
-        out[table] = df
-    inc = out["incidents"]
-    labels = np.full(len(inc), "", dtype=object)
-    for name, mask in (focus or {}).items():
-        m = np.asarray(mask, dtype=bool)
-        labels[(labels == "") & m] = name
-    inc["focus"] = labels
-    return out
-
-
-def concat_frames(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate per-replication frames (keeps the columns of the first when all are empty)."""
-    non_empty = [p for p in parts if len(p)]
-    if not non_empty:
-        return parts[0].iloc[0:0].copy() if parts else pd.DataFrame()
-    return pd.concat(non_empty, ignore_index=True)
-
 
 # ---------------------------------------------------------------------------------------- stats
 
@@ -328,92 +274,3 @@ def summarise(incidents: pd.DataFrame, missions: pd.DataFrame, units: pd.DataFra
 # ---------------------------------------------------------------------------------------- files
 
 
-def _clean(obj: Any) -> Any:
-    """JSON-ready: NaN/inf -> None, numpy scalars -> Python."""
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
-
-
-def write_json(path: Path, obj: Any) -> None:
-    """Write JSON atomically (temp file in the same folder, then rename)."""
-    text = json.dumps(_clean(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    write_text(path, text)
-
-
-def _umask_mode() -> int:
-    old = os.umask(0)
-    os.umask(old)
-    return 0o666 & ~old
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write a text file atomically."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, _umask_mode())  # mkstemp makes 0600 files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_parquet(path: Path, df: pd.DataFrame) -> None:
-    """Write a DataFrame as parquet atomically."""
-    tmp = ""
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        df.to_parquet(tmp, index=False)
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@dataclass
-class Results:
-    """A results folder loaded back: the three tables, the summary and the scenario as run."""
-
-    path: Path
-    incidents: pd.DataFrame
-    missions: pd.DataFrame
-    units: pd.DataFrame
-    summary: dict[str, Any]
-    scenario_yaml: str
-
-    @property
-    def variants(self) -> list[str]:
-        return list(self.summary.get("variant_order", []))
-
-
-def load_results(path: str | os.PathLike[str]) -> Results:
-    """Load a results folder written by ``xborder run`` (raises ``DataError`` if it is not one)."""
-    from sim.errors import DataError
-
-    p = Path(path)
-    if not (p / "summary.json").is_file():
-        raise DataError(f"{p}: not a results folder (no summary.json)")
-    try:
-        summary = json.loads((p / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(f"{p / 'summary.json'}: cannot read it ({exc})") from None
-    tables = {}
-    for t in TABLES:
-        f = p / f"{t}.parquet"
-        if not f.is_file():
-            raise DataError(f"{p}: {f.name} is missing")
-        tables[t] = pd.read_parquet(f)
-    scen = p / "scenario.yaml"
-    return Results(path=p, summary=summary, scenario_yaml=scen.read_text(encoding="utf-8")
-                   if scen.is_file() else "", **tables)
