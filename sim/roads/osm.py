@@ -17,7 +17,9 @@ connected component. What was dropped is reported in ``network.meta``.
 The cache stores the raw per-edge attributes (length, highway class, parsed ``maxspeed``, country)
 rather than travel times, so speed settings can change without a rebuild: travel times are computed
 on every load (vectorised). The cache key is the OSM file hash, the jurisdictions file hash and
-`CACHE_FORMAT`; writes are atomic (temporary file + ``os.replace``).
+`CACHE_FORMAT`; writes are atomic (temporary file + ``os.replace``). Each cache carries a SHA-256
+digest of its arrays, checked on every load: an unreadable, altered or inconsistent cache is rebuilt
+with a one-line notice on stderr.
 """
 
 from __future__ import annotations
@@ -301,11 +303,25 @@ def _cache_path(src: _Source, key: str) -> Path:
     return folder / f"{safe}-{key}.npz"
 
 
+def _digest(arrays: dict[str, np.ndarray], info_json: str) -> str:
+    """SHA-256 over every array (name, dtype, shape, bytes) and the info: the cache's proof of
+    integrity, written with it and checked on every load."""
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    h.update(info_json.encode())
+    return h.hexdigest()
+
+
 def _write_cache(path: Path, arrays: dict[str, np.ndarray], info: dict[str, Any]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            payload: dict[str, Any] = {**arrays, "info_json": np.array(json.dumps(info))}
+            info_json = json.dumps(info)
+            payload: dict[str, Any] = {**arrays, "info_json": np.array(info_json),
+                                       "digest": np.array(_digest(arrays, info_json))}
             np.savez(fh, **payload)
         os.replace(tmp, path)
     except BaseException:
@@ -314,14 +330,54 @@ def _write_cache(path: Path, arrays: dict[str, np.ndarray], info: dict[str, Any]
         raise
 
 
-def _read_cache(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
+_REQUIRED = ("lat", "lon", "edge_u", "edge_v", "edge_length_m", "edge_highway", "edge_maxspeed_kmh",
+             "edge_country", "node_country", "node_centre", "node_osmid", "edge_geom_offsets",
+             "edge_geom_lonlat")
+
+
+def _check_arrays(arrays: dict[str, np.ndarray], info: dict[str, Any]) -> str:
+    """What is inconsistent in a cache whose digest matched ('' when nothing): a guard against a
+    cache written by other code under the same key."""
+    missing = [k for k in _REQUIRED if k not in arrays]
+    if missing:
+        return f"arrays missing: {', '.join(missing)}"
+    n, m = len(arrays["lat"]), len(arrays["edge_u"])
+    if any(len(arrays[k]) != n for k in ("lon", "node_country", "node_centre", "node_osmid")):
+        return "node arrays of different lengths"
+    if any(len(arrays[k]) != m for k in ("edge_v", "edge_length_m", "edge_highway", "edge_maxspeed_kmh",
+                                         "edge_country")):
+        return "edge arrays of different lengths"
+    if m and (min(arrays["edge_u"].min(), arrays["edge_v"].min()) < 0
+              or max(arrays["edge_u"].max(), arrays["edge_v"].max()) >= n):
+        return "edges refer to nodes that do not exist"
+    if not np.all(np.isfinite(arrays["edge_length_m"])) or np.any(arrays["edge_length_m"] < 0):
+        return "edge lengths not finite and non-negative"
+    if not all(k in info for k in ("highway_classes", "countries", "centres")):
+        return "info incomplete"
+    return ""
+
+
+def _read_cache(path: Path) -> tuple[tuple[dict[str, np.ndarray], dict[str, Any]] | None, str]:
+    """The cached arrays and info, or ``None`` with the reason it cannot be used ('' when there is
+    no cache): unreadable, without its digest, altered (digest differs) or inconsistent."""
+    if not path.is_file():
+        return None, ""
     try:
         with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files if k != "info_json"}
-            info = json.loads(str(z["info_json"]))
-    except (OSError, ValueError, KeyError, EOFError):
-        return None  # missing or damaged: rebuild
-    return arrays, info
+            arrays = {k: z[k] for k in z.files if k not in ("info_json", "digest")}
+            info_json = str(z["info_json"])
+            digest = str(z["digest"]) if "digest" in z.files else ""
+        info = json.loads(info_json)
+    except Exception as exc:  # any damage (zip, npy header, JSON) means: rebuild
+        return None, f"unreadable ({type(exc).__name__}: {exc})"
+    if not digest:
+        return None, "no integrity digest"
+    if digest != _digest(arrays, info_json):
+        return None, "contents altered (digest differs)"
+    problem = _check_arrays(arrays, info) if isinstance(info, dict) else "info is not a mapping"
+    if problem:
+        return None, problem
+    return (arrays, info), ""
 
 
 def _network_from_arrays(name: str, arrays: dict[str, np.ndarray], info: dict[str, Any],
@@ -388,7 +444,10 @@ def load_network(
     key = hashlib.sha256(f"{CACHE_FORMAT}|{in_hash}|{jur_hash}".encode()).hexdigest()[:16]
     cpath = _cache_path(src, key)
     t0 = time.perf_counter()
-    cached = _read_cache(cpath)
+    cached, damage = _read_cache(cpath)
+    if damage:
+        print(f"xborder: graph cache {cpath} cannot be used ({damage}); rebuilding it", file=sys.stderr,
+              flush=True)
     if cached is not None:
         arrays, info = cached
         status = "hit"
