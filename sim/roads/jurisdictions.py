@@ -103,19 +103,36 @@ def load_jurisdictions(path: str | Path) -> Jurisdictions:
         doc = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise DataError(f"{p}: not readable GeoJSON ({exc})") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("features", []), list):
+        raise DataError(f"{p}: not a GeoJSON FeatureCollection (expected an object with a 'features' list)")
     features: list[tuple[object, str, str]] = []
     for i, feat in enumerate(doc.get("features", [])):
-        props = feat.get("properties") or {}
-        for key in ("country", "dispatch_centre"):
-            if not props.get(key):
-                raise DataError(f"{p}: feature {i} has no {key!r} property")
-        try:
-            geom = shape(feat["geometry"])
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise DataError(f"{p}: feature {i} has no valid geometry ({exc})") from exc
-        if geom.geom_type not in ("Polygon", "MultiPolygon"):
-            raise DataError(f"{p}: feature {i} is a {geom.geom_type}, expected a polygon")
-        features.append((geom, str(props["country"]), str(props["dispatch_centre"])))
+        features.append(_feature(p, i, feat))
     if not features:
         raise DataError(f"{p}: no features")
     return Jurisdictions.from_features(features, path=str(p), file_hash=file_hash(p)[:16])
+
+
+def _feature(p: Path, i: int, feat: object) -> tuple[object, str, str]:
+    """One feature as ``(polygon, country, dispatch_centre)``; a DataError naming the feature if
+    it is not a valid, non-empty polygon with both properties."""
+    if not isinstance(feat, dict):
+        raise DataError(f"{p}: feature {i} is not a GeoJSON object")
+    props = feat.get("properties") or {}
+    if not isinstance(props, dict):
+        raise DataError(f"{p}: feature {i} has properties that are not an object")
+    for key in ("country", "dispatch_centre"):
+        if not isinstance(props.get(key), str) or not props[key].strip():
+            raise DataError(f"{p}: feature {i} has no {key!r} property (a non-empty text)")
+    try:
+        geom = shape(feat["geometry"])
+    except Exception as exc:  # shapely raises many kinds on malformed coordinates
+        raise DataError(f"{p}: feature {i} has no valid geometry ({type(exc).__name__}: {exc})") from None
+    if geom.geom_type not in ("Polygon", "MultiPolygon"):
+        raise DataError(f"{p}: feature {i} is a {geom.geom_type}, expected a polygon")
+    if geom.is_empty or not np.all(np.isfinite(shapely.get_coordinates(geom))):
+        raise DataError(f"{p}: feature {i} has an empty polygon or coordinates that are not numbers")
+    lon, lat = shapely.get_coordinates(geom).T
+    if lat.min() < -90 or lat.max() > 90 or lon.min() < -180 or lon.max() > 180:
+        raise DataError(f"{p}: feature {i} has coordinates outside longitude -180..180, latitude -90..90")
+    return geom, props["country"].strip(), props["dispatch_centre"].strip()
