@@ -12,15 +12,8 @@ import pytest
 from sim.cli.main import main
 from sim.model.distributions import Dist
 from sim.paths import data_dir
-from sim.scenario.scenario import (
-    Scenario,
-    ScenarioError,
-    load_scenario,
-    parse_distance,
-    parse_duration,
-    parse_speed,
-    validate_file,
-)
+from sim.scenario import Scenario, ScenarioError, load_scenario, validate_file
+from sim.scenario.quantities import parse_distance, parse_duration, parse_speed
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
