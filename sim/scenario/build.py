@@ -43,7 +43,7 @@ import numpy as np
 import yaml
 
 from sim.errors import DataError
-from sim.model.countries import DEFAULT_NORMS
+from sim.model.countries import COUNTRIES, DEFAULT_NORMS
 from sim.model.demand import Place
 from sim.model.norms import Norm
 from sim.model.spec import ModelSpec
@@ -54,7 +54,7 @@ from sim.scenario import focus, specs
 from sim.scenario.checks import network_problems, validate_doc
 from sim.scenario.problems import Problem, ScenarioError, path_str, unknown_name
 from sim.scenario.region import load_region
-from sim.scenario.schema import COUNTRIES, FIXED_IN_VARIANTS, ScenarioDoc
+from sim.scenario.schema import FIXED_IN_VARIANTS, ScenarioDoc
 from sim.scenario.yaml_lines import Lines, merge, read_yaml
 
 _VARIANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")

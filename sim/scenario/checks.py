@@ -14,15 +14,16 @@ from pydantic import BaseModel, ValidationError
 
 from sim.errors import DataError
 from sim.model import defaults
+from sim.model.agreements import RULES
+from sim.model.countries import COUNTRIES
 from sim.model.units import UNIT_TYPES
-from sim.roads.network import SNAP_LIMIT_M
+from sim.roads.network import SNAP_LIMIT_M, RoadNetwork
 from sim.scenario.problems import Problem, path_str, unknown_name
-from sim.scenario.schema import COUNTRIES, ScenarioDoc
+from sim.scenario.schema import ScenarioDoc
 from sim.scenario.specs import read_incident_log
 from sim.scenario.yaml_lines import Lines
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sim.roads.network import RoadNetwork
     from sim.scenario.build import Scenario
 
 Found = tuple[tuple[Any, ...], str]
@@ -189,7 +190,7 @@ def _agreement_checks(doc: ScenarioDoc) -> list[Found]:
         for j, st in enumerate(a.stations):
             if st not in station_names:
                 out.append((("agreements", i, "stations", j), unknown_name("station", st, station_names)))
-        if a.rule in ("if_faster_by", "if_home_eta_over") and a.threshold <= 0:
+        if RULES[a.rule].needs_threshold and a.threshold <= 0:
             out.append((("agreements", i, "threshold"), f"rule {a.rule} needs a threshold above 0 s"))
     return out
 

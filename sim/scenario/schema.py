@@ -1,17 +1,25 @@
 """The schema of a scenario file: pydantic models, one per kind of mapping, refusing unknown keys.
 
 :class:`ScenarioDoc` validates one document (the base, or the base with a variant merged over it).
-Field types come from :mod:`sim.scenario.quantities` (quantities with units, bounded numbers).
+Field types come from :mod:`sim.scenario.quantities` (quantities with units, bounded numbers) and
+from the model's tables, read when a file is validated: unit types from
+:data:`sim.model.units.UNIT_TYPES` (a type added with ``register_unit_type`` is accepted at once),
+agreement rules from :data:`sim.model.agreements.RULES`, countries from
+:data:`sim.model.countries.COUNTRIES`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from sim.model.distributions import Dist
+from sim.model.agreements import RULES, Direction
+from sim.model.countries import COUNTRIES
+from sim.model.distributions import Dist, DistKind
+from sim.model.units import UNIT_TYPES
 from sim.roads.network import DETOUR_FACTOR, OFF_NETWORK_SPEED_KMH
 from sim.scenario.quantities import (
     Count,
@@ -31,14 +39,36 @@ from sim.scenario.quantities import (
     bounded,
 )
 
-COUNTRIES = ("BE", "NL", "LU", "DE", "FR")
 FIXED_IN_VARIANTS = ("name", "description", "region", "network", "horizon", "warmup",
                      "replications", "seed", "focus", "variants")
 """Top-level keys every variant shares (common random numbers: every variant replays the same calls)."""
 
-Country = Literal["BE", "NL", "LU", "DE", "FR"]
-UnitType = Literal["ambulance", "smur", "pumper", "ladder"]
-DistKind = Literal["fixed", "exponential", "lognormal", "weibull", "gamma", "uniform", "triangular"]
+
+def one_of(names: list[str]) -> str:
+    """``'a', 'b' or 'c'``: a list of allowed names in the words of pydantic's own messages."""
+    quoted = [repr(n) for n in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+def _in_table(table: Mapping[str, object], *extra: str) -> BeforeValidator:
+    """A validator accepting a key of `table` (read at validation time) or one of `extra`."""
+
+    def check(v: Any) -> Any:
+        if isinstance(v, str) and (v in table or v in extra):
+            return v
+        raise ValueError(f"must be {one_of([*table, *extra])}")
+
+    return BeforeValidator(check)
+
+
+UnitTypeName = Annotated[str, _in_table(UNIT_TYPES)]
+"""A key of :data:`sim.model.units.UNIT_TYPES`."""
+OnSceneKey = Annotated[str, _in_table(UNIT_TYPES, "default")]
+"""A unit type, or ``default`` for the others."""
+RuleName = Annotated[str, _in_table(RULES)]
+"""A key of :data:`sim.model.agreements.RULES`."""
+CountryCode = Annotated[str, _in_table(COUNTRIES)]
+"""A key of :data:`sim.model.countries.COUNTRIES`."""
 
 
 class _Strict(BaseModel):
@@ -147,13 +177,13 @@ class OffNetworkSpec(_Strict):
 
 class StationSpec(_Strict):
     name: Name
-    country: Country
+    country: CountryCode
     dispatch_centre: str | None = None
     lat: Lat
     lon: Lon
     source: Source
-    units: dict[UnitType, Count]
-    shifts: dict[UnitType, ShiftField] = Field(default_factory=dict)
+    units: dict[UnitTypeName, Count]
+    shifts: dict[UnitTypeName, ShiftField] = Field(default_factory=dict)
     off_network: OffNetworkSpec | None = None
     also_serves: list[str] = Field(default_factory=list)
     note: str = ""
@@ -161,7 +191,7 @@ class StationSpec(_Strict):
 
 class HospitalSpec(_Strict):
     name: Name
-    country: Country
+    country: CountryCode
     lat: Lat
     lon: Lon
     emergency: bool = True
@@ -170,7 +200,7 @@ class HospitalSpec(_Strict):
 
 class PlaceSpec(_Strict):
     name: Name
-    country: Country
+    country: CountryCode
     lat: Lat
     lon: Lon
     population: NonNeg
@@ -185,10 +215,10 @@ class OptionalNeedSpec(_Strict):
 class IncidentTypeSpec(_Strict):
     name: Name
     urgency: Annotated[int, bounded(lambda v: v in (1, 2, 3), "must be 1, 2 or 3")]
-    needs: dict[UnitType, PosCount]
-    primary: UnitType | None = None
-    optional_needs: dict[UnitType, OptionalNeedSpec] = Field(default_factory=dict)
-    on_scene: dict[UnitType | Literal["default"], DistField] = Field(default_factory=dict)
+    needs: dict[UnitTypeName, PosCount]
+    primary: UnitTypeName | None = None
+    optional_needs: dict[UnitTypeName, OptionalNeedSpec] = Field(default_factory=dict)
+    on_scene: dict[OnSceneKey, DistField] = Field(default_factory=dict)
     transport_share: Share = 0.0
     handover: DistField = Field(default_factory=lambda: _zero_dist())
     lights_and_sirens: bool = True
@@ -208,7 +238,7 @@ def _hour_of_week(v: Any) -> Any:
 
 
 class DemandSpec(_Strict):
-    rates: dict[Country, dict[str, NonNeg]] = Field(default_factory=dict)
+    rates: dict[CountryCode, dict[str, NonNeg]] = Field(default_factory=dict)
     hour_of_week: Literal["default"] | Annotated[list[NonNeg], BeforeValidator(_hour_of_week)] = "default"
     spread: Distance = 1500.0
     max_place_distance: Distance = 3000.0
@@ -228,9 +258,9 @@ class PolicySpec(_Strict):
 class AgreementSpec(_Strict):
     name: Name
     parties: Annotated[list[Name], Field(min_length=2, max_length=2)]
-    unit_types: Annotated[list[UnitType], Field(min_length=1)]
-    rule: Literal["always_fastest", "if_faster_by", "if_home_eta_over", "if_no_home_unit"] = "always_fastest"
-    direction: Literal["both", "first_helps_second", "second_helps_first"] = "both"
+    unit_types: Annotated[list[UnitTypeName], Field(min_length=1)]
+    rule: RuleName = "always_fastest"
+    direction: Direction = "both"
     threshold: Duration = 0.0
     request_delay: DistField = Field(default_factory=lambda: _zero_dist())
     keep_home_min: Count = 0
@@ -240,8 +270,8 @@ class AgreementSpec(_Strict):
 
 
 class FactorsSpec(_Strict):
-    urgent: dict[UnitType, Positive] = Field(default_factory=dict)
-    normal: dict[UnitType, Positive] = Field(default_factory=dict)
+    urgent: dict[UnitTypeName, Positive] = Field(default_factory=dict)
+    normal: dict[UnitTypeName, Positive] = Field(default_factory=dict)
 
 
 class NormSpec(_Strict):
@@ -257,8 +287,8 @@ class FocusSpec(_Strict):
 
     name: Name
     source: Source
-    country: Country | None = None
-    enclaves_of: Country | None = None
+    country: CountryCode | None = None
+    enclaves_of: CountryCode | None = None
     bbox: Annotated[list[float], Field(min_length=4, max_length=4)] | None = None
     polygon: Annotated[list[Annotated[list[float], Field(min_length=2, max_length=2)]],
                        Field(min_length=3)] | None = None
@@ -293,7 +323,7 @@ class ScenarioDoc(_Strict):
     seed: Count = 0
     demand: DemandSpec = Field(default_factory=DemandSpec)
     incident_types: list[IncidentTypeSpec] | None = None
-    turnout: dict[UnitType, TurnoutSpec] = Field(default_factory=dict)
+    turnout: dict[UnitTypeName, TurnoutSpec] = Field(default_factory=dict)
     stations: Annotated[list[StationSpec], Field(min_length=1)]
     hospitals: Literal["region"] | list[HospitalSpec] = "region"
     policy: PolicySpec = Field(default_factory=PolicySpec)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sim.errors import DataError
 from sim.model import defaults
@@ -16,11 +16,9 @@ from sim.model.agreements import Agreement, DispatchPolicy
 from sim.model.demand import Demand, IncidentLog, IncidentType, Place
 from sim.model.spec import ModelSpec
 from sim.model.units import Hospital, OffNetworkAccess, Shift, Station, Turnout
+from sim.roads.network import RoadNetwork
 from sim.roads.speeds import EmergencyFactors
 from sim.scenario.schema import DemandSpec, IncidentTypeSpec, ScenarioDoc, StationSpec
-
-if TYPE_CHECKING:  # pragma: no cover
-    from sim.roads.network import RoadNetwork
 
 
 def model_spec(doc: ScenarioDoc, region: Any, *, incident_log: Path | None = None) -> ModelSpec:
