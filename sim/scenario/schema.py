@@ -44,7 +44,7 @@ FIXED_IN_VARIANTS = ("name", "description", "region", "network", "horizon", "war
 """Top-level keys every variant shares (common random numbers: every variant replays the same calls)."""
 
 
-def one_of(names: list[str]) -> str:
+def _one_of(names: list[str]) -> str:
     """``'a', 'b' or 'c'``: a list of allowed names in the words of pydantic's own messages."""
     quoted = [repr(n) for n in names]
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
@@ -56,7 +56,7 @@ def _in_table(table: Mapping[str, object], *extra: str) -> BeforeValidator:
     def check(v: Any) -> Any:
         if isinstance(v, str) and (v in table or v in extra):
             return v
-        raise ValueError(f"must be {one_of([*table, *extra])}")
+        raise ValueError(f"must be {_one_of([*table, *extra])}")
 
     return BeforeValidator(check)
 
