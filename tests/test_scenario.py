@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,16 +12,10 @@ import pytest
 
 from sim.cli.main import main
 from sim.model.distributions import Dist
+from sim.model.units import UNIT_TYPES, UnitType, register_unit_type, unregister_unit_type
 from sim.paths import data_dir
-from sim.scenario.scenario import (
-    Scenario,
-    ScenarioError,
-    load_scenario,
-    parse_distance,
-    parse_duration,
-    parse_speed,
-    validate_file,
-)
+from sim.scenario import Scenario, ScenarioError, load_scenario, validate_file
+from sim.scenario.quantities import parse_distance, parse_duration, parse_speed
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
@@ -150,6 +145,18 @@ BAD = [
      "s.yaml:9 demand.rates.UK: unknown country 'UK' (known: BE, NL, LU, DE, FR)"),
     ("fractional unit count", _edit("units: {ambulance: 2}", "units: {ambulance: 2.5}"),
      "s.yaml:17 stations[0].units.ambulance: must be a valid integer, got a number with a fractional part"),
+    ("unknown rule", _edit("rule: if_faster_by", "rule: if_faster"),
+     "s.yaml:36 agreements[0].rule (variant 'benelux'): must be 'always_fastest', 'if_faster_by', "
+     "'if_home_eta_over' or 'if_no_home_unit'"),
+    ("unknown unit type of an agreement", _edit("unit_types: [ambulance]", "unit_types: [ambulanse]"),
+     "s.yaml:35 agreements[0].unit_types[0] (variant 'benelux'): must be 'ambulance', 'smur', 'pumper' "
+     "or 'ladder'"),
+    ("unknown country of a station", _edit("    country: BE\n", "    country: UK\n"),
+     "s.yaml:12 stations[0].country: must be 'BE', 'NL', 'LU', 'DE' or 'FR'"),
+    ("unknown unit type on scene", GOOD + "incident_types:\n  - name: medical_urgent\n    urgency: 1\n"
+     "    needs: {ambulance: 1}\n    on_scene: {ambulanse: 10 min}\n",
+     "s.yaml:43 incident_types[0].on_scene.ambulanse: unknown unit type 'ambulanse' (known: ambulance, "
+     "smur, pumper, ladder, default)"),
 ]
 
 
@@ -333,3 +340,54 @@ def test_incident_log_problems_name_the_file(tmp_path: Path) -> None:
     assert _problems(text, network=True, tmp_path=tmp_path) == [
         f"s.yaml:8 demand.incident_log: incident log {log}: missing column(s) type "
         "(needs t_s, lat, lon, type)"]
+
+
+# A scenario using a unit type that only a registration adds (the recipe "add a unit type").
+DRONE = GOOD.replace("units: {ambulance: 2}", "units: {ambulance: 2, drone: 1}") + """\
+turnout:
+  drone: {day: 1 min}
+incident_types:
+  - name: medical_urgent
+    urgency: 1
+    needs: {ambulance: 1}
+    optional_needs: {drone: {share: 0.5}}
+    on_scene: {drone: 5 min}
+  - name: defibrillator
+    urgency: 1
+    needs: {drone: 1}
+"""
+
+
+@pytest.fixture
+def drone() -> Iterator[str]:
+    """A test-only unit type in :data:`UNIT_TYPES` for the duration of one test."""
+    register_unit_type(UnitType("drone", "ambulance", UNIT_TYPES["ambulance"].turnout,
+                                description="test-only defibrillator drone"))
+    yield "drone"
+    unregister_unit_type("drone")
+
+
+def test_a_registered_unit_type_is_accepted_by_scenario_files(drone: str) -> None:
+    sc = Scenario.from_text(DRONE, filename="s.yaml")
+    doc = sc.variants["benelux"]
+    assert doc.stations[0].units == {"ambulance": 2, drone: 1}
+    assert doc.incident_types is not None and doc.incident_types[1].needs == {drone: 1}
+    spec = sc.model_spec("benelux", sc.load_region())
+    assert spec.stations[0].units == {"ambulance": 2, drone: 1}
+    assert spec.turnout[drone].day == Dist.fixed(60.0)
+    assert spec.incident_types[0].optional_needs == {drone: (1, 0.5)}
+
+
+def test_a_misspelt_registered_unit_type_is_refused_with_the_known_types(drone: str) -> None:
+    problems = _problems(DRONE.replace("needs: {drone: 1}", "needs: {dron: 1}"))
+    assert problems == ["s.yaml:49 incident_types[1].needs.dron: unknown unit type 'dron' "
+                        "(known: ambulance, smur, pumper, ladder, drone)"]
+    problems = _problems(DRONE.replace("ambulance: 2, drone: 1", "ambulance: 2, drones: 1"))
+    assert problems == ["s.yaml:17 stations[0].units.drones: unknown unit type 'drones' "
+                        "(known: ambulance, smur, pumper, ladder, drone)"]
+
+
+def test_an_unregistered_unit_type_is_refused() -> None:
+    assert "drone" not in UNIT_TYPES
+    assert "s.yaml:17 stations[0].units.drone: unknown unit type 'drone' (known: ambulance, smur, pumper, "\
+           "ladder)" in _problems(DRONE)

@@ -17,7 +17,7 @@ from sim.errors import DataError
 from sim.model.demand import Place
 from sim.model.units import Hospital
 from sim.roads.network import RoadNetwork
-from sim.roads.osm import load_network, resolve_source
+from sim.roads.osm import load_network, region_dir_for, resolve_source
 from sim.roads.speeds import SpeedSettings
 
 
@@ -143,8 +143,6 @@ def load_region(
                            progress=progress)
     region_dir: Path | None = None
     if src.path is not None:
-        from sim.roads.osm import region_dir_for
-
         region_dir = region_dir_for(src.path.resolve())
     places: tuple[Place, ...] = ()
     hospitals: tuple[Hospital, ...] = ()

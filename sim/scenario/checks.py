@@ -1,0 +1,276 @@
+"""Checks of a scenario document: schema errors in a planner's words, checks across fields, and the
+checks that need the road network.
+
+Each check gives ``(location, message)`` pairs; the caller turns the location into a file line.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+
+from sim.errors import DataError
+from sim.model import defaults
+from sim.model.agreements import RULES
+from sim.model.countries import COUNTRIES
+from sim.model.units import UNIT_TYPES
+from sim.roads.network import SNAP_LIMIT_M, RoadNetwork
+from sim.scenario.problems import Problem, path_str, unknown_name
+from sim.scenario.schema import ScenarioDoc
+from sim.scenario.specs import read_incident_log
+from sim.scenario.yaml_lines import Lines
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.scenario.build import Scenario
+
+Found = tuple[tuple[Any, ...], str]
+"""A problem before it has a line: ``(location, message)``."""
+
+_UNIT_KEYED = ("units", "shifts", "needs", "on_scene", "optional_needs", "turnout", "urgent", "normal")
+
+# ---------------------------------------------------------------------------------------- schema
+
+
+def validate_doc(data: dict[str, Any], lines: Lines, filename: str,
+                 variant: str = "") -> tuple[ScenarioDoc | None, list[Problem]]:
+    """Validate one document: its schema, then (if that passes) the checks across fields."""
+    try:
+        doc = ScenarioDoc.model_validate(data)
+    except ValidationError as exc:
+        probs = []
+        for err in exc.errors(include_url=False):
+            loc, msg = friendly(dict(err))
+            probs.append(Problem(filename, lines.find(loc), path_str(loc), msg, variant))
+        return None, probs
+    return doc, [Problem(filename, lines.find(loc), path_str(loc), msg, variant)
+                 for loc, msg in semantic_checks(doc)]
+
+
+def friendly(err: dict[str, Any]) -> Found:
+    """A pydantic error as (location, message) in words a planner understands."""
+    loc = tuple(err.get("loc", ()))
+    kind = err.get("type", "")
+    msg = str(err.get("msg", ""))
+    if "[key]" in loc:
+        return _bad_key(err, tuple(p for p in loc if p != "[key]"))
+    if kind == "extra_forbidden":
+        return loc, _extra_key(loc)
+    if kind == "missing":
+        return loc, "missing (required)"
+    if kind in ("value_error", "assertion_error"):
+        return loc, msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind == "literal_error":
+        return loc, msg.replace("Input should be", "must be")
+    if kind == "too_short" or kind == "too_long":
+        return loc, msg.replace("List should have", "must have").replace("Input should have", "must have")
+    return loc, msg.replace("Input should be", "must be")
+
+
+def _bad_key(err: dict[str, Any], loc: tuple[Any, ...]) -> Found:
+    """A mapping key that is not allowed: an unknown unit type, country or key."""
+    parent = loc[-2] if len(loc) >= 2 else ""
+    if parent in _UNIT_KEYED:
+        extra = ", default" if parent == "on_scene" else ""
+        return loc, f"unknown unit type {loc[-1]!r} (known: {', '.join(UNIT_TYPES)}{extra})"
+    if parent == "rates":
+        return loc, f"unknown country {loc[-1]!r} (known: {', '.join(COUNTRIES)})"
+    expected = err.get("ctx", {}).get("expected", "")
+    return loc, f"unknown key {loc[-1]!r}" + (f" (allowed: {expected})" if expected else "")
+
+
+def _extra_key(loc: tuple[Any, ...]) -> str:
+    """An unknown key, with the closest allowed key or the list of allowed keys."""
+    model = _model_at(loc[:-1])
+    allowed = list(model.model_fields) if model is not None else []
+    hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+    text = f"unknown key {loc[-1]!r}"
+    if hint:
+        text += f" (did you mean {hint[0]!r}?)"
+    elif allowed:
+        text += f" (allowed: {', '.join(allowed)})"
+    return text
+
+
+def _model_at(loc: Sequence[Any]) -> type[BaseModel] | None:
+    """The pydantic model that validates the value at `loc` (for listing allowed keys)."""
+    model: type[BaseModel] | None = ScenarioDoc
+    for part in loc:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        fld = model.model_fields.get(str(part))
+        if fld is None:
+            # dict values (units, turnout, norms) keep the same model one level further down
+            continue
+        model = _inner_model(fld.annotation)
+    return model
+
+
+def _inner_model(tp: Any) -> type[BaseModel] | None:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp
+    for arg in getattr(tp, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    meta = getattr(tp, "__origin__", None)
+    if meta is not None and isinstance(meta, type) and issubclass(meta, BaseModel):
+        return meta
+    return None
+
+
+# ---------------------------------------------------------------------------------------- across fields
+
+
+def known_type_names(doc: ScenarioDoc) -> list[str]:
+    """The incident types of a document: its own, or the defaults."""
+    if doc.incident_types is not None:
+        return [t.name for t in doc.incident_types]
+    return [t.name for t in defaults.default_incident_types()]
+
+
+def semantic_checks(doc: ScenarioDoc) -> list[Found]:
+    """Checks across fields that need no network."""
+    out: list[Found] = []
+    if (doc.region is None) == (doc.network is None):
+        out.append(((), "give exactly one of region (a bundled region or a region folder) and network"))
+    if doc.warmup >= doc.horizon:
+        out.append((("warmup",), "must be shorter than the horizon"))
+    out += _names_used_twice(doc)
+    for i, s in enumerate(doc.stations):
+        for unit in s.shifts:
+            if unit not in s.units:
+                out.append((("stations", i, "shifts", unit), f"the station has no {unit} units"))
+    if sum(sum(s.units.values()) for s in doc.stations) == 0:
+        out.append((("stations",), "no station has any unit"))
+    out += _agreement_checks(doc)
+    types = known_type_names(doc)
+    for i, t in enumerate(doc.incident_types or []):
+        if t.primary is not None and t.primary not in t.needs:
+            out.append((("incident_types", i, "primary"), f"{t.primary!r} is not among its needs"))
+    for country, rates in doc.demand.rates.items():
+        for name in rates:
+            if name not in types:
+                out.append((("demand", "rates", country, name), unknown_name("incident type", name, types)))
+    if doc.demand.hour_of_week != "default":
+        how = doc.demand.hour_of_week
+        if len(how) != 168:
+            out.append((("demand", "hour_of_week"),
+                        f"must hold 168 weights (one per hour of the week), not {len(how)}"))
+        elif sum(how) <= 0:
+            out.append((("demand", "hour_of_week"), "the weights must not all be zero"))
+    return out
+
+
+def _names_used_twice(doc: ScenarioDoc) -> list[Found]:
+    out: list[Found] = []
+    named: tuple[tuple[str, Sequence[Any]], ...] = (
+        ("stations", doc.stations), ("agreements", doc.agreements),
+        ("incident_types", doc.incident_types or []), ("focus", doc.focus),
+        ("hospitals", doc.hospitals if isinstance(doc.hospitals, list) else []))
+    for key, items in named:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            if item.name in seen:
+                out.append(((key, i, "name"), f"{item.name!r} is used twice (also {key}[{seen[item.name]}])"))
+            seen[item.name] = i
+    return out
+
+
+def _agreement_checks(doc: ScenarioDoc) -> list[Found]:
+    out: list[Found] = []
+    station_names = {s.name for s in doc.stations}
+    for i, a in enumerate(doc.agreements):
+        if a.parties[0] == a.parties[1]:
+            out.append((("agreements", i, "parties"), "the two parties must differ"))
+        for j, st in enumerate(a.stations):
+            if st not in station_names:
+                out.append((("agreements", i, "stations", j), unknown_name("station", st, station_names)))
+        if RULES[a.rule].needs_threshold and a.threshold <= 0:
+            out.append((("agreements", i, "threshold"), f"rule {a.rule} needs a threshold above 0 s"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------- the network
+
+
+def network_problems(scenario: Scenario, region: Any) -> list[Problem]:
+    """Problems only the network reveals: points off the network, unknown centres, places.
+
+    A problem shared by several variants is reported once, at the base document's line when it
+    is written there.
+    """
+    problems: list[Problem] = []
+    seen: set[tuple[int, str, str]] = set()
+    for vname, doc in scenario.variants.items():
+        for loc, msg in _variant_network_problems(scenario, doc, region):
+            line = scenario.line_of(loc, vname)
+            key = (line, path_str(loc), msg)
+            if key not in seen:
+                seen.add(key)
+                problems.append(Problem(scenario.filename, line, path_str(loc), msg,
+                                        vname if line != scenario.line_of(loc) else ""))
+    return sorted(problems, key=lambda p: (p.line, p.path))
+
+
+def _variant_network_problems(scenario: Scenario, doc: ScenarioDoc, region: Any) -> Iterator[Found]:
+    net: RoadNetwork = region.network
+    yield from _station_network_problems(doc, net)
+    place_names = ({p.name for p in getattr(region, "places", ())} if doc.demand.places == "region"
+                   else {p.name for p in doc.demand.places})
+    for i, name in enumerate(doc.demand.exclude_places):
+        if name not in place_names:
+            yield ("demand", "exclude_places", i), unknown_name("place", name, place_names)
+    if isinstance(doc.hospitals, list):
+        for i, h in enumerate(doc.hospitals):
+            d = _distance_to_network(net, h.lat, h.lon)
+            if d > SNAP_LIMIT_M:
+                yield ("hospitals", i), (f"{h.name!r} is {d / 1000:.1f} km from the nearest road of the "
+                                         f"network (more than {SNAP_LIMIT_M / 1000:g} km)")
+    parties_known = set(net.countries) | set(net.centres)
+    for i, a in enumerate(doc.agreements):
+        for j, party in enumerate(a.parties):
+            if party not in parties_known:
+                yield (("agreements", i, "parties", j),
+                       unknown_name("party (country or dispatch centre)", party, parties_known))
+    for key in doc.norms:
+        if key not in COUNTRIES and key not in net.centres:
+            yield ("norms", key), unknown_name("country or dispatch centre", key,
+                                               list(COUNTRIES) + list(net.centres))
+    if doc.demand.incident_log is not None:
+        try:
+            read_incident_log(scenario.resolve(doc.demand.incident_log), known_type_names(doc))
+        except DataError as exc:
+            yield ("demand", "incident_log"), str(exc)
+
+
+def _station_network_problems(doc: ScenarioDoc, net: RoadNetwork) -> Iterator[Found]:
+    for i, s in enumerate(doc.stations):
+        d = _distance_to_network(net, s.lat, s.lon)
+        if s.off_network is None and d > SNAP_LIMIT_M:
+            yield ("stations", i), (f"{s.name!r} is {d / 1000:.1f} km from the nearest road of the network "
+                                    f"(more than {SNAP_LIMIT_M / 1000:g} km): move it or declare "
+                                    "off_network with an entry point on a border road")
+        if s.off_network is not None:
+            e = s.off_network.entry
+            de = _distance_to_network(net, e.lat, e.lon)
+            if de > SNAP_LIMIT_M:
+                yield (("stations", i, "off_network", "entry"),
+                       f"the entry point is {de / 1000:.1f} km from the network (at most "
+                       f"{SNAP_LIMIT_M / 1000:g} km)")
+        for j, centre in enumerate([s.dispatch_centre, *s.also_serves]):
+            if centre is not None and centre not in net.centres:
+                loc = ("stations", i, "dispatch_centre") if j == 0 else ("stations", i, "also_serves", j - 1)
+                yield loc, unknown_name("dispatch centre", centre, net.centres)
+        if s.dispatch_centre is None and s.country not in net.centre_country:
+            yield (("stations", i, "dispatch_centre"),
+                   f"the network has no dispatch centre in {s.country}; name one ({', '.join(net.centres)})")
+
+
+def _distance_to_network(net: RoadNetwork, lat: float, lon: float) -> float:
+    _, d = net.nearest_nodes([lat], [lon])
+    return float(d[0])
