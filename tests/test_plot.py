@@ -165,7 +165,7 @@ def _numeric(labels: list[str]) -> list[str]:
 
 def _decimal_comma_figure(lang: str, folder: Path) -> list[str]:
     """A figure with fractional x ticks (0.0 ... 1.4), thousands on y and text ticks on a second axes."""
-    from sim.figures.plot import add_source, new_figure, save_figure, style
+    from sim.figures.style import add_source, new_figure, save_figure, style
 
     with style():
         fig = new_figure()
