@@ -12,6 +12,8 @@ import fcntl
 import io
 import json
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -165,7 +167,7 @@ def _numeric(labels: list[str]) -> list[str]:
 
 def _decimal_comma_figure(lang: str, folder: Path) -> list[str]:
     """A figure with fractional x ticks (0.0 ... 1.4), thousands on y and text ticks on a second axes."""
-    from sim.figures.plot import add_source, new_figure, save_figure, style
+    from sim.figures.style import add_source, new_figure, save_figure, style
 
     with style():
         fig = new_figure()
@@ -254,6 +256,25 @@ def test_coverage_numbers_match_the_coverage_table(plotted: tuple[Path, dict[str
     for row in cov.table.itertuples():
         assert number(float(row.national), "en", digits=0) in text
         assert number(float(row.agreements), "en", digits=0) in text
+
+
+# ---------------------------------------------------------------------------------------- package
+
+
+def test_figure_names_come_from_the_package_and_load_matplotlib_only_when_used() -> None:
+    """``sim.figures.fig_*`` work; importing the package (or the command line) does not plot."""
+    code = (
+        "import sys, sim.figures, sim.figures.i18n, sim.cli.main\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported without plotting'\n"
+        "from sim.figures import charts, maps, run, style\n"
+        "homes = {n: getattr(m, n) for m in (charts, maps, run, style) for n in sim.figures.__all__\n"
+        "         if hasattr(m, n)}\n"
+        "assert sorted(homes) == sorted(sim.figures.__all__), sorted(homes)\n"
+        "assert all(getattr(sim.figures, n) is homes[n] for n in sim.figures.__all__)\n"
+        "assert sim.figures.style is style  # the module; its context manager is style.style\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 # ---------------------------------------------------------------------------------------- errors

@@ -48,7 +48,7 @@ def _plot(args: argparse.Namespace) -> int:
     if not (folder / "summary.json").is_file():
         raise UsageError(f"{folder}: not a results folder (no summary.json; give a folder written by "
                        "xborder run)")
-    from sim.figures.plot import plot_results  # matplotlib is imported only when plotting
+    from sim.figures.run import plot_results  # matplotlib is imported only when plotting
 
     t0 = time.perf_counter()
     written = plot_results(folder, lang=lang, formats=formats)

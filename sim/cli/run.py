@@ -75,7 +75,7 @@ def _run(args: argparse.Namespace) -> int:
 
     print_compare(load_results(folder).summary, out=sys.stdout)
     if args.plot:
-        from sim.figures.plot import plot_results  # the plot module is optional at import time
+        from sim.figures.run import plot_results  # matplotlib is imported only when plotting
 
         written = plot_results(folder, region=sc.load_region())
         print(f"{len(written)} figure file(s) in {folder / 'figures'}")

@@ -1,6 +1,6 @@
 """One table of strings for figures in English, French, Dutch and German.
 
-Every title, axis label and legend entry of :mod:`sim.figures.plot` comes from :data:`STRINGS` through
+Every title, axis label and legend entry of :mod:`sim.figures` comes from :data:`STRINGS` through
 :func:`t`. A key or language that is missing is an error (``KeyError`` / ``ValueError``), and the test
 suite checks that every key has all four languages, so a figure can never fall back silently to
 another language.
@@ -434,6 +434,14 @@ def t(key: str, lang: str = "en", **fields: Any) -> str:
     except KeyError:
         raise KeyError(f"text {key!r} has no {lang!r} version") from None
     return text.format(**fields) if fields else text
+
+
+def unit_label(unit_type: str, lang: str = "en") -> str:
+    """The name of a unit type in `lang` (``unit.<type>``, else ``kind.<type>``; else the type itself)."""
+    for key in (f"unit.{unit_type}", f"kind.{unit_type}"):
+        if key in STRINGS:
+            return t(key, lang)
+    return unit_type
 
 
 def number(x: float, lang: str = "en", *, digits: int | None = None) -> str:

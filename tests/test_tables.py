@@ -1,0 +1,239 @@
+"""The tables the figures draw (sim.analysis.tables), on small hand-made frames with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.coverage import Coverage, coverage
+from sim.analysis.measures import within_norm
+from sim.analysis.stats import mean_ci, wilson_ci
+from sim.analysis.tables import (
+    coverage_classes,
+    cross_border_counts,
+    hex_cells,
+    hex_classes,
+    hex_outlines,
+    hex_quantile,
+    norm_shares,
+    response_ecdf,
+    spec_coverage,
+    station_utilisation,
+    urgent_calls,
+    variant_order,
+)
+from sim.model.agreements import Agreement
+from sim.model.demand import Demand, Place
+from sim.model.norms import Norm
+from sim.model.spec import ModelSpec
+from sim.model.units import Station
+from sim.roads.network import RoadNetwork
+from sim.roads.speeds import EmergencyFactors
+
+NORMS = {
+    "BE": Norm("BE", "ambulance", 15 * 60.0, 0.90, source="test"),
+    "NL": Norm("NL", "ambulance", 15 * 60.0, 0.95, source="test"),
+    "Centre A": Norm("BE", "ambulance", 10 * 60.0, 0.80, source="test"),  # stricter than its country
+}
+
+
+def _incidents(rows: list[tuple[str, int, str, str, int, float, bool]]) -> pd.DataFrame:
+    """``(variant, replication, dispatch_centre, country, urgency, response minutes, in_warmup)``."""
+    df = pd.DataFrame(rows, columns=["variant", "replication", "dispatch_centre", "country", "urgency",
+                                     "response_min", "in_warmup"])
+    df["response_time_s"] = df.pop("response_min") * 60.0
+    df["incident_id"] = np.arange(len(df))
+    return df
+
+
+# ---------------------------------------------------------------------------------------- calls
+
+
+def test_variant_order_is_given_or_of_first_appearance() -> None:
+    df = pd.DataFrame({"variant": ["b", "a", "b", "c"]})
+    assert variant_order(df) == ["b", "a", "c"]
+    assert variant_order(df, ["c", "a"]) == ["c", "a"]
+    assert variant_order(df.iloc[0:0]) == []
+
+
+def test_urgent_calls_leave_out_warm_up_and_lower_urgency() -> None:
+    inc = _incidents([("v", 0, "A", "BE", 1, 5.0, False), ("v", 0, "A", "BE", 2, 5.0, False),
+                      ("v", 0, "A", "BE", 1, 5.0, True), ("v", 0, "A", "BE", 1, 7.0, False)])
+    assert list(urgent_calls(inc)["response_time_s"]) == [300.0, 420.0]
+
+
+def test_response_ecdf_counts_calls_never_reached_in_the_total_only() -> None:
+    x, y = response_ecdf([600.0, np.nan, 120.0, 300.0])
+    assert list(x) == [2.0, 5.0, 10.0]
+    assert list(y) == [25.0, 50.0, 75.0]  # of 4 calls: the curve stops below 100 %
+
+
+# ---------------------------------------------------------------------------------------- norms
+
+
+def test_norm_shares_use_the_centres_norm_then_the_countrys_with_wilson_intervals() -> None:
+    rows = [
+        # Centre A (10 min): 8 and 12 min judged, 9 min in the warm-up, a lower urgency and a call
+        # never reached (outside)
+        ("nat", 0, "Centre A", "BE", 1, 8.0, False), ("nat", 1, "Centre A", "BE", 1, 12.0, False),
+        ("nat", 0, "Centre A", "BE", 1, 9.0, True), ("nat", 0, "Centre A", "BE", 2, 30.0, False),
+        ("nat", 1, "Centre A", "BE", 1, np.nan, False),
+        # Centre B takes the BE norm (15 min): 12 min is within
+        ("nat", 0, "Centre B", "BE", 1, 12.0, False), ("nat", 0, "Centre B", "BE", 1, 16.0, False),
+        # no norm for XX: left out
+        ("nat", 0, "Centre X", "XX", 1, 1.0, False),
+        ("agr", 0, "Centre A", "BE", 1, 8.0, False),
+    ]
+    inc = _incidents(rows)
+    df = norm_shares(inc, norms=NORMS)
+    assert list(zip(df["dispatch_centre"], df["variant"], strict=True)) == [
+        ("Centre A", "agr"), ("Centre A", "nat"), ("Centre B", "nat")]
+    a = df[(df["dispatch_centre"] == "Centre A") & (df["variant"] == "nat")].iloc[0]
+    assert (a["n"], a["within"], a["limit_min"], a["target"]) == (3, 1, 10.0, 0.80)
+    ci = wilson_ci(1, 3)
+    assert (a["share"], a["low"], a["high"]) == (ci.estimate, ci.low, ci.high)
+    b = df[df["dispatch_centre"] == "Centre B"].iloc[0]
+    assert (b["n"], b["within"], b["limit_min"], b["target"]) == (2, 1, 15.0, 0.90)
+    # the same calls as sim.analysis.measures judges
+    nat = urgent_calls(inc[inc["variant"] == "nat"])
+    judged, within = within_norm(nat, NORMS)
+    assert int(df.loc[df["variant"] == "nat", "n"].sum()) == int(judged.sum())
+    assert int(df.loc[df["variant"] == "nat", "within"].sum()) == int((judged & within).sum())
+
+
+def test_a_centre_spanning_two_countries_keeps_its_largest_one() -> None:
+    inc = _incidents([("v", 0, "Centre B", "BE", 1, 5.0, False), ("v", 0, "Centre B", "NL", 1, 5.0, False),
+                      ("v", 0, "Centre B", "NL", 1, 20.0, False)])
+    df = norm_shares(inc, norms=NORMS)
+    assert len(df) == 1
+    assert (df.loc[0, "country"], df.loc[0, "n"], df.loc[0, "target"]) == ("NL", 2, 0.95)
+
+
+def test_norm_shares_of_no_calls_is_an_empty_table() -> None:
+    df = norm_shares(_incidents([]), norms=NORMS)
+    assert len(df) == 0 and "share" in df.columns
+
+
+# ---------------------------------------------------------------------------------------- missions
+
+
+def _missions(rows: list[tuple[str, int, int, str, str, bool]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["variant", "replication", "incident_id", "unit_type", "direction",
+                                       "cross_border"])
+
+
+def test_cross_border_counts_per_replication_leave_out_the_warm_up() -> None:
+    inc = _incidents([("v", 0, "A", "BE", 1, 5.0, False), ("v", 0, "A", "BE", 1, 5.0, True),
+                      ("v", 1, "A", "BE", 1, 5.0, False), ("v", 2, "A", "BE", 1, 5.0, False)])
+    ids = inc["incident_id"].tolist()
+    missions = _missions([
+        ("v", 0, ids[0], "ambulance", "NL->BE", True), ("v", 0, ids[0], "ambulance", "NL->BE", True),
+        ("v", 0, ids[1], "ambulance", "NL->BE", True),  # a warm-up incident's
+        ("v", 1, ids[2], "ambulance", "NL->BE", True), ("v", 1, ids[2], "smur", "BE", False),
+    ])
+    df = cross_border_counts(missions, incidents=inc)
+    assert len(df) == 1
+    row = df.iloc[0]
+    ci = mean_ci([2.0, 1.0, 0.0])  # replication 2 has none
+    assert (row["unit_type"], row["direction"], row["replications"]) == ("ambulance", "NL->BE", 3)
+    assert (row["mean"], row["low"], row["high"]) == pytest.approx((ci.estimate, ci.low, ci.high))
+    weekly = cross_border_counts(missions, incidents=inc, per_s=14 * 86_400.0)
+    assert weekly.iloc[0]["mean"] == pytest.approx(0.5)  # 1 per replication of two weeks
+    assert cross_border_counts(missions).iloc[0]["mean"] == pytest.approx(2.0)  # reps 0, 1: 3 and 1
+
+
+# ---------------------------------------------------------------------------------------- units
+
+
+def test_station_utilisation_sums_units_then_averages_replications() -> None:
+    units = pd.DataFrame({
+        "variant": ["v"] * 5, "replication": [0, 0, 1, 1, 0], "station": ["S", "S", "S", "S", "T"],
+        "unit_id": [1, 2, 1, 2, 3], "busy_s": [10.0, 30.0, 20.0, 20.0, 5.0],
+        "on_duty_s": [100.0, 100.0, 100.0, 100.0, 0.0],
+    })
+    df = station_utilisation(units).set_index("station")
+    ci = mean_ci([0.2, 0.2])
+    assert df.loc["S", "units"] == 2
+    assert (df.loc["S", "mean"], df.loc["S", "low"], df.loc["S", "high"]) == pytest.approx(
+        (ci.estimate, ci.low, ci.high), nan_ok=True)
+    assert np.isnan(df.loc["T", "mean"])  # never on duty: no utilisation
+
+
+# ---------------------------------------------------------------------------------------- hexagons
+
+
+def test_every_hexagon_holds_its_centre_and_the_inside_of_its_corners() -> None:
+    cells = np.array([[q, r] for q in range(387, 394) for r in range(-3123, -3116)])
+    outlines = hex_outlines(cells, size_km=2.0, lat0=51.4)
+    centres = np.array([o.mean(axis=0) for o in outlines])
+    assert np.array_equal(hex_cells(centres[:, 0], centres[:, 1], size_km=2.0, lat0=51.4), cells)
+    # a point just inside each corner, towards the centre, is still in the cell
+    inner = np.concatenate([c + 0.95 * (o - c) for c, o in zip(centres, outlines, strict=True)])
+    assert np.array_equal(hex_cells(inner[:, 0], inner[:, 1], size_km=2.0, lat0=51.4),
+                          np.repeat(cells, 6, axis=0))
+    # hexagons 2 km across the flats: neighbouring centres lie 2 km apart
+    km = (centres[1] - centres[0]) * [111.32 * np.cos(np.radians(51.4)), 110.57]
+    assert np.hypot(*km) == pytest.approx(2.0)
+
+
+def test_hex_quantile_takes_the_higher_value_counts_nan_as_late_and_drops_small_cells() -> None:
+    lon = np.full(7, 4.9)
+    lat = np.full(7, 51.4)
+    values = [1.0, 2.0, 3.0, 4.0, np.nan, 6.0, 7.0]
+    out = hex_quantile(lon, lat, values, size_km=1.0, lat0=51.4, q=0.5, min_count=5)
+    assert len(out) == 1 and out["count"].iloc[0] == 7
+    assert out["value"].iloc[0] == 4.0
+    assert hex_quantile(lon, lat, values, size_km=1.0, lat0=51.4, q=1.0)["value"].iloc[0] == np.inf
+    assert len(hex_quantile(lon, lat, values, size_km=1.0, lat0=51.4, min_count=8)) == 0
+
+
+def test_hex_classes_take_the_rounded_median_class() -> None:
+    lon = np.r_[np.full(3, 4.9), np.full(2, 5.0)]
+    lat = np.full(5, 51.4)
+    out = hex_classes(lon, lat, [0, 3, 4, 1, 2], size_km=1.0, lat0=51.4)
+    assert sorted(out.to_numpy().tolist()) == [2.0, 3.0]  # medians 3 and 1.5 (rounded to even: 2)
+
+
+# ---------------------------------------------------------------------------------------- coverage
+
+
+def test_coverage_classes_split_national_from_gained_per_threshold() -> None:
+    m = 60.0
+    nat = np.array([5, 10, np.inf, 10, np.inf, 8, 20]) * m
+    agr = np.array([5, 5, 10, 10, np.inf, 8, 7]) * m
+    cov = Coverage(thresholds_s=(8 * m, 15 * m), time_national_s=nat, time_agreements_s=agr,
+                   node_population=np.zeros(7), table=pd.DataFrame(), unassigned_population=0.0,
+                   vehicle="ambulance")
+    cls, bounds = coverage_classes(cov)
+    assert list(bounds) == [8.0, 15.0]
+    # within 8 nationally; within 8 only with agreements; within 15 only with agreements;
+    # within 15 nationally; beyond; exactly 8 is within; within 8 with agreements, beyond without
+    assert cls.tolist() == [0, 1, 3, 2, 4, 0, 1]
+
+
+def test_spec_coverage_spreads_places_as_the_variants_demand_does() -> None:
+    n = 12
+    lon = 4.9 + 0.01 * np.arange(n)
+    edges = [(i, i + 1) for i in range(n - 1)] + [(i + 1, i) for i in range(n - 1)]
+    network = RoadNetwork.from_arrays(
+        lat=np.full(n, 51.4), lon=lon, edges=edges, times_s=np.full(len(edges), 120.0),
+        node_country=[0] * 6 + [1] * 6, node_centre=[0] * 6 + [1] * 6,
+        countries=["BE", "NL"], centres=["112 Antwerpen", "Meldkamer (NL)"])
+    stations = (Station(name="Be", lat=51.4, lon=float(lon[2]), country="BE",
+                        dispatch_centre="112 Antwerpen", units={"ambulance": 1}),)
+    places = (Place("p", "BE", 51.4, float(lon[5]), 1000.0),)
+    factors = EmergencyFactors(urgent={"ambulance": 1.0})
+    agreements = (Agreement(name="Benelux", parties=("BE", "NL"), unit_types=("ambulance",)),)
+
+    def spec(demand: Demand | None) -> ModelSpec:
+        return ModelSpec(incident_types=(), stations=stations, hospitals=(), turnout={}, demand=demand,
+                         places=places, agreements=agreements, factors=factors)
+
+    narrow = spec_coverage(network, spec(Demand(rates_per_1000={}, spread_m=1.0)))
+    wide = spec_coverage(network, spec(None))  # the defaults: spread over 1.5 km
+    expected = coverage(network, stations, places, agreements=agreements, factors=factors, spread_m=1.0)
+    pd.testing.assert_frame_equal(narrow.table, expected.table)
+    # the place sits 3 hops (6 min) from the station; spread wide, part of it lies beyond 8 min
+    assert narrow.table.loc[0, "national"] == pytest.approx(1000.0)
+    assert wide.table.loc[0, "national"] < 1000.0
