@@ -43,7 +43,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from sim.scenario import ScenarioError, load_scenario
-    from sim.study.runner import RunFailed, RunInterrupted, run_scenario
+    from sim.study.runner import run_scenario
+    from sim.study.session import RunFailed, RunInterrupted
 
     try:
         sc = load_scenario(args.file)
