@@ -125,7 +125,7 @@ def test_unreachable_scheduler_is_one_line_and_exit_2(tmp_path: Path, monkeypatc
 
 def test_dask_is_imported_only_when_used() -> None:
     code = ("import sys, sim.cli.main, sim.study.runner, sim.study.distributed, sim.study.sweep, "
-            "sim.study.session, sim.study.tasks, sim.cli.sweep, sim.cli.run; "
+            "sim.study.session, sim.study.tasks, sim.cli.sweep, sim.cli.run, sim.cli.compare; "
             "from sim.cli.main import build_parser; build_parser(); "
             "print(sorted(m for m in sys.modules if m == 'dask' or m.startswith(('dask.', 'distributed'))))")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)

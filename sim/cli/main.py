@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 from sim.errors import DataError, UsageError
 
-# modules that add subcommands: network, validate/run/compare, plot, sweep
-_COMMAND_MODULES = ("sim.cli.network", "sim.cli.run", "sim.cli.plot", "sim.cli.sweep")
+# modules that add subcommands: network, validate/run, compare, plot, sweep
+_COMMAND_MODULES = ("sim.cli.network", "sim.cli.run", "sim.cli.compare", "sim.cli.plot", "sim.cli.sweep")
 
 
 def build_parser() -> argparse.ArgumentParser:
