@@ -70,13 +70,13 @@ def _child(path: str, seed: int, *, load_only: bool) -> dict[str, Any]:
     if load_only:
         return {"load_s": t_load - t_import}
     from sim.engine import prepare, simulate
-    from sim.study.distributed import _prepare_key
+    from sim.study.tasks import prepare_key
 
     variants = []
     shared: dict[str, Any] = {}  # as xborder run: variants with the same stations share one Prepared
     for v in sc.variant_names:
         t0 = time.perf_counter()
-        key = _prepare_key(specs[v])
+        key = prepare_key(specs[v])
         if key not in shared:
             shared[key] = prepare(region.network, specs[v])
         prepared = shared[key]

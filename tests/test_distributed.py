@@ -18,12 +18,12 @@ import pandas as pd
 import pytest
 from _helpers import short_copy
 
-import sim.study.runner
 from sim.analysis.frames import TABLES, concat_frames
 from sim.cli.main import main
 from sim.scenario import Scenario, load_scenario
 from sim.study import distributed
-from sim.study.runner import run_task
+from sim.study.runner import run_replications
+from sim.study.tasks import Task, bundle_for, distinct_prepared, make_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 BAARLE = ROOT / "scenarios" / "baarle-turnhout.yaml"
@@ -32,27 +32,27 @@ BAARLE = ROOT / "scenarios" / "baarle-turnhout.yaml"
 
 
 
-def test_bundle_shares_prepared_matrices_and_gives_the_frames_of_run_task(tmp_path: Path) -> None:
+def test_bundle_shares_prepared_matrices_and_gives_the_frames_of_the_cached_bundle(tmp_path: Path) -> None:
     sc = load_scenario(short_copy(tmp_path))
     region = sc.load_region()
-    bundle = distributed.make_bundle(region, {"": sc}, sc.variant_names)
+    bundle = make_bundle(region, {"": sc}, sc.variant_names)
     # national edits a station (the Baarle corps serves no Belgian calls), the two others share one set
-    assert distributed.distinct_prepared(bundle) == 2
+    assert distinct_prepared(bundle) == 2
     assert bundle.prepared[("", "benelux-2009")] is bundle.prepared[("", "fastest-unit")]
     assert bundle.prepared[("", "national")] is not bundle.prepared[("", "benelux-2009")]
     for v in sc.variant_names:
         got = bundle.run(("", v, 1), 77)
-        want = run_task(sc, v, 1, 77)
+        want = bundle_for(sc, [v]).run(("", v, 1), 77)  # the per-process cache
         for t in TABLES:
             pd.testing.assert_frame_equal(got[t], want[t])
 
 
 def test_local_pool_gives_the_frames_of_a_serial_run(tmp_path: Path) -> None:
     sc = load_scenario(short_copy(tmp_path))
-    bundle = distributed.make_bundle(sc.load_region(), {"a": sc}, sc.variant_names)
+    bundle = make_bundle(sc.load_region(), {"a": sc}, sc.variant_names)
     tasks = [("a", v, r) for r in range(2) for v in sc.variant_names]
-    serial: dict[distributed.Task, dict[str, pd.DataFrame]] = {}
-    pooled: dict[distributed.Task, dict[str, pd.DataFrame]] = {}
+    serial: dict[Task, dict[str, pd.DataFrame]] = {}
+    pooled: dict[Task, dict[str, pd.DataFrame]] = {}
     distributed.execute(bundle, tasks, seed=3, on_done=serial.__setitem__, workers=1)
     distributed.execute(bundle, tasks, seed=3, on_done=pooled.__setitem__, workers=2)
     assert list(serial) == tasks and set(pooled) == set(tasks)
@@ -88,14 +88,14 @@ def test_bundle_on_an_in_process_dask_cluster(tmp_path: Path) -> None:
     from dask.distributed import Client, LocalCluster
 
     sc = load_scenario(short_copy(tmp_path))
-    bundle = distributed.make_bundle(sc.load_region(), {"": sc}, sc.variant_names)
+    bundle = make_bundle(sc.load_region(), {"": sc}, sc.variant_names)
     tasks = [("", v, 0) for v in sc.variant_names]
-    got: dict[distributed.Task, dict[str, pd.DataFrame]] = {}
+    got: dict[Task, dict[str, pd.DataFrame]] = {}
     holders: list[dict[str, list[str]]] = []
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
     with cluster, Client(cluster) as client:
 
-        def done(task: distributed.Task, frames: dict[str, pd.DataFrame]) -> None:
+        def done(task: Task, frames: dict[str, pd.DataFrame]) -> None:
             holders.append({w: [k for k in keys if str(k).startswith("Bundle-")]
                             for w, keys in client.has_what().items()})
             got[task] = frames
@@ -105,7 +105,7 @@ def test_bundle_on_an_in_process_dask_cluster(tmp_path: Path) -> None:
     assert len(holders[0]) == 2 and all(len(keys) == 1 for keys in holders[0].values())
     assert len({k for keys in holders[0].values() for k in keys}) == 1
     assert set(got) == set(tasks)
-    want = sim.study.runner.run_replications(sc, reps=1, seed=5)
+    want = run_replications(sc, reps=1, seed=5)
     for t in TABLES:
         pd.testing.assert_frame_equal(concat_frames([got[("", v, 0)][t] for v in sc.variant_names]), want[t])
 
@@ -125,7 +125,8 @@ def test_unreachable_scheduler_is_one_line_and_exit_2(tmp_path: Path, monkeypatc
 
 def test_dask_is_imported_only_when_used() -> None:
     code = ("import sys, sim.cli.main, sim.study.runner, sim.study.distributed, sim.study.sweep, "
-            "sim.cli.sweep, sim.cli.run; "
+            "sim.study.session, sim.study.tasks, sim.cli.sweep, sim.cli.run, sim.cli.compare; "
+            "from sim.cli.main import build_parser; build_parser(); "
             "print(sorted(m for m in sys.modules if m == 'dask' or m.startswith(('dask.', 'distributed'))))")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert res.stdout.strip() == "[]"
@@ -135,7 +136,7 @@ def test_scenario_round_trip_keeps_the_bundle_picklable(tmp_path: Path) -> None:
     import pickle
 
     sc = load_scenario(short_copy(tmp_path))
-    bundle = distributed.make_bundle(sc.load_region(), {"": sc}, ["national"])
+    bundle = make_bundle(sc.load_region(), {"": sc}, ["national"])
     again = pickle.loads(pickle.dumps(bundle))
     assert isinstance(again.scenarios[""], Scenario)
     for t in TABLES:
@@ -190,7 +191,7 @@ class _KillingBundle:
     def __init__(self, markers: Path, n_others: int) -> None:
         self.markers, self.n_others = markers, n_others
 
-    def run(self, task: distributed.Task, seed: int) -> dict[str, pd.DataFrame]:
+    def run(self, task: Task, seed: int) -> dict[str, pd.DataFrame]:
         if task[1] == "kill":
             deadline = time.monotonic() + 60
             while len(list(self.markers.iterdir())) < self.n_others and time.monotonic() < deadline:
@@ -206,7 +207,7 @@ def test_a_killed_worker_stops_the_pool_and_keeps_what_finished(tmp_path: Path) 
     markers = tmp_path / "markers"
     markers.mkdir()
     others = [("", "ok", r) for r in range(3)]
-    done: dict[distributed.Task, pd.DataFrame] = {}
+    done: dict[Task, pd.DataFrame] = {}
     with pytest.raises(distributed.WorkerLost, match="died abruptly"):
         distributed._execute_pool(_KillingBundle(markers, len(others)),  # type: ignore[arg-type]
                                   [("", "kill", 0), *others], seed=7, workers=2,
@@ -219,7 +220,7 @@ def test_a_killed_worker_stops_the_pool_and_keeps_what_finished(tmp_path: Path) 
 class _SuicideBundle:
     """Task ``"kill"`` kills the worker process that runs it, every time; the others return."""
 
-    def run(self, task: distributed.Task, seed: int) -> dict[str, pd.DataFrame]:
+    def run(self, task: Task, seed: int) -> dict[str, pd.DataFrame]:
         if task[1] == "kill":
             os.kill(os.getpid(), signal.SIGKILL)
         return {"t": pd.DataFrame({"variant": [task[1]], "replication": [task[2]]})}
@@ -233,7 +234,7 @@ def test_a_task_that_kills_its_dask_worker_is_reported_and_the_others_finish() -
     # every task is either handed over or counted lost; Dask also suspects (and may give up on)
     # a task that merely sat on the dying worker, so which innocent ones survive may vary
     tasks = [("", "ok", 0), ("", "kill", 0), ("", "ok", 1), ("", "ok", 2), ("", "ok", 3)]
-    done: list[distributed.Task] = []
+    done: list[Task] = []
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):  # read as the scheduler starts
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
         with cluster, Client(cluster) as client, \

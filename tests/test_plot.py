@@ -215,7 +215,8 @@ def test_sweep_figure_ticks_follow_the_language(tmp_path: Path) -> None:
     import numpy as np
     import pandas as pd
 
-    from sim.study.sweep import PLOTTED, parse_param, plot_sweep
+    from sim.figures.sweep import PLOTTED, plot_sweep
+    from sim.study.sweep_points import parse_param
 
     param = parse_param("demand.scale=0.5,0.75,1")
     rows = []

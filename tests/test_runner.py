@@ -13,10 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import sim.study.runner as runner
+import sim.study.tasks as tasks
 from sim.cli.main import main
 from sim.errors import UsageError
-from sim.study.runner import RunInterrupted, new_results_dir, run_scenario
+from sim.study.runner import run_scenario
+from sim.study.session import RunInterrupted, new_results_dir
 
 REPO = Path(__file__).resolve().parents[1]
 TABLES = ("incidents", "missions", "units")
@@ -135,7 +136,7 @@ def test_interrupted_run_keeps_its_finished_replications(run_one_worker: Path, s
                                                          tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     # Ctrl-C while the fourth task runs: tasks go replication by replication (national, benelux)
-    real = runner.simulate_frames
+    real = tasks.simulate_frames
     calls: list[tuple[str, int]] = []
 
     def interrupted_after_three(*args, variant, replication, **kw):  # type: ignore[no-untyped-def]
@@ -144,7 +145,7 @@ def test_interrupted_run_keeps_its_finished_replications(run_one_worker: Path, s
             raise KeyboardInterrupt
         return real(*args, variant=variant, replication=replication, **kw)
 
-    monkeypatch.setattr(runner, "simulate_frames", interrupted_after_three)
+    monkeypatch.setattr(tasks, "simulate_frames", interrupted_after_three)
     with pytest.raises(RunInterrupted) as info:
         run_scenario(small_file, out=tmp_path / "cut", workers=1, progress=False)
     folder = info.value.path
@@ -171,7 +172,7 @@ def test_interrupted_run_keeps_its_finished_replications(run_one_worker: Path, s
 def test_ctrl_c_on_the_command_line_exits_130_and_keeps_the_folder(
         small_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    real = runner.simulate_frames
+    real = tasks.simulate_frames
     calls: list[str] = []
 
     def cut(*args, variant, **kw):  # type: ignore[no-untyped-def]
@@ -180,7 +181,7 @@ def test_ctrl_c_on_the_command_line_exits_130_and_keeps_the_folder(
             raise KeyboardInterrupt
         return real(*args, variant=variant, **kw)
 
-    monkeypatch.setattr(runner, "simulate_frames", cut)
+    monkeypatch.setattr(tasks, "simulate_frames", cut)
     out = tmp_path / "cli"
     assert main(["run", str(small_file), "--out", str(out), "--no-progress"]) == 130
     err = capsys.readouterr().err
@@ -276,16 +277,15 @@ def test_variants_with_the_same_stations_share_their_prepared_matrices(tmp_path:
     from _helpers import short_copy
 
     from sim.scenario import load_scenario
-    from sim.study.distributed import distinct_prepared
 
     sc = load_scenario(short_copy(tmp_path))
-    bundle = runner.bundle_for(sc, ["national", "benelux-2009", "fastest-unit"])
+    bundle = tasks.bundle_for(sc, ["national", "benelux-2009", "fastest-unit"])
     # national edits the joint Baarle corps (no Belgian calls), the two others keep the same stations
-    assert distinct_prepared(bundle) == 2
+    assert tasks.distinct_prepared(bundle) == 2
     assert bundle.prepared[("", "benelux-2009")] is bundle.prepared[("", "fastest-unit")]
     assert bundle.prepared[("", "national")] is not bundle.prepared[("", "benelux-2009")]
-    # the per-process cache of run_task hands out the very same objects
-    assert runner.bundle_for(sc, ["fastest-unit"]).prepared[("", "fastest-unit")] is \
+    # the per-process cache hands out the very same objects
+    assert tasks.bundle_for(sc, ["fastest-unit"]).prepared[("", "fastest-unit")] is \
         bundle.prepared[("", "fastest-unit")]
 
 
@@ -295,7 +295,7 @@ def test_a_worker_killed_during_a_run_keeps_what_finished_and_says_why(
     # the operating system kills a worker (e.g. out of memory): the run stops with a clear error,
     # exit code 1, and the replications that finished are assembled as after Ctrl-C
     out = tmp_path / "killed"
-    real = runner.simulate_frames
+    real = tasks.simulate_frames
 
     def killed_once_two_are_kept(*args, variant, replication, **kw):  # type: ignore[no-untyped-def]
         if (variant, replication) == ("benelux", 2):
@@ -305,7 +305,7 @@ def test_a_worker_killed_during_a_run_keeps_what_finished_and_says_why(
             os.kill(os.getpid(), signal.SIGKILL)
         return real(*args, variant=variant, replication=replication, **kw)
 
-    monkeypatch.setattr(runner, "simulate_frames", killed_once_two_are_kept)
+    monkeypatch.setattr(tasks, "simulate_frames", killed_once_two_are_kept)
     rc = main(["run", str(small_file), "--reps", "3", "--workers", "2", "--out", str(out), "--no-progress"])
     err = capsys.readouterr().err
     assert rc == 1, err

@@ -15,17 +15,11 @@ from sim.analysis.measures import norm_limits
 from sim.analysis.stats import mean_ci, paired_diff_ci
 from sim.cli.main import main
 from sim.scenario import load_scenario
-from sim.study.sweep import (
-    ByName,
-    SweepError,
-    assign,
-    build_points,
-    parse_param,
-    parse_path,
-    run_sweep,
-    split_values,
-    unchanged_variants,
-)
+from sim.study.session import RunFailed, RunInterrupted
+from sim.study.sweep import run_sweep
+from sim.study.sweep_paths import ByName, assign, parse_path, split_values
+from sim.study.sweep_points import SweepError, build_points, parse_param, unchanged_variants
+from sim.study.tasks import Bundle, Task
 
 ROOT = Path(__file__).resolve().parents[1]
 BAARLE = ROOT / "scenarios" / "baarle-turnhout.yaml"
@@ -281,7 +275,7 @@ def test_sweep_tables_are_identical_with_1_and_2_workers_and_dask(tmp_path: Path
     assert "note: the sweep does not change variant(s) national, fastest-unit" in printed
     sc = load_scenario(path)
     param = parse_param(f"{DELAY}=0 s,20 min")
-    run_sweep(sc, [param], reps=2, seed=4, out=outs["two"], workers=2, progress=False, plot=False)
+    run_sweep(sc, [param], reps=2, seed=4, out=outs["two"], workers=2, progress=False)
     dask = tmp_path / "dask"
     # a threaded LocalCluster keeps this quick; `xborder run --dask local` (worker processes) is in
     # test_distributed
@@ -289,7 +283,7 @@ def test_sweep_tables_are_identical_with_1_and_2_workers_and_dask(tmp_path: Path
 
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
     with cluster, Client(cluster) as client:
-        run_sweep(sc, [param], reps=2, seed=4, out=dask, dask=client, progress=False, plot=False)
+        run_sweep(sc, [param], reps=2, seed=4, out=dask, dask=client, progress=False)
         assert client.status == "running"  # a client given is left open
 
     one = outs["one"]
@@ -346,24 +340,20 @@ def test_sweep_tables_are_identical_with_1_and_2_workers_and_dask(tmp_path: Path
 
 def test_interrupted_sweep_keeps_finished_points_and_replications(tmp_path: Path, fast_summaries: None,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from sim.study import distributed
-    from sim.study.runner import RunInterrupted
-
-    real = distributed.Bundle.run
+    real = Bundle.run
     calls = []
 
-    def run(self: distributed.Bundle, task: distributed.Task, seed: int) -> dict[str, pd.DataFrame]:
+    def run(self: Bundle, task: Task, seed: int) -> dict[str, pd.DataFrame]:
         calls.append(task)
         if len(calls) == 5:  # Ctrl-C while the 5th task runs
             raise KeyboardInterrupt
         return real(self, task, seed)
 
-    monkeypatch.setattr(distributed.Bundle, "run", run)
+    monkeypatch.setattr(Bundle, "run", run)
     sc = load_scenario(short_copy(tmp_path))
     out = tmp_path / "cut"
     with pytest.raises(RunInterrupted, match="kept 4 of 6 finished replications"):
-        run_sweep(sc, [parse_param("demand.scale=1,2")], reps=1, seed=1, out=out, workers=1, progress=False,
-                  plot=False)
+        run_sweep(sc, [parse_param("demand.scale=1,2")], reps=1, seed=1, out=out, workers=1, progress=False)
     assert calls[:5] == [("p01", "national", 0), ("p01", "benelux-2009", 0), ("p01", "fastest-unit", 0),
                          ("p02", "national", 0), ("p02", "benelux-2009", 0)]
     assert not json.loads((out / "sweep.json").read_text())["complete"]
@@ -378,19 +368,42 @@ def test_interrupted_sweep_keeps_finished_points_and_replications(tmp_path: Path
     assert len(pd.read_parquet(out / "points" / "p02" / "incidents.parquet")["variant"].unique()) == 1
 
 
+def test_ctrl_c_during_a_sweep_on_the_command_line_draws_what_finished(
+        tmp_path: Path, fast_summaries: None, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    real = Bundle.run
+    calls = []
+
+    def run(self: Bundle, task: Task, seed: int) -> dict[str, pd.DataFrame]:
+        calls.append(task)
+        if len(calls) == 5:  # Ctrl-C while the 5th task runs
+            raise KeyboardInterrupt
+        return real(self, task, seed)
+
+    monkeypatch.setattr(Bundle, "run", run)
+    out = tmp_path / "cut"
+    assert main(["sweep", str(short_copy(tmp_path)), "--param", "demand.scale=1,2", "--reps", "1",
+                 "--seed", "1", "--out", str(out), "--no-progress"]) == 130
+    captured = capsys.readouterr()
+    assert captured.err.strip() == f"xborder: interrupted: kept 4 of 6 finished replications in {out}"
+    assert "Sweep results" not in captured.out
+    assert not json.loads((out / "sweep.json").read_text())["complete"]
+    assert len(pd.read_parquet(out / "sweep.parquet")) == 4
+    # the figures of what finished, as for a whole sweep
+    assert sorted(f.name for f in (out / "figures").iterdir()) == [
+        "sweep-baarle-hertog-enclaves.png", "sweep-baarle-hertog-enclaves.svg", "sweep.png", "sweep.svg"]
+
+
 def test_a_worker_killed_during_a_sweep_keeps_what_finished(tmp_path: Path, fast_summaries: None,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     import os
     import signal
     import time
 
-    from sim.study import distributed
-    from sim.study.runner import RunFailed
-
-    real = distributed.Bundle.run
+    real = Bundle.run
     out = tmp_path / "killed"
 
-    def run(self: distributed.Bundle, task: distributed.Task, seed: int) -> dict[str, pd.DataFrame]:
+    def run(self: Bundle, task: Task, seed: int) -> dict[str, pd.DataFrame]:
         if task == ("p02", "fastest-unit", 0):  # the last task, once point 1 is assembled
             deadline = time.monotonic() + 60
             while not (out / "points" / "p01" / "summary.json").is_file() and time.monotonic() < deadline:
@@ -398,11 +411,10 @@ def test_a_worker_killed_during_a_sweep_keeps_what_finished(tmp_path: Path, fast
             os.kill(os.getpid(), signal.SIGKILL)
         return real(self, task, seed)
 
-    monkeypatch.setattr(distributed.Bundle, "run", run)
+    monkeypatch.setattr(Bundle, "run", run)
     sc = load_scenario(short_copy(tmp_path))
     with pytest.raises(RunFailed, match=r"a worker process died abruptly.*finished replications in"):
-        run_sweep(sc, [parse_param("demand.scale=1,2")], reps=1, seed=1, out=out, workers=2, progress=False,
-                  plot=False)
+        run_sweep(sc, [parse_param("demand.scale=1,2")], reps=1, seed=1, out=out, workers=2, progress=False)
     assert not json.loads((out / "sweep.json").read_text())["complete"]
     p1 = json.loads((out / "points" / "p01" / "summary.json").read_text())
     p2 = json.loads((out / "points" / "p02" / "summary.json").read_text())

@@ -2,21 +2,22 @@
 
 Each group of subcommands lives in its own module with a ``register(subparsers)`` function that
 adds its parsers and sets ``func`` on them. Errors the user can fix raise
-:class:`sim.cli._common.UsageError` (or ``DataError`` / ``ValueError`` from the loaders) and end with
-one line on stderr and exit code 2, never a traceback.
+:class:`sim.errors.UsageError` or :class:`sim.errors.DataError` and end with one line on stderr and
+exit code 2, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from sim.errors import DataError, UsageError
 
-# modules that add subcommands: network, validate/run/compare, plot, sweep
-_COMMAND_MODULES = ("sim.cli.network", "sim.cli.run", "sim.cli.plot", "sim.cli.sweep")
+# modules that add subcommands: network, validate/run, compare, plot, sweep
+_COMMAND_MODULES = ("sim.cli.network", "sim.cli.run", "sim.cli.compare", "sim.cli.plot", "sim.cli.sweep")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,8 +50,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # the reader went away (``xborder compare DIR | head``): not an error of ours; silence the
         # flush at exit (https://docs.python.org/3/library/signal.html#note-on-sigpipe)
-        import os
-
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141

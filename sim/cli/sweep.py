@@ -6,10 +6,17 @@ import argparse
 import math
 import sys
 import time
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sim.cli._common import comma_list
 from sim.errors import UsageError
+from sim.figures.i18n import LANGUAGES
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+    from sim.study.sweep_points import SweepParam, SweepPoint
 
 
 def _mmss(seconds: float) -> str:
@@ -51,11 +58,7 @@ def print_sweep(table: Any, *, params: list[str], out: Any = None) -> None:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip(), file=out)
 
 
-def _sweep(args: argparse.Namespace) -> int:
-    from sim.scenario import ScenarioError, load_scenario
-    from sim.study.runner import RunFailed, RunInterrupted, run_settings
-    from sim.study.sweep import SweepError, SweepPoint, load_sweep, parse_param, run_sweep, unchanged_variants
-
+def _check_options(args: argparse.Namespace) -> None:
     if args.reps is not None and args.reps < 1:
         raise UsageError("--reps must be at least 1")
     if args.workers is not None and args.workers < 1:
@@ -63,29 +66,19 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.dask is not None and args.dask.strip() != "local" and args.workers is not None:
         raise UsageError("--workers sets the size of --dask local; "
                          "a cluster at an address has its own workers")
-    try:
-        sc = load_scenario(args.file)
-        region = sc.load_region()
-        problems = [str(p) for p in sc.check_network(region)]
-    except ScenarioError as exc:
-        problems = [str(p) for p in exc.problems]
-    if problems:
-        for line in problems:
-            print(line, file=sys.stderr)
-        return 2
-    params = []
-    bad: list[str] = []
-    for text in args.param:
-        try:
-            params.append(parse_param(text))
-        except SweepError as exc:
-            bad += exc.problems
-    if bad:
-        for line in bad:
-            print(line, file=sys.stderr)
-        return 2
-    variants = comma_list(args.variants)
-    workers = args.workers if args.workers is not None else 1
+
+
+def _problems(lines: list[str]) -> int:
+    for line in lines:
+        print(line, file=sys.stderr)
+    return 2
+
+
+def _announcer(args: argparse.Namespace, sc: Scenario, variants: list[str] | None,
+               workers: int) -> Callable[[list[SweepPoint]], None]:
+    """What to print once the points are known: the size of the sweep, the variants it leaves alone."""
+    from sim.study.session import run_settings
+    from sim.study.sweep_points import unchanged_variants
 
     def announce(points: list[SweepPoint]) -> None:
         names, reps, seed = run_settings(sc, reps=args.reps, seed=args.seed, variants=variants,
@@ -98,21 +91,58 @@ def _sweep(args: argparse.Namespace) -> int:
             print(f"  note: the sweep does not change variant(s) {', '.join(same)} (they set these fields "
                   "themselves or do not use them)")
 
+    return announce
+
+
+def _draw(folder: Path, params: list[SweepParam], lang: str) -> None:
+    from sim.figures.sweep import plot_sweep_folder  # matplotlib is imported only when drawing
+
+    plot_sweep_folder(folder, params, lang=lang)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from sim.scenario import ScenarioError, load_scenario
+    from sim.study.session import RunFailed, RunInterrupted
+    from sim.study.sweep import run_sweep
+    from sim.study.sweep_outputs import load_sweep
+    from sim.study.sweep_points import SweepError, parse_param
+
+    _check_options(args)
+    try:
+        sc = load_scenario(args.file)
+        region = sc.load_region()
+        problems = [str(p) for p in sc.check_network(region)]
+    except ScenarioError as exc:
+        problems = [str(p) for p in exc.problems]
+    if problems:
+        return _problems(problems)
+    params = []
+    bad: list[str] = []
+    for text in args.param:
+        try:
+            params.append(parse_param(text))
+        except SweepError as exc:
+            bad += exc.problems
+    if bad:
+        return _problems(bad)
+    variants = comma_list(args.variants)
+    workers = args.workers if args.workers is not None else 1
     t0 = time.perf_counter()
     try:
         folder = run_sweep(sc, params, reps=args.reps, seed=args.seed, out=args.out, workers=workers,
                            dask=args.dask, progress=not args.no_progress, variants=variants,
-                           lang=args.lang, region=region, on_points=announce)
+                           region=region, on_points=_announcer(args, sc, variants, workers))
     except SweepError as exc:
-        for line in exc.problems:
-            print(line, file=sys.stderr)
-        return 2
-    except RunInterrupted as exc:
+        return _problems(exc.problems)
+    except RunInterrupted as exc:  # the figures of what finished, as for a whole sweep
+        _draw(exc.path, params, args.lang)
         print(f"xborder: {exc}", file=sys.stderr)
         return 130
     except RunFailed as exc:
+        _draw(exc.path, params, args.lang)
         print(f"xborder: error: {exc}", file=sys.stderr)
         return 1
+    _draw(folder, params, args.lang)
     print(f"Sweep results in {folder} ({time.perf_counter() - t0:.1f} s)")
     print_sweep(load_sweep(folder), params=[p.path for p in params])
     return 0
@@ -120,8 +150,6 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add ``sweep`` to the ``xborder`` command line."""
-    from sim.figures.i18n import LANGUAGES
-
     p = subparsers.add_parser(
         "sweep", help="run every variant over a grid of parameter values into one results folder",
         description="Run every variant of a scenario at every point of a grid of parameter values, "

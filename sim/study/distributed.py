@@ -1,14 +1,13 @@
 """Run simulation tasks in this process, on a local process pool or on a Dask distributed cluster.
 
 A task is one replication of one variant, at one point of a sweep: ``(point, variant,
-replication)`` (a plain run has the single point ``""``). Everything the tasks need (the region
-with its road network, the model spec of every point and variant and the prepared station and
-hospital matrices) is built once in this process as a :class:`Bundle` and sent to each worker
-once: forked pool workers inherit it, Dask workers receive it by ``client.scatter(...,
-broadcast=True)``. Each task then only sends its name and gets back its result frames.
+replication)`` (:mod:`sim.study.tasks`). Everything the tasks need is built once in this process as
+a :class:`sim.study.tasks.Bundle` and sent to each worker once: forked pool workers inherit it,
+Dask workers receive it by ``client.scatter(..., broadcast=True)``. Each task then only sends its
+name and gets back its result frames.
 
-Results do not depend on where a task runs: a task is :func:`sim.study.runner.simulate_frames` of its
-spec with the same seed and replication, so ``--workers 1``, ``--workers N`` and ``--dask`` give
+Results do not depend on where a task runs: a task is :func:`sim.study.tasks.simulate_frames` of
+its spec with the same seed and replication, so ``--workers 1``, ``--workers N`` and ``--dask`` give
 identical frames (and the folders written from them identical tables).
 
 Dask is imported only when a Dask run starts. ``"local"`` starts a
@@ -21,109 +20,27 @@ folder, ``XBORDER_DATA``, when the scenario has focus areas drawn from a region'
 from __future__ import annotations
 
 import concurrent.futures as cf
-import hashlib
 import logging
 import multiprocessing as mp
 import os
-import pickle
 import signal
 import sys
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from sim.errors import UsageError
-from sim.scenario import Scenario
-
-Task = tuple[str, str, int]
-"""``(point, variant, replication)``; a plain run has the single point ``""``."""
+from sim.study.tasks import Bundle, Task
 
 OnDone = Callable[[Task, dict[str, pd.DataFrame]], None]
 """Called in this process with each finished task and its frames (in the order they finish)."""
 
 CONNECT_TIMEOUT = "15s"
 """How long to wait for a Dask scheduler at an address."""
-
-
-# ---------------------------------------------------------------------------------------- bundle
-
-
-@dataclass(eq=False)
-class Bundle:
-    """What every task of a run or sweep needs, built once here and sent to each worker once.
-
-    Attributes
-    ----------
-    region
-        The region (its ``network`` is shared by all points and variants).
-    scenarios
-        The scenario of each point (for its focus areas).
-    specs
-        ``(point, variant)`` -> :class:`sim.model.spec.ModelSpec`.
-    prepared
-        ``(point, variant)`` -> :class:`sim.engine.simulate.Prepared`; specs with the same stations and
-        hospitals share one object (the engine only reads those from the spec to prepare).
-    """
-
-    region: Any
-    scenarios: dict[str, Scenario]
-    specs: dict[tuple[str, str], Any]
-    prepared: dict[tuple[str, str], Any] = field(default_factory=dict)
-
-    def run(self, task: Task, seed: int) -> dict[str, pd.DataFrame]:
-        """The result frames of one task (see :func:`sim.study.runner.simulate_frames`)."""
-        from sim.study.runner import simulate_frames
-
-        point, variant, rep = task
-        return simulate_frames(self.scenarios[point], self.region.network, self.specs[(point, variant)],
-                               self.prepared[(point, variant)], variant=variant, replication=int(rep),
-                               seed=int(seed))
-
-
-def _prepare_key(spec: Any) -> str:
-    return hashlib.sha256(pickle.dumps((spec.stations, spec.hospitals), protocol=5)).hexdigest()
-
-
-def make_bundle(region: Any, scenarios: Mapping[str, Scenario], variants: Sequence[str], *,
-                specs: Mapping[tuple[str, str], Any] | None = None) -> Bundle:
-    """Build the specs and prepared matrices of every point and variant.
-
-    Parameters
-    ----------
-    region
-        The region all points run on.
-    scenarios
-        Point name -> scenario.
-    variants
-        The variants to run (each must exist in every scenario).
-    specs
-        Model specs already built, ``(point, variant)`` -> spec (the others are built here).
-    """
-    from sim.engine import prepare
-
-    all_specs: dict[tuple[str, str], Any] = dict(specs or {})
-    for point, sc in scenarios.items():
-        for v in variants:
-            if (point, v) not in all_specs:
-                all_specs[(point, v)] = sc.model_spec(v, region)
-    shared: dict[str, Any] = {}
-    prepared: dict[tuple[str, str], Any] = {}
-    for key, spec in all_specs.items():
-        pk = _prepare_key(spec)
-        if pk not in shared:
-            shared[pk] = prepare(region.network, spec)
-        prepared[key] = shared[pk]
-    return Bundle(region=region, scenarios=dict(scenarios), specs=all_specs, prepared=prepared)
-
-
-def distinct_prepared(bundle: Bundle) -> int:
-    """How many distinct prepared matrices the bundle holds."""
-    return len({id(p) for p in bundle.prepared.values()})
 
 
 # ---------------------------------------------------------------------------------------- running
@@ -136,7 +53,7 @@ def execute(bundle: Bundle, tasks: Sequence[Task], *, seed: int, on_done: OnDone
     Parameters
     ----------
     bundle
-        Everything the tasks need (:func:`make_bundle`).
+        Everything the tasks need (:func:`sim.study.tasks.make_bundle`).
     tasks
         ``(point, variant, replication)`` triples.
     seed
@@ -337,33 +254,19 @@ def _execute_dask(client: Any, bundle: Bundle, tasks: Sequence[Task], *, seed: i
         raise WorkerLost(f"{lost} of {len(tasks)} task(s) lost: {_LOST}")
 
 
-# ---------------------------------------------------------------------------------------- run
+@contextmanager
+def connected(dask: Any) -> Iterator[Any]:
+    """`dask` ready for :func:`execute`, connected before anything is written.
 
-
-def dask_executor(dask: Any, *, workers: int = 0) -> Callable[..., None]:
-    """An ``executor`` for :func:`sim.study.runner.run_scenario` that runs its tasks on Dask.
-
-    The region, the model specs and the prepared matrices of every variant are built here and
-    scattered to each worker once; the frames are identical to a local run with the same seed. A
-    scheduler address is connected to at once (so a wrong one fails before any folder is made);
-    a LocalCluster starts when the tasks do.
+    A scheduler address is connected to at once (``UsageError`` if none answers: a wrong address
+    writes nothing) and the client is closed on exit; ``None``, ``"local"`` (the LocalCluster
+    starts with the tasks) and a connected client are yielded as they are.
     """
-    client = connect(dask) if isinstance(dask, str) and dask.strip() != "local" else dask
-
-    def executor(scenario: Scenario, tasks: Sequence[tuple[str, int]], *, seed: int,
-                 on_done: Callable[[str, int, dict[str, pd.DataFrame]], None]) -> None:
-        from sim.study.runner import bundle_for
-
-        bundle = bundle_for(scenario, list(dict.fromkeys(v for v, _ in tasks)))
-
-        def done(task: Task, frames: dict[str, pd.DataFrame]) -> None:
-            on_done(task[1], task[2], frames)
-
-        try:
-            execute(bundle, [("", v, r) for v, r in tasks], seed=seed, on_done=done, workers=workers,
-                    dask=client)
-        finally:
-            if client is not dask:  # we connected it
-                client.close()
-
-    return executor
+    if not (isinstance(dask, str) and dask.strip() != "local"):
+        yield dask
+        return
+    client = connect(dask)
+    try:
+        yield client
+    finally:
+        client.close()

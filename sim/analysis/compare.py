@@ -1,0 +1,135 @@
+"""The planner's table of a run: every variant's statistics side by side, differences, missions.
+
+:func:`compare_table` reads a run's ``summary.json`` (:func:`sim.analysis.summary.summarise`) into
+one long table, one number per row, which ``xborder compare`` prints as text, markdown, CSV or
+JSON. Its columns:
+
+``section``
+    ``statistics`` (a group's statistics), ``differences`` (a variant minus the reference variant,
+    paired by replication), ``cross_border_missions`` (missions by direction, all replications)
+    or ``utilisation`` (mean share of time busy, by unit type).
+``scope``, ``group``
+    Which incidents: ``overall`` (group ``""``), ``focus`` (a focus area), ``dispatch_centre``
+    (a centre that received calls) or ``type`` (an incident type).
+``measure``
+    For statistics and differences one of :data:`MEASURES`; the direction (``BE->NL``) for
+    cross-border missions; the unit type for utilisation.
+``variant``, ``value``
+    The variant and the number: seconds for times, a share (0-1) for shares, a count for counts
+    (missing numbers are NaN).
+``low``, ``high``, ``excludes_zero``
+    The 95 % interval where there is one (Wilson for the share within the norm; t-interval or
+    paired bootstrap for differences) and, for differences, whether it excludes zero.
+
+The table's ``attrs`` hold what the heading says: ``scenario``, ``replications`` (the most any
+variant has), ``horizon_s``, ``seed``, ``complete``, ``norms`` (their labels), ``variants`` (those
+with results, in order), ``reference`` and ``focus_areas``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+MEASURES: tuple[str, ...] = ("count_per_replication", "mean_s", "median_s", "p90_s", "p95_s",
+                             "within_norm_share", "unserved", "cross_border_incidents")
+"""The statistics of each group, in the order of the table."""
+
+DIFFERENCES: tuple[str, ...] = ("mean_s", "p90_s")
+"""The differences against the reference variant."""
+
+COLUMNS: tuple[str, ...] = ("section", "scope", "group", "measure", "variant", "value", "low", "high",
+                            "excludes_zero")
+"""The columns of :func:`compare_table`."""
+
+_SCOPES = (("focus", "focus"), ("dispatch_centre", "by_dispatch_centre"), ("type", "by_type"))
+"""Scopes other than ``overall``: (name in the table, key in summary.json)."""
+
+
+def _num(x: Any) -> float:
+    return math.nan if x is None else float(x)
+
+
+def _stat_rows(variant: str, scope: str, group: str, stats: Mapping[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for m in MEASURES:
+        row = {"section": "statistics", "scope": scope, "group": group, "measure": m, "variant": variant,
+               "value": _num(stats.get(m))}
+        if m == "within_norm_share" and stats.get("within_norm_ci"):
+            row["low"], row["high"] = (_num(x) for x in stats["within_norm_ci"])
+        rows.append(row)
+    return rows
+
+
+def _diff_rows(variant: str, scope: str, group: str, entry: Mapping[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for m in DIFFERENCES:
+        d = entry.get(m)
+        if d is None:
+            continue
+        rows.append({"section": "differences", "scope": scope, "group": group, "measure": m,
+                     "variant": variant, "value": _num(d.get("estimate")), "low": _num(d.get("low")),
+                     "high": _num(d.get("high")), "excludes_zero": bool(d.get("excludes_zero"))})
+    return rows
+
+
+def _centres(vs: Mapping[str, Any], variants: list[str]) -> list[str]:
+    """Centres that received calls (a centre with units but no calls, e.g. a helper's, has no table)."""
+    return sorted({c for v in variants for c, st in vs[v]["by_dispatch_centre"].items() if st.get("count")})
+
+
+def compare_table(summary: Mapping[str, Any]) -> pd.DataFrame:
+    """The planner's table of a run's summary (``summary.json``), one number per row.
+
+    Parameters
+    ----------
+    summary
+        A run's summary (``sim.load_results(folder).summary``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns :data:`COLUMNS` (see the module's description) and ``attrs`` with the heading.
+    """
+    vs = summary.get("variants", {})
+    variants = [v for v in (summary.get("variant_order") or list(vs)) if v in vs]
+    focus = list(summary.get("focus_areas", []))
+    centres = _centres(vs, variants)
+    rows: list[dict[str, Any]] = []
+    for v in variants:
+        rows += _stat_rows(v, "overall", "", vs[v]["overall"])
+        groups = {"focus": focus, "dispatch_centre": centres, "type": sorted(vs[v]["by_type"])}
+        for scope, key in _SCOPES:
+            have = vs[v][key]
+            rows += [r for g in groups[scope] if g in have for r in _stat_rows(v, scope, g, have[g])]
+    for v, d in summary.get("differences", {}).items():
+        rows += _diff_rows(v, "overall", "", d.get("overall", {}))
+        groups = {"focus": focus, "dispatch_centre": centres, "type": sorted(d.get("by_type", {}))}
+        for scope, key in _SCOPES:
+            rows += [r for g in groups[scope] for r in _diff_rows(v, scope, g, d.get(key, {}).get(g, {}))]
+    xb = {v: vs[v]["overall"].get("cross_border_missions", {}) for v in variants}
+    for direction in sorted({k for v in variants for k in xb[v]}):
+        rows += [{"section": "cross_border_missions", "scope": "overall", "group": "", "measure": direction,
+                  "variant": v, "value": float(xb[v].get(direction, 0))} for v in variants]
+    util = {v: vs[v]["overall"].get("utilisation", {}) for v in variants}
+    for unit_type in sorted({u for v in variants for u in util[v]}):
+        rows += [{"section": "utilisation", "scope": "overall", "group": "", "measure": unit_type,
+                  "variant": v, "value": _num(util[v][unit_type])} for v in variants if unit_type in util[v]]
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    table["excludes_zero"] = table["excludes_zero"].astype(object)
+    reps = summary.get("replications_done", {})
+    table.attrs.update({
+        "scenario": summary.get("scenario"),
+        "replications": max((len(r) for r in reps.values()), default=0),
+        "horizon_s": summary.get("horizon_s"),
+        "seed": summary.get("seed"),
+        "complete": bool(summary.get("complete")),
+        "norms": [n.get("label", k) for k, n in summary.get("norms", {}).items()],
+        "variants": variants,
+        "reference": summary.get("reference") or (variants[0] if variants else None),
+        "focus_areas": focus,
+    })
+    return table
