@@ -386,7 +386,7 @@ def test_shortest_path_tree_walks_and_landmark_bounds_match_dijkstra(baarle_netw
     """The engine prices a unit on its way home without Dijkstra when a landmark's shortest-path tree
     holds the route: that time must equal Dijkstra's exactly; the landmark bounds must hold."""
     from sim.engine._core import bounds, walk
-    from sim.engine.simulate import _Engine
+    from sim.engine.compile import compile_run
 
     net = baarle_network
     rng = np.random.default_rng(3)
@@ -399,10 +399,10 @@ def test_shortest_path_tree_walks_and_landmark_bounds_match_dijkstra(baarle_netw
                      places=(Place("p", "BE", float(lat[0]), float(lon[0]), 10.0),),
                      demand=Demand({"BE": {"a": 1.0}}))
     prep = prepare(net, spec)
-    eng = _Engine(net, spec, prep, generate_incidents(net, spec, Streams(1)), Streams(1))
+    eng = compile_run(net, spec, prep, generate_incidents(net, spec, Streams(1)), Streams(1))
     walked = 0
     for x in rng.integers(0, net.n_nodes, 60).tolist():
-        row = net.one_to_all(x)
+        row = net.times_from([x])[0]
         for t in rng.integers(0, net.n_nodes, 40).tolist():
             lo, hi, k = bounds(eng.core, x, t)
             assert lo <= row[t] <= hi * (1 + 1e-12)

@@ -294,10 +294,6 @@ class RoadNetwork:
         d = dijkstra(self._graph_rev, directed=True, indices=tgt)
         return np.asarray(d, dtype=np.float64).reshape(len(tgt), self.n_nodes)
 
-    def one_to_all(self, source: int, *, limit: float = np.inf) -> FloatArray:
-        """Travel times (s) from one node to every node (for a unit on the move)."""
-        return self.times_from([int(source)], limit=limit)[0]
-
     def route(self, source: int, target: int) -> tuple[float, float, list[int]]:
         """Fastest route between two nodes: ``(time_s, length_m, node path)``.
 
