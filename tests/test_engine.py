@@ -428,3 +428,19 @@ def test_prepared_pickles_after_use_and_gives_the_same_records() -> None:
     a = simulate(net, spec, seed=2, prepared=prep)
     copy = pickle.loads(pickle.dumps(prep))
     _same_records(a, simulate(copy.network, spec, seed=2, prepared=copy))
+
+
+def test_the_cores_state_is_ordered_by_its_fields_and_checked_by_name() -> None:
+    from sim.engine._layout import FIELDS
+    from sim.engine.compile import ordered_state
+
+    parts = [{k: k for k in FIELDS[40:]}, {k: k for k in FIELDS[:40]}]
+    assert list(ordered_state(parts)) == list(FIELDS)
+    assert list(ordered_state(parts).values()) == list(FIELDS)
+    everything = {k: 0 for k in FIELDS}
+    with pytest.raises(ValueError, match=r"missing: cnt$"):
+        ordered_state([{k: 0 for k in FIELDS if k != "cnt"}])
+    with pytest.raises(ValueError, match=r"unknown: first_amb_slot$"):
+        ordered_state([everything, {"first_amb_slot": 0}])
+    with pytest.raises(ValueError, match=r"built twice: avail$"):
+        ordered_state([everything, {"avail": 1}])

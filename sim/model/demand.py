@@ -5,7 +5,8 @@ says how many incidents of each type arise per 1,000 inhabitants per year in eac
 they are spread over the hours of the week. Incidents are placed by population (`Place`), each place
 spread over the network nodes near it; or replayed from a log (`IncidentLog`).
 
-Default figures and their sources are in :mod:`sim.model.defaults`.
+Default figures and their sources are in :mod:`sim.model.defaults` (a spec without a demand gets
+:func:`sim.model.defaults.default_demand`).
 """
 
 from __future__ import annotations
@@ -16,11 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy.spatial import cKDTree
 
+from sim.model.agreements import Agreement
 from sim.model.distributions import Dist
+from sim.model.streams import Streams
+from sim.model.units import UNIT_TYPES, unit_type_names
+from sim.roads.network import EARTH_RADIUS_M, RoadNetwork, haversine_m
 
-if TYPE_CHECKING:
-    from sim.model.agreements import Agreement
+if TYPE_CHECKING:  # the spec holds incident types and demand: imported for type hints only
+    from sim.model.spec import ModelSpec
 
 SECONDS_PER_YEAR = 365.0 * 86_400.0
 HOURS_PER_WEEK = 168
@@ -48,7 +54,8 @@ class IncidentType:
     on_scene
         Unit type -> on-scene time distribution (a unit type missing here uses ``"default"``).
     transport_share
-        Share of incidents whose patient an ambulance takes to hospital.
+        Share of incidents whose patient is taken to hospital (by the first unit of a type that
+        ``transports``, :data:`sim.model.units.UNIT_TYPES`: the ambulance).
     handover
         Hospital handover time distribution (from arrival at hospital to the unit being free).
     lights_and_sirens
@@ -140,11 +147,6 @@ class IncidentLog:
 # Generation (vectorised; every draw from its own stream, see sim.model.streams)
 # ---------------------------------------------------------------------------------------------
 
-if TYPE_CHECKING:
-    from sim.model.spec import ModelSpec
-    from sim.model.streams import Streams
-    from sim.roads.network import RoadNetwork
-
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -180,8 +182,6 @@ class Incidents:
     country, centre
         Codes into ``network.countries`` / ``network.centres`` of the *node* (the jurisdiction
         where it happens, whose dispatch centre gets the call); ``-1`` where unknown.
-    place
-        Index of the generating place in `place_names` (``-1`` for replayed incidents).
     call_processing
         Call reaching the centre to the first alert.
     slot_type
@@ -194,8 +194,8 @@ class Incidents:
         Turnout time of the unit filling the slot if alerted by day / by night (both drawn so the
         draw does not depend on when the unit is alerted).
     transport, handover
-        Whether the patient goes to hospital (taken by the first ambulance slot) and the handover
-        time there.
+        Whether the patient goes to hospital (taken by the first slot of a unit type that
+        ``transports``) and the handover time there.
     request_delay
         Agreement name -> delay to arrange foreign help for this incident (one draw per incident
         and agreement, from a sub-stream keyed by the agreement name).
@@ -211,7 +211,6 @@ class Incidents:
     type_names: tuple[str, ...]
     country: IntArray
     centre: IntArray
-    place: IntArray
     call_processing: FloatArray
     slot_type: IntArray
     slot_active: BoolArray
@@ -221,10 +220,7 @@ class Incidents:
     transport: BoolArray
     handover: FloatArray
     request_delay: dict[str, FloatArray] = field(default_factory=dict)
-    place_names: tuple[str, ...] = ()
     dropped: tuple[str, ...] = ()
-    seed: int | None = None
-    replication: int = 0
 
     def __len__(self) -> int:
         return len(self.t_call)
@@ -241,18 +237,8 @@ class Incidents:
                 self.request_delay[ag.name] = ag.request_delay.sample(rng, len(self))
 
 
-def _resolve_demand(spec: ModelSpec) -> Demand:
-    if spec.demand is not None:
-        return spec.demand
-    from sim.model.defaults import default_hour_of_week, default_rates
-
-    return Demand(rates_per_1000=default_rates(), hour_of_week=default_hour_of_week())
-
-
 def _local_xy(network: RoadNetwork, lat: npt.ArrayLike, lon: npt.ArrayLike) -> FloatArray:
     """Equirectangular metres around the network's mean latitude (for the k-d tree)."""
-    from sim.roads.network import EARTH_RADIUS_M
-
     lat0 = np.radians(float(np.mean(network.lat)))
     la, lo = np.radians(np.asarray(lat, float)), np.radians(np.asarray(lon, float))
     return np.column_stack([lo * np.cos(lat0) * EARTH_RADIUS_M, la * EARTH_RADIUS_M])
@@ -269,10 +255,6 @@ def place_kernels(
     nearest node), so a node is drawn with ``searchsorted(cum, p + u)``. Places whose nearest node
     is farther than `max_distance_m` are not kept and own no nodes.
     """
-    from scipy.spatial import cKDTree
-
-    from sim.roads.network import haversine_m
-
     plat = np.array([p.lat for p in places], dtype=float)
     plon = np.array([p.lon for p in places], dtype=float)
     nearest, dist = network.nearest_nodes(plat, plon) if len(places) else (
@@ -306,9 +288,6 @@ def _draw_service(
     spec: ModelSpec, streams: Streams, type_idx: IntArray, t_call: FloatArray
 ) -> dict[str, Any]:
     """Every per-incident draw after type and place: slots, durations, transport (vectorised per type)."""
-    from sim.model.defaults import DEFAULT_CALL_PROCESSING
-    from sim.model.units import UNIT_TYPES, unit_type_names
-
     types = spec.incident_types
     slots = [unit_slots(t) for t in types]
     n, n_slots = len(type_idx), max((len(s) for s in slots), default=0)
@@ -319,8 +298,7 @@ def _draw_service(
     t_night = np.full((n, n_slots), np.nan)
     transport = np.zeros(n, dtype=bool)
     handover = np.zeros(n)
-    cp_dist = spec.policy.call_processing if spec.policy is not None else DEFAULT_CALL_PROCESSING
-    call_processing = cp_dist.sample(streams["call_processing"], n)
+    call_processing = spec.policy.call_processing.sample(streams["call_processing"], n)
     u_transport = streams["transport"].random(n)
     for k, itype in enumerate(types):
         rows = np.flatnonzero(type_idx == k)
@@ -376,7 +354,7 @@ def generate_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams) 
     -------
     Incidents
     """
-    demand = _resolve_demand(spec)
+    demand = spec.demand
     places = spec.places
     kept, offsets, knodes, kcum = place_kernels(
         network, places, spread_m=demand.spread_m, max_distance_m=demand.max_place_distance_m)
@@ -431,9 +409,7 @@ def generate_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams) 
     inc = Incidents(
         t_call=t_call, lat=network.lat[node], lon=network.lon[node], node=node, type_idx=type_idx,
         type_names=type_names, country=network.node_country[node], centre=network.node_centre[node],
-        place=place, place_names=tuple(p.name for p in places),
-        dropped=tuple(p.name for i, p in enumerate(places) if not kept[i]),
-        seed=streams.seed, replication=streams.replication, **draws)
+        dropped=tuple(p.name for i, p in enumerate(places) if not kept[i]), **draws)
     inc.ensure_request_delays(spec.agreements, streams)
     return inc
 
@@ -443,15 +419,15 @@ def incidents_from_log(
 ) -> Incidents:
     """Replay an incident log: given times, places and types; durations drawn as for generated ones.
 
-    Each row goes to its nearest node; rows farther than ``demand.max_place_distance_m`` (default
-    3 km) from any node, or at or after the horizon, are dropped (listed in ``dropped`` as
-    ``"log row i"``). Unknown type names raise ``ValueError``.
+    Each row goes to its nearest node; rows farther than ``spec.demand.max_place_distance_m`` from
+    any node, or at or after the horizon, are dropped (listed in ``dropped`` as ``"log row i"``).
+    Unknown type names raise ``ValueError``.
     """
     type_names = tuple(t.name for t in spec.incident_types)
     unknown = sorted(set(log.type) - set(type_names))
     if unknown:
         raise ValueError(f"incident log has unknown incident types: {', '.join(unknown)}")
-    max_d = spec.demand.max_place_distance_m if spec.demand is not None else 3000.0
+    max_d = spec.demand.max_place_distance_m
     t = np.asarray(log.t_s, dtype=float)
     lat, lon = np.asarray(log.lat, float), np.asarray(log.lon, float)
     if len(t):
@@ -466,8 +442,6 @@ def incidents_from_log(
     inc = Incidents(
         t_call=t[order], lat=lat[order], lon=lon[order], node=node, type_idx=type_idx,
         type_names=type_names, country=network.node_country[node], centre=network.node_centre[node],
-        place=np.full(len(order), -1, np.int64),
-        dropped=tuple(f"log row {i}" for i in np.flatnonzero(~ok)),
-        seed=streams.seed, replication=streams.replication, **draws)
+        dropped=tuple(f"log row {i}" for i in np.flatnonzero(~ok)), **draws)
     inc.ensure_request_delays(spec.agreements, streams)
     return inc
