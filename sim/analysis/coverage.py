@@ -24,7 +24,7 @@ from scipy.spatial import cKDTree
 from sim.model.agreements import Agreement, party_matches
 from sim.model.demand import Place
 from sim.model.units import Station
-from sim.roads.network import RoadNetwork, haversine_m
+from sim.roads.network import RoadNetwork, entry_leg, haversine_m
 from sim.roads.speeds import EmergencyFactors
 
 FloatArray = npt.NDArray[np.float64]
@@ -149,22 +149,12 @@ def may_serve(
 def _station_times(
     network: RoadNetwork, stations: Sequence[Station], *, factor: float, limit_s: float
 ) -> FloatArray:
-    """Driving time (s) from each station to every node, shape ``(len(stations), n)``."""
-    lat = np.array([s.lat if s.off_network is None else s.off_network.entry_lat for s in stations])
-    lon = np.array([s.lon if s.off_network is None else s.off_network.entry_lon for s in stations])
-    nodes, _ = network.nearest_nodes(lat, lon)
-    times = network.times_from(nodes, limit=limit_s / factor) * factor
-    for k, s in enumerate(stations):
-        acc = s.off_network
-        if acc is None:
-            continue
-        if acc.access_time_s is not None:
-            leg = float(acc.access_time_s)
-        else:  # straight line × detour at the given speed: an estimate, as in the engine
-            d = float(haversine_m(s.lat, s.lon, acc.entry_lat, acc.entry_lon))
-            leg = d * acc.detour_factor / (acc.speed_kmh / 3.6)
-        times[k] += leg
-    return times
+    """Driving time (s) from each station to every node, shape ``(len(stations), n)``: the network
+    time × `factor` plus the station's access leg, as in the engine (:func:`entry_leg`)."""
+    legs = [entry_leg(network, lat=s.lat, lon=s.lon, access=s.off_network, label=f"station {s.name!r}")
+            for s in stations]
+    times = network.times_from([leg.node for leg in legs], limit=limit_s / factor) * factor
+    return times + np.array([leg.time_s for leg in legs])[:, None]
 
 
 def coverage(

@@ -15,7 +15,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from sim.model.spec import ModelSpec
 from sim.model.units import Hospital, Station
-from sim.roads.network import DETOUR_FACTOR, OFF_NETWORK_SPEED_KMH, SNAP_LIMIT_M, RoadNetwork, access_leg
+from sim.roads.network import DETOUR_FACTOR, OFF_NETWORK_SPEED_KMH, SNAP_LIMIT_M, RoadNetwork, entry_leg
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -140,17 +140,13 @@ class Prepared:
         return state
 
 
-def _snap_one(network: RoadNetwork, lat: float, lon: float, label: str) -> int:
-    node, _ = network.snap(lat, lon, max_distance_m=SNAP_LIMIT_M, labels=label)
-    return int(node)
-
-
 def prepare(network: RoadNetwork, spec: ModelSpec) -> Prepared:
     """Resolve stations and hospitals to nodes and compute the travel-time matrices.
 
-    On-network stations are snapped with a 1 km limit (:class:`sim.roads.network.OffNetworkError` naming
-    the station otherwise); stations with ``off_network`` enter through their entry point
-    (:func:`sim.roads.network.access_leg`). Only hospitals with an emergency department are used.
+    Stations enter the network as :func:`sim.roads.network.entry_leg` says: on-network ones at their
+    nearest node within 1 km (:class:`sim.roads.network.OffNetworkError` naming the station
+    otherwise), those with ``off_network`` through their entry point. Only hospitals with an
+    emergency department are used.
 
     Parameters
     ----------
@@ -160,19 +156,9 @@ def prepare(network: RoadNetwork, spec: ModelSpec) -> Prepared:
         The variant (only its stations and hospitals are used: variants with the same ones can
         share the result).
     """
-    st_node, st_acc, st_est = [], [], []
-    for s in spec.stations:
-        label = f"station {s.name!r}"
-        if s.off_network is not None:
-            leg = access_leg(network, lat=s.lat, lon=s.lon, access=s.off_network)
-            st_node.append(int(leg.node))
-            st_acc.append(float(leg.time_s))
-            st_est.append(bool(leg.estimated))
-        else:
-            st_node.append(_snap_one(network, s.lat, s.lon, label))
-            st_acc.append(0.0)
-            st_est.append(False)
-    station_node = np.asarray(st_node, dtype=np.int64)
+    legs = [entry_leg(network, lat=s.lat, lon=s.lon, access=s.off_network, label=f"station {s.name!r}")
+            for s in spec.stations]
+    station_node = np.asarray([leg.node for leg in legs], dtype=np.int64)
     hospitals = tuple(h for h in spec.hospitals if h.emergency)
     notes: list[str] = []
     if hospitals:
@@ -204,7 +190,8 @@ def prepare(network: RoadNetwork, spec: ModelSpec) -> Prepared:
     vmax = float(np.max(network.edge_length_m[ok] / network.edge_time_s[ok])) if ok.any() else 1.0
     return Prepared(
         network=network, stations=tuple(spec.stations), hospitals=hospitals, station_node=station_node,
-        station_access_s=np.asarray(st_acc, float), station_estimated=np.asarray(st_est, bool),
+        station_access_s=np.asarray([leg.time_s for leg in legs], float),
+        station_estimated=np.asarray([leg.estimated for leg in legs], bool),
         fwd=np.ascontiguousarray(fwd), rev=np.ascontiguousarray(rev),
         rev_next=np.ascontiguousarray(rev_next, dtype=np.int64), hosp_node=np.asarray(hn, np.int64),
         hosp_extra_s=np.asarray(hosp_extra, float), hosp_estimated=np.asarray(far, bool),

@@ -408,12 +408,13 @@ class AccessLeg:
     node
         The network node of the entry point.
     time_s
-        Driving time from the base to `node` (given, or estimated).
+        Driving time from the base to `node` (given, or estimated; 0 on the network).
     distance_m
         Estimated road distance from the base to `node` (straight line × detour factor).
     estimated
-        Always True: the leg is not routed on the network, so wherever it is reported it is
-        flagged as an estimate (even when the access time was given).
+        True for a leg beyond the extract: it is not routed on the network, so wherever it is
+        reported it is flagged as an estimate (even when the access time was given). False for a
+        base on the network (:func:`entry_leg`: no leg, time 0).
     entry_name
         Name of the entry point (e.g. the border road).
     """
@@ -451,3 +452,18 @@ def access_leg(network: RoadNetwork, *, lat: float, lon: float, access: Any) -> 
         raise ValueError(f"{name}: access time must not be negative, got {time_s}")
     return AccessLeg(node=int(node), time_s=time_s, distance_m=distance, estimated=True,
                      entry_name=access.entry_name)
+
+
+def entry_leg(network: RoadNetwork, *, lat: float, lon: float, access: Any = None,
+              label: str = "point") -> AccessLeg:
+    """Where a unit based at (`lat`, `lon`) enters the network, and how long it takes to get there.
+
+    On the network (`access` is ``None``): its nearest node, within :data:`SNAP_LIMIT_M`
+    (:class:`OffNetworkError` naming `label` otherwise), in no time. Beyond the extract (`access` is
+    a :class:`sim.model.units.OffNetworkAccess`): :func:`access_leg`. The engine and the coverage
+    maps place stations with this.
+    """
+    if access is not None:
+        return access_leg(network, lat=lat, lon=lon, access=access)
+    node, _ = network.snap(lat, lon, max_distance_m=SNAP_LIMIT_M, labels=label)
+    return AccessLeg(node=int(node), time_s=0.0, distance_m=0.0, estimated=False, entry_name="")
