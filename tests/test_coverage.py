@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.analysis.coverage import coverage, may_serve, spread_places
+from sim.analysis.coverage import coverage, may_serve
 from sim.engine import prepare
 from sim.model.agreements import Agreement
-from sim.model.demand import Place
+from sim.model.demand import Place, spread_places
 from sim.model.spec import ModelSpec
 from sim.model.units import OffNetworkAccess, Station
 from sim.roads.network import DETOUR_FACTOR, OFF_NETWORK_SPEED_KMH, RoadNetwork, access_leg, haversine_m

@@ -19,12 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from sim.model.agreements import Agreement, party_matches
-from sim.model.demand import Place
+from sim.model.demand import Place, spread_places
 from sim.model.units import Station
-from sim.roads.network import RoadNetwork, entry_leg, haversine_m
+from sim.roads.network import RoadNetwork, entry_leg
 from sim.roads.speeds import EmergencyFactors
 
 FloatArray = npt.NDArray[np.float64]
@@ -65,55 +64,6 @@ class Coverage:
     table: pd.DataFrame
     unassigned_population: float
     vehicle: str | None
-
-
-def spread_places(
-    network: RoadNetwork,
-    places: Sequence[Place],
-    *,
-    spread_m: float = 1500.0,
-    max_distance_m: float = 3000.0,
-) -> tuple[IntArray, IntArray, FloatArray]:
-    """Spread each place over the network nodes near it.
-
-    A place's population goes to the nodes within `spread_m` of it, weighted by a Gaussian kernel of
-    that scale, and at least to its nearest node. Places whose nearest node is farther than
-    `max_distance_m` get no nodes (the defaults are those of :class:`sim.model.demand.Demand`).
-
-    Returns
-    -------
-    place_index, node, weight
-        Parallel arrays: place ``place_index[i]`` puts the fraction ``weight[i]`` of its population
-        on ``node[i]``; the weights of each placed place sum to 1.
-    """
-    if not places or network.n_nodes == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty.copy(), np.empty(0)
-    lat = np.array([p.lat for p in places], dtype=float)
-    lon = np.array([p.lon for p in places], dtype=float)
-    nearest, dist = network.nearest_nodes(lat, lon)
-    tree = cKDTree(network._project(network.lat, network.lon))
-    pts = network._project(lat, lon)
-    pi: list[IntArray] = []
-    nodes: list[IntArray] = []
-    weights: list[FloatArray] = []
-    for i in range(len(places)):
-        if dist[i] > max_distance_m:
-            continue
-        near = np.asarray(tree.query_ball_point(pts[i], r=spread_m) if spread_m > 0 else [],
-                          dtype=np.int64)
-        if len(near) == 0:
-            near = nearest[i : i + 1]
-        d = haversine_m(lat[i], lon[i], network.lat[near], network.lon[near])
-        w = np.exp(-0.5 * (d / spread_m) ** 2) if spread_m > 0 else np.ones(len(near))
-        w = w / w.sum()
-        pi.append(np.full(len(near), i, dtype=np.int64))
-        nodes.append(near)
-        weights.append(w)
-    if not pi:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty.copy(), np.empty(0)
-    return np.concatenate(pi), np.concatenate(nodes), np.concatenate(weights)
 
 
 def may_serve(
@@ -178,7 +128,8 @@ def coverage(
     stations
         Stations; only those holding `unit_type` count (all of them when `unit_type` is ``None``).
     places
-        Populated places; their population is spread over nearby nodes (:func:`spread_places`).
+        Populated places; their population is spread over nearby nodes as incidents are
+        (:func:`sim.model.demand.spread_places`).
     agreements
         Agreements in force in the "with agreements" case (see :func:`may_serve`).
     unit_type

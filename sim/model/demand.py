@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
 from sim.model.agreements import Agreement
 from sim.model.distributions import Dist
 from sim.model.streams import Streams
 from sim.model.units import UNIT_TYPES, unit_type_names
-from sim.roads.network import EARTH_RADIUS_M, RoadNetwork, haversine_m
+from sim.roads.network import RoadNetwork, haversine_m
 
 if TYPE_CHECKING:  # the spec holds incident types and demand: imported for type hints only
     from sim.model.spec import ModelSpec
@@ -237,17 +236,33 @@ class Incidents:
                 self.request_delay[ag.name] = ag.request_delay.sample(rng, len(self))
 
 
-def _local_xy(network: RoadNetwork, lat: npt.ArrayLike, lon: npt.ArrayLike) -> FloatArray:
-    """Equirectangular metres around the network's mean latitude (for the k-d tree)."""
-    lat0 = np.radians(float(np.mean(network.lat)))
-    la, lo = np.radians(np.asarray(lat, float)), np.radians(np.asarray(lon, float))
-    return np.column_stack([lo * np.cos(lat0) * EARTH_RADIUS_M, la * EARTH_RADIUS_M])
+def _kernels(network: RoadNetwork, places: Sequence[Place], *, spread_m: float,
+             max_distance_m: float) -> list[tuple[IntArray, FloatArray] | None]:
+    """Per place: the nodes within `spread_m` of it and its nearest node (sorted), with their weights
+    under a Gaussian kernel of scale `spread_m` (not normalised; with ``spread_m == 0`` only the
+    nearest node weighs); ``None`` for a place whose nearest node is farther than `max_distance_m`."""
+    if not len(places):
+        return []
+    plat = np.array([p.lat for p in places], dtype=float)
+    plon = np.array([p.lon for p in places], dtype=float)
+    nearest, dist = network.nearest_nodes(plat, plon)
+    within = network.nodes_within(plat, plon, radius_m=spread_m)
+    out: list[tuple[IntArray, FloatArray] | None] = []
+    for p in range(len(places)):
+        if not dist[p] <= max_distance_m:
+            out.append(None)
+            continue
+        near = np.union1d(within[p], [nearest[p]])
+        d = haversine_m(plat[p], plon[p], network.lat[near], network.lon[near])
+        w = np.exp(-0.5 * (d / spread_m) ** 2) if spread_m > 0 else (near == nearest[p]).astype(float)
+        out.append((near, w))
+    return out
 
 
 def place_kernels(
     network: RoadNetwork, places: Sequence[Place], *, spread_m: float, max_distance_m: float
 ) -> tuple[BoolArray, IntArray, IntArray, FloatArray]:
-    """Spread each place over the nodes near it.
+    """Spread each place over the nodes near it, for drawing incidents.
 
     Returns ``(kept, offsets, nodes, cum)``: place ``p`` (where ``kept[p]``) owns
     ``nodes[offsets[p]:offsets[p + 1]]`` with cumulative weights ``cum[...]`` rising to ``p + 1``
@@ -255,24 +270,16 @@ def place_kernels(
     nearest node), so a node is drawn with ``searchsorted(cum, p + u)``. Places whose nearest node
     is farther than `max_distance_m` are not kept and own no nodes.
     """
-    plat = np.array([p.lat for p in places], dtype=float)
-    plon = np.array([p.lon for p in places], dtype=float)
-    nearest, dist = network.nearest_nodes(plat, plon) if len(places) else (
-        np.zeros(0, np.int64), np.zeros(0))
-    kept = dist <= max_distance_m
-    tree = cKDTree(_local_xy(network, network.lat, network.lon))
-    xy = _local_xy(network, plat, plon)
+    kernels = _kernels(network, places, spread_m=spread_m, max_distance_m=max_distance_m)
+    kept = np.array([k is not None for k in kernels], dtype=bool)
     offsets = np.zeros(len(places) + 1, dtype=np.int64)
     nodes_parts: list[IntArray] = []
     cum_parts: list[FloatArray] = []
-    for p in range(len(places)):
-        if not kept[p]:
+    for p, kernel in enumerate(kernels):
+        if kernel is None:
             offsets[p + 1] = offsets[p]
             continue
-        near = np.asarray(tree.query_ball_point(xy[p], r=spread_m), dtype=np.int64)
-        near = np.union1d(near, [nearest[p]])
-        d = haversine_m(plat[p], plon[p], network.lat[near], network.lon[near])
-        w = np.exp(-0.5 * (d / spread_m) ** 2) if spread_m > 0 else (near == nearest[p]).astype(float)
+        near, w = kernel
         c = np.cumsum(w)
         c = p + c / c[-1]
         c[-1] = p + 1.0
@@ -282,6 +289,40 @@ def place_kernels(
     nodes = np.concatenate(nodes_parts) if nodes_parts else np.zeros(0, np.int64)
     cum = np.concatenate(cum_parts) if cum_parts else np.zeros(0)
     return kept, offsets, nodes, cum
+
+
+def spread_places(
+    network: RoadNetwork,
+    places: Sequence[Place],
+    *,
+    spread_m: float = 1500.0,
+    max_distance_m: float = 3000.0,
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Spread each place's population over the network nodes near it, as incidents are spread.
+
+    The kernel of :func:`place_kernels` (the defaults are those of :class:`Demand`), as shares.
+
+    Returns
+    -------
+    place_index, node, weight
+        Parallel arrays: place ``place_index[i]`` puts the fraction ``weight[i]`` of its population
+        on ``node[i]``; the weights of each placed place sum to 1.
+    """
+    pi: list[IntArray] = []
+    nodes: list[IntArray] = []
+    weights: list[FloatArray] = []
+    if network.n_nodes:
+        for p, kernel in enumerate(_kernels(network, places, spread_m=spread_m,
+                                            max_distance_m=max_distance_m)):
+            if kernel is not None:
+                near, w = kernel
+                pi.append(np.full(len(near), p, dtype=np.int64))
+                nodes.append(near)
+                weights.append(w / w.sum())
+    if not pi:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty.copy(), np.empty(0)
+    return np.concatenate(pi), np.concatenate(nodes), np.concatenate(weights)
 
 
 def _draw_service(

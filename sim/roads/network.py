@@ -346,6 +346,15 @@ class RoadNetwork:
         idx = np.asarray(idx, dtype=np.int64)
         return idx, haversine_m(la, lo, self.lat[idx], self.lon[idx])
 
+    def nodes_within(self, lat: npt.ArrayLike, lon: npt.ArrayLike, *, radius_m: float) -> list[IntArray]:
+        """For each point, the nodes within `radius_m` of it, unordered (measured in the local
+        projection of :meth:`nearest_nodes`, which the nearest node of a point lies in)."""
+        la, lo = np.atleast_1d(np.asarray(lat, float)), np.atleast_1d(np.asarray(lon, float))
+        if len(la) == 0:
+            return []
+        found = self._kdtree.query_ball_point(self._project(la, lo), r=radius_m)
+        return [np.asarray(f, dtype=np.int64) for f in found]
+
     def snap(
         self,
         lat: npt.ArrayLike,
