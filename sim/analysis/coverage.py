@@ -107,6 +107,33 @@ def _station_times(
     return times + np.array([leg.time_s for leg in legs])[:, None]
 
 
+def _node_times(network: RoadNetwork, use: Sequence[Station], *, agreements: Sequence[Agreement],
+                unit_type: str | None, factor: float, limit_s: float) -> tuple[FloatArray, FloatArray]:
+    """Per node, the shortest driving time from a station allowed to serve it: ``(national, with
+    agreements)``, ``inf`` where none reaches it within `limit_s`."""
+    n = network.n_nodes
+    nat = np.full(n, np.inf)
+    agr = np.full(n, np.inf)
+    if not use or not n:
+        return nat, agr
+    times = _station_times(network, use, factor=factor, limit_s=limit_s)
+    node_c, node_z = network.node_country, network.node_centre
+    # nodes share their rights by (country, centre): decide once per combination
+    combos = np.unique(np.column_stack([node_c, node_z]), axis=0)
+    for c, z in combos:
+        sel = (node_c == c) & (node_z == z)
+        country = network.countries[c] if c >= 0 else ""
+        centre = network.centres[z] if z >= 0 else ""
+        ok_nat = np.array([may_serve(s, country, centre, unit_type=unit_type) for s in use])
+        ok_agr = np.array([may_serve(s, country, centre, agreements=agreements,
+                                     unit_type=unit_type) for s in use])
+        if ok_nat.any():
+            nat[sel] = times[ok_nat][:, sel].min(axis=0)
+        if ok_agr.any():
+            agr[sel] = times[ok_agr][:, sel].min(axis=0)
+    return nat, agr
+
+
 def coverage(
     network: RoadNetwork,
     stations: Sequence[Station],
@@ -153,24 +180,8 @@ def coverage(
     n = network.n_nodes
     use = [s for s in stations if unit_type is None or s.units.get(unit_type, 0) > 0]
     factor = (factors or EmergencyFactors()).factor(unit_type, urgent=True)
-    nat = np.full(n, np.inf)
-    agr = np.full(n, np.inf)
-    if use and n:
-        times = _station_times(network, use, factor=factor, limit_s=max(thr) * 1.01)
-        node_c, node_z = network.node_country, network.node_centre
-        # nodes share their rights by (country, centre): decide once per combination
-        combos = np.unique(np.column_stack([node_c, node_z]), axis=0)
-        for c, z in combos:
-            sel = (node_c == c) & (node_z == z)
-            country = network.countries[c] if c >= 0 else ""
-            centre = network.centres[z] if z >= 0 else ""
-            ok_nat = np.array([may_serve(s, country, centre, unit_type=unit_type) for s in use])
-            ok_agr = np.array([may_serve(s, country, centre, agreements=agreements,
-                                         unit_type=unit_type) for s in use])
-            if ok_nat.any():
-                nat[sel] = times[ok_nat][:, sel].min(axis=0)
-            if ok_agr.any():
-                agr[sel] = times[ok_agr][:, sel].min(axis=0)
+    nat, agr = _node_times(network, use, agreements=agreements, unit_type=unit_type, factor=factor,
+                           limit_s=max(thr) * 1.01)
     pi, node, w = spread_places(network, places, spread_m=spread_m, max_distance_m=max_distance_m)
     pop = np.array([p.population for p in places], dtype=float)
     node_pop = np.asarray(np.bincount(node, weights=w * pop[pi], minlength=n), dtype=float)

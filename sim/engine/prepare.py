@@ -15,7 +15,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from sim.model.spec import ModelSpec
 from sim.model.units import Hospital, Station
-from sim.roads.network import DETOUR_FACTOR, OFF_NETWORK_SPEED_KMH, SNAP_LIMIT_M, RoadNetwork, entry_leg
+from sim.roads.network import SNAP_LIMIT_M, RoadNetwork, entry_leg, estimated_leg_s
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -166,7 +166,7 @@ def prepare(network: RoadNetwork, spec: ModelSpec) -> Prepared:
     else:
         hn, hd = np.zeros(0, np.int64), np.zeros(0)
     far = hd > SNAP_LIMIT_M
-    hosp_extra = np.where(far, hd * DETOUR_FACTOR / (OFF_NETWORK_SPEED_KMH / 3.6), 0.0)
+    hosp_extra = np.where(far, estimated_leg_s(hd), 0.0)
     for k in np.flatnonzero(far):
         notes.append(f"hospital {hospitals[k].name!r} is {hd[k]:,.0f} m off the network: estimated leg "
                      f"of {hosp_extra[k]:.0f} s")

@@ -369,6 +369,34 @@ def _draw_service(
                 handover=handover)
 
 
+def _group_rates(demand: Demand, countries: list[str], type_names: tuple[str, ...], pop: FloatArray,
+                 pcountry: npt.NDArray[np.object_]) -> tuple[list[tuple[int, int]], list[float]]:
+    """The (country, incident type) groups with incidents, and the rate per second of each."""
+    groups: list[tuple[int, int]] = []
+    grate: list[float] = []
+    for ci, c in enumerate(countries):
+        cpop = float(pop[pcountry == c].sum())
+        for k, name in enumerate(type_names):
+            r = demand.rates_per_1000.get(c, {}).get(name, 0.0)
+            if r > 0 and cpop > 0:
+                groups.append((ci, k))
+                grate.append(r * cpop / 1000.0 / SECONDS_PER_YEAR * demand.scale)
+    return groups, grate
+
+
+def _call_times(demand: Demand, horizon: float, total_rate: float, streams: Streams) -> FloatArray:
+    """Sorted call times: Poisson counts per hour bin (hour-of-week weights), uniform within."""
+    n_bins = int(np.ceil(horizon / 3600.0))
+    starts = np.arange(n_bins) * 3600.0
+    widths = np.minimum(starts + 3600.0, horizon) - starts
+    weights = demand.profile()[np.arange(n_bins) % HOURS_PER_WEEK]
+    counts = streams["arrivals"].poisson(total_rate * weights * widths)
+    n = int(counts.sum())
+    t_call = np.repeat(starts, counts) + streams["arrivals"].random(n) * np.repeat(widths, counts)
+    t_call.sort()
+    return t_call
+
+
 def generate_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams) -> Incidents:
     """Draw the incidents of one replication (non-homogeneous Poisson by hour of week).
 
@@ -403,26 +431,10 @@ def generate_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams) 
     countries = sorted({p.country for i, p in enumerate(places) if kept[i]})
     pop = np.array([p.population if kept[i] else 0.0 for i, p in enumerate(places)], dtype=float)
     pcountry = np.array([p.country for p in places], dtype=object)
-    # rate per second of every (country, type) group
-    groups: list[tuple[int, int]] = []
-    grate: list[float] = []
-    for ci, c in enumerate(countries):
-        cpop = float(pop[pcountry == c].sum())
-        for k, name in enumerate(type_names):
-            r = demand.rates_per_1000.get(c, {}).get(name, 0.0)
-            if r > 0 and cpop > 0:
-                groups.append((ci, k))
-                grate.append(r * cpop / 1000.0 / SECONDS_PER_YEAR * demand.scale)
+    groups, grate = _group_rates(demand, countries, type_names, pop, pcountry)
     total_rate = float(sum(grate))
-    horizon = float(spec.horizon_s)
-    n_bins = int(np.ceil(horizon / 3600.0))
-    starts = np.arange(n_bins) * 3600.0
-    widths = np.minimum(starts + 3600.0, horizon) - starts
-    weights = demand.profile()[np.arange(n_bins) % HOURS_PER_WEEK]
-    counts = streams["arrivals"].poisson(total_rate * weights * widths)
-    n = int(counts.sum())
-    t_call = np.repeat(starts, counts) + streams["arrivals"].random(n) * np.repeat(widths, counts)
-    t_call.sort()
+    t_call = _call_times(demand, float(spec.horizon_s), total_rate, streams)
+    n = len(t_call)
     if groups:
         gp = np.asarray(grate) / total_rate
         g = np.minimum(np.searchsorted(np.cumsum(gp), streams["types"].random(n) * gp.sum(), side="right"),

@@ -41,6 +41,13 @@ OFF_NETWORK_SPEED_KMH = 70.0
 """Average speed of an estimated leg beyond the extract (modelling choice)."""
 
 
+def estimated_leg_s(straight_m: Any, *, detour_factor: float = DETOUR_FACTOR,
+                    speed_kmh: float = OFF_NETWORK_SPEED_KMH) -> Any:
+    """Time (s) of a leg not routed on the network: straight-line metres × detour factor at the
+    given speed (scalars or arrays)."""
+    return straight_m * detour_factor / (speed_kmh / 3.6)
+
+
 class OffNetworkError(ValueError):
     """A point lies farther from the road network than the allowed snapping distance."""
 
@@ -456,7 +463,8 @@ def access_leg(network: RoadNetwork, *, lat: float, lon: float, access: Any) -> 
     else:
         if not access.speed_kmh > 0:
             raise ValueError(f"{name}: access speed must be positive, got {access.speed_kmh}")
-        time_s = distance / (float(access.speed_kmh) / 3.6)
+        time_s = estimated_leg_s(straight, detour_factor=float(access.detour_factor),
+                                 speed_kmh=float(access.speed_kmh))
     if time_s < 0:
         raise ValueError(f"{name}: access time must not be negative, got {time_s}")
     return AccessLeg(node=int(node), time_s=time_s, distance_m=distance, estimated=True,
