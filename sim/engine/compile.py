@@ -94,9 +94,11 @@ class CompiledRun:
         The :class:`sim.engine._core.Core` holding the same arrays.
     entry_points
         ``(dispatch, start, free)`` of the compiled core for `core` (:func:`sim.engine._core.entry_points`).
-    n_types, n_centres
-        Unit types in the table when compiled; dispatch centres of the network (code ``n_centres``
-        stands for an unknown centre).
+    type_names, n_types
+        The unit types of :data:`sim.model.units.UNIT_TYPES` when the run was compiled (a type's code
+        is its index here), and how many; the records use the same.
+    n_centres
+        Dispatch centres of the network (code ``n_centres`` stands for an unknown centre).
     home_q, lend_q
         Per unit: the waiting queues (key ``centre * n_types + type``) it serves as a home unit,
         and ``(queue, agreement)`` those it may serve under an agreement.
@@ -111,6 +113,7 @@ class CompiledRun:
     inc: Incidents
     types: tuple[IncidentType, ...]
     agreements: tuple[Agreement, ...]
+    type_names: tuple[str, ...]
     n_types: int
     n_centres: int
     units: Units
@@ -139,8 +142,8 @@ def _offsets(lengths: Sequence[int]) -> IntArray:
 
 
 # ------------------------------------------------------------------------------------------ units
-def _units(spec: ModelSpec, network: RoadNetwork) -> Units:
-    code = {name: k for k, name in enumerate(UNIT_TYPES)}
+def _units(spec: ModelSpec, network: RoadNetwork, names: tuple[str, ...]) -> Units:
+    code = {name: k for k, name in enumerate(names)}
     centre_code = {c: k for k, c in enumerate(network.centres)}
     station, types, ids, shifts = [], [], [], []
     for si, st in enumerate(spec.stations):
@@ -195,8 +198,8 @@ def _lent_units(spec: ModelSpec, units: Units, ag: Agreement, *, t: int, centre:
 
 
 def _candidates(spec: ModelSpec, network: RoadNetwork, units: Units, agreements: tuple[Agreement, ...],
-                nt: int) -> _Candidates:
-    n_centres, nu, names = len(network.centres), len(units), unit_type_names()
+                names: tuple[str, ...]) -> _Candidates:
+    n_centres, nu, nt = len(network.centres), len(units), len(names)
     centre_country = [*network.centre_country, ""]
     home: list[list[list[int]]] = [[[] for _ in range(nt)] for _ in range(n_centres + 1)]
     for c in range(n_centres):
@@ -240,33 +243,34 @@ def _unit_state(prep: Prepared, units: Units, n_centres: int, nt: int) -> dict[s
     }
 
 
-def _type_state(spec: ModelSpec, urg: list[int]) -> dict[str, Any]:
+def _type_state(spec: ModelSpec, urg: list[int], names: tuple[str, ...]) -> dict[str, Any]:
     f, types = spec.factors, spec.incident_types
     night = []
-    for u in UNIT_TYPES:
+    for u in names:
         tout = spec.turnout.get(u)
         night.append((tout.night_start_hour, tout.night_end_hour) if tout is not None else (0.0, 0.0))
     return {
-        "f_urgent": np.asarray([f.factor(u, urgent=True) for u in UNIT_TYPES], _F64),
-        "f_normal": np.asarray([f.factor(u, urgent=False) for u in UNIT_TYPES], _F64),
+        "f_urgent": np.asarray([f.factor(u, urgent=True) for u in names], _F64),
+        "f_normal": np.asarray([f.factor(u, urgent=False) for u in names], _F64),
         "night_s": np.asarray([a for a, _ in night], _F64),
         "night_e": np.asarray([b for _, b in night], _F64),
         "urg": np.asarray(urg, np.int64),
-        "primary": np.asarray([unit_type_names().index(t.primary) for t in types], np.int64),
+        "primary": np.asarray([names.index(t.primary) for t in types], np.int64),
         "lights": np.asarray([t.lights_and_sirens for t in types], np.bool_),
     }
 
 
-def _first_transport_slot(inc: Incidents) -> IntArray:
+def _first_transport_slot(inc: Incidents, names: tuple[str, ...]) -> IntArray:
     """Per incident: its first slot of a unit type that transports patients (``-1``: none)."""
     if not inc.slot_type.shape[1]:
         return np.full(len(inc), -1).astype(np.int64)
-    carriers = [k for k, ut in enumerate(UNIT_TYPES.values()) if ut.transports]
+    carriers = [k for k, name in enumerate(names) if UNIT_TYPES[name].transports]
     carries = np.isin(inc.slot_type, carriers)
     return np.where(carries.any(axis=1), carries.argmax(axis=1), -1).astype(np.int64)
 
 
-def _incident_state(inc: Incidents, i_centre: list[int], agreements: tuple[Agreement, ...]) -> dict[str, Any]:
+def _incident_state(inc: Incidents, i_centre: list[int], agreements: tuple[Agreement, ...],
+                    names: tuple[str, ...]) -> dict[str, Any]:
     used = (inc.slot_type >= 0) & inc.slot_active  # slots to fill, per incident in slot order
     req = np.zeros((len(agreements), len(inc)))
     for a, ag in enumerate(agreements):
@@ -274,7 +278,8 @@ def _incident_state(inc: Incidents, i_centre: list[int], agreements: tuple[Agree
     return {
         "n_slots": int(inc.n_slots), "i_node": inc.node.astype(np.int64),
         "i_centre": np.asarray(i_centre, np.int64), "i_type": inc.type_idx.astype(np.int64),
-        "transport": inc.transport.astype(np.bool_), "first_transport_slot": _first_transport_slot(inc),
+        "transport": inc.transport.astype(np.bool_),
+        "first_transport_slot": _first_transport_slot(inc, names),
         "handover": inc.handover.astype(_F64),
         "slot_off": _offsets(used.sum(axis=1)),
         "slot_cols": np.nonzero(used)[1].astype(np.int64),
@@ -385,22 +390,23 @@ def compile_run(network: RoadNetwork, spec: ModelSpec, prep: Prepared, inc: Inci
     core_module = _compiled_core()
     inc.ensure_request_delays(spec.agreements, streams)
     agreements = tuple(spec.agreements)
-    nt, n_centres = len(UNIT_TYPES), len(network.centres)
-    units = _units(spec, network)
-    cand = _candidates(spec, network, units, agreements, nt)
+    names = unit_type_names()
+    nt, n_centres = len(names), len(network.centres)
+    units = _units(spec, network, names)
+    cand = _candidates(spec, network, units, agreements, names)
     can_fire = [_can_fire(ag) for ag in agreements]
     i_centre = [c if c >= 0 else n_centres for c in inc.centre.tolist()]
     urg = [t.urgency for t in spec.incident_types]
     state = ordered_state((
-        _unit_state(prep, units, n_centres, nt), _type_state(spec, urg),
-        _incident_state(inc, i_centre, agreements),
+        _unit_state(prep, units, n_centres, nt), _type_state(spec, urg, names),
+        _incident_state(inc, i_centre, agreements, names),
         _agreement_state(agreements, cand, can_fire, n_centres, nt), _prepared_state(network, spec, prep),
         _search_state(network, prep, len(units), core_module), _output_state(inc),
     ))
     core = core_module.Core(*state.values())
     return CompiledRun(
         network=network, spec=spec, prep=prep, inc=inc, types=spec.incident_types, agreements=agreements,
-        n_types=nt, n_centres=n_centres, units=units, can_fire=can_fire,
+        type_names=names, n_types=nt, n_centres=n_centres, units=units, can_fire=can_fire,
         redispatch=bool(spec.policy.redispatch_returning),
         home_q=[[c * nt + units.type_l[j] for c in units.home_of[j]] for j in range(len(units))],
         lend_q=[[(c * nt + units.type_l[j], a) for c, a in cand.lend_targets[j]] for j in range(len(units))],

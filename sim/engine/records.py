@@ -1,8 +1,9 @@
 """The records of a run: one row per incident, per unit mission and per unit (the records contract).
 
 The incident table has a column ``rt_<type>_s`` (first arrival of that unit type) for every type in
-:data:`sim.model.units.UNIT_TYPES`, read when the records are built: :func:`incident_columns` (and
-``sim.engine.INCIDENT_COLUMNS``, computed on access) follow the table when a type is registered.
+:data:`sim.model.units.UNIT_TYPES` when the run was compiled (:attr:`CompiledRun.type_names`);
+:func:`incident_columns` (and ``sim.engine.INCIDENT_COLUMNS``, computed on access) follow the table
+when a type is registered.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 
 from sim.engine._layout import C_MISSIONS, M_FLOAT, M_INT
 from sim.engine.compile import CompiledRun
-from sim.model.units import UNIT_TYPES, Shift, unit_type_names
+from sim.model.units import Shift, unit_type_names
 
 MISSION_COLUMNS: tuple[str, ...] = (
     "incident_id", "unit_id", "unit_type", "station", "station_country", "station_centre",
@@ -30,7 +31,7 @@ UNIT_COLUMNS: tuple[str, ...] = (
 def incident_columns() -> tuple[str, ...]:
     """The columns of the incident records, with ``rt_<type>_s`` for each unit type in the table."""
     return ("incident_id", "type", "urgency", "t_call_s", "lat", "lon", "node", "country",
-            "dispatch_centre", "response_time_s", *(f"rt_{u}_s" for u in UNIT_TYPES), "served",
+            "dispatch_centre", "response_time_s", *(f"rt_{u}_s" for u in unit_type_names()), "served",
             "cross_border", "primary_unit_country", "estimated_leg", "in_warmup")
 
 
@@ -95,7 +96,7 @@ def _mission_arrays(run: CompiledRun) -> dict[str, Any]:
 
 
 def _incident_table(run: CompiledRun, cols: dict[str, Any]) -> dict[str, Any]:
-    inc, net, nt = run.inc, run.network, len(UNIT_TYPES)
+    inc, net, nt = run.inc, run.network, run.n_types
     n = len(inc)
     m_inc, m_unit, m_type = cols["inc"], cols["unit"], cols["type"]
     t_arrive = np.asarray(cols["t_arrive"], float)
@@ -111,7 +112,7 @@ def _incident_table(run: CompiledRun, cols: dict[str, Any]) -> dict[str, Any]:
         sel = order[first]
         rt[m_inc[sel], m_type[sel]] = t_arrive[sel] - t_call[m_inc[sel]]
         first_unit[m_inc[sel], m_type[sel]] = m_unit[sel]
-    prim = np.array([unit_type_names().index(t.primary) for t in run.types], np.int64)[inc.type_idx] \
+    prim = np.array([run.type_names.index(t.primary) for t in run.types], np.int64)[inc.type_idx] \
         if n else np.zeros(0, np.int64)
     ar = np.arange(n)
     response = rt[ar, prim] if n else np.zeros(0)
@@ -140,7 +141,7 @@ def _incident_table(run: CompiledRun, cols: dict[str, Any]) -> dict[str, Any]:
         "country": country_names[inc.country],
         "dispatch_centre": centre_names[inc.centre],
         "response_time_s": response,
-        **{f"rt_{u}_s": rt[:, k] for k, u in enumerate(UNIT_TYPES)},
+        **{f"rt_{u}_s": rt[:, k] for k, u in enumerate(run.type_names)},
         "served": served,
         "cross_border": cross_inc,
         "primary_unit_country": uc[pu],
@@ -164,7 +165,7 @@ def _mission_table(run: CompiledRun, cols: dict[str, Any]) -> dict[str, Any]:
     return {
         "incident_id": m_inc,
         "unit_id": np.asarray(run.units.ids, dtype=object)[m_unit] if some else np.zeros(0, object),
-        "unit_type": np.asarray(unit_type_names(), dtype=object)[cols["type"]],
+        "unit_type": np.asarray(run.type_names, dtype=object)[cols["type"]],
         "station": st_names[run.units.station[m_unit]] if some else np.zeros(0, object),
         "station_country": st_country,
         "station_centre": np.asarray(run.units.centre, dtype=object)[m_unit] if some else np.zeros(0, object),
@@ -209,7 +210,7 @@ def _unit_table(run: CompiledRun, cols: dict[str, Any], missions: dict[str, Any]
     return {
         "unit_id": np.asarray(units.ids, dtype=object),
         "station": st_names[units.station] if nu else np.zeros(0, object),
-        "unit_type": np.asarray(unit_type_names(), dtype=object)[units.type],
+        "unit_type": np.asarray(run.type_names, dtype=object)[units.type],
         "country": np.asarray(units.country, dtype=object),
         "dispatch_centre": np.asarray(units.centre, dtype=object),
         "busy_s": busy, "on_duty_s": on_duty, "utilisation": util,

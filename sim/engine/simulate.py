@@ -21,11 +21,11 @@ How a call is handled
 3. Foreign units: a unit of another centre may answer when an agreement covers its type in that
    direction (a party is a country code or a centre name; the first agreement in the list that
    covers a unit is the one used), the lending centre keeps ``keep_home_min`` other free units of
-   that type, and the rule allows it given the best home ETA ``h`` (``inf`` when no home unit is
-   free): ``always_fastest``: foreign ETA < h; ``if_faster_by``: foreign ETA < h - threshold;
-   ``if_home_eta_over``: h > threshold and foreign ETA < h; ``if_no_home_unit``: h is ``inf``. The
-   foreign ETA includes the agreement's request delay (pre-drawn per incident and agreement); the
-   foreign unit is alerted after that delay. A threshold of ``inf`` never fires.
+   that type, and the agreement's rule allows it given the best home ETA ``h`` (``inf`` when no
+   home unit is free) and the foreign ETA ``f``, as :data:`sim.model.agreements.RULES` describes
+   each rule (e.g. ``if_faster_by``: ``f < h - threshold``). The foreign ETA includes the
+   agreement's request delay (pre-drawn per incident and agreement); the foreign unit is alerted
+   after that delay. A threshold of ``inf`` never fires.
 4. A slot no unit can take waits in the centre's queue for its unit type, ordered by urgency, then
    call time. Slots for a unit type the centre can never get (no own unit of that type on its
    roster and no agreement that can lend one, e.g. SMUR in the Netherlands) are *not applicable*:
