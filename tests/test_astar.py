@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from sim.engine import prepare
 from sim.roads._astar import K_BEST, astar
+from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -97,9 +99,6 @@ def test_hand_computed_line_and_shortcut() -> None:
 
 
 def test_on_the_real_network_with_the_engines_landmarks(baarle_network) -> None:
-    from sim.engine import prepare
-    from sim.scenario import load_scenario
-
     sc = load_scenario(ROOT / "scenarios" / "baarle-turnhout.yaml")
     spec = next(iter(sc.model_specs(sc.load_region()).values()))
     prep = prepare(baarle_network, spec)

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import math
+import pickle
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from sim.engine import INCIDENT_COLUMNS, MISSION_COLUMNS, UNIT_COLUMNS, SimRecords, prepare, simulate
+from sim.engine._core import bounds, walk
+from sim.engine._layout import FIELDS
+from sim.engine.compile import compile_run, ordered_state
 from sim.model.agreements import Agreement, DispatchPolicy
+from sim.model.defaults import default_incident_types, default_turnout
 from sim.model.demand import SECONDS_PER_YEAR, Demand, IncidentLog, IncidentType, Place, generate_incidents
 from sim.model.distributions import Dist
 from sim.model.spec import ModelSpec
 from sim.model.streams import Streams
-from sim.model.units import Hospital, Station, Turnout
+from sim.model.units import Hospital, Shift, Station, Turnout
 from sim.roads.network import RoadNetwork
 from sim.roads.speeds import EmergencyFactors
 
@@ -117,8 +122,6 @@ def test_a_unit_back_on_duty_while_driving_home_is_sent_from_the_road() -> None:
     It is free at 730 at node 3, goes off duty at 800, back on duty at 1000 still on its way home
     (base at 1330): at 1100 it has passed node 2, not node 1, and is sent from there, no turnout.
     """
-    from sim.model.units import Shift
-
     net = _line()
     fixed = Dist.fixed
     types = (IncidentType("a", 1, {"ambulance": 1}, {"ambulance": fixed(100)}, lights_and_sirens=False),)
@@ -204,8 +207,6 @@ def _two_centres() -> RoadNetwork:
 
 
 def _two_centre_spec(agreements: tuple[Agreement, ...] = (), **kw: object) -> ModelSpec:
-    from sim.model.defaults import default_incident_types, default_turnout
-
     base = ModelSpec(
         incident_types=default_incident_types(),
         stations=(Station("be", 51.0, 4.0, "BE", "A", {"ambulance": 2, "pumper": 2, "ladder": 1, "smur": 1}),
@@ -332,8 +333,6 @@ def test_joint_fire_corps_via_also_serves() -> None:
 
 
 def test_shifts_take_units_off_duty() -> None:
-    from sim.model.units import Shift
-
     net = _two_centres()
     spec = _two_centre_spec()
     day = Station("nl", 51.0, 4.10, "NL", "B", {"ambulance": 2}, shifts={"ambulance": Shift(7, 23)})
@@ -385,9 +384,6 @@ def test_records_agree_with_the_missions_they_summarise() -> None:
 def test_shortest_path_tree_walks_and_landmark_bounds_match_dijkstra(baarle_network: RoadNetwork) -> None:
     """The engine prices a unit on its way home without Dijkstra when a landmark's shortest-path tree
     holds the route: that time must equal Dijkstra's exactly; the landmark bounds must hold."""
-    from sim.engine._core import bounds, walk
-    from sim.engine.compile import compile_run
-
     net = baarle_network
     rng = np.random.default_rng(3)
     nodes = rng.integers(0, net.n_nodes, 6)
@@ -420,8 +416,6 @@ def test_shortest_path_tree_walks_and_landmark_bounds_match_dijkstra(baarle_netw
 
 def test_prepared_pickles_after_use_and_gives_the_same_records() -> None:
     """Prepared matrices go to Dask and pool workers by pickle, also after a local run used them."""
-    import pickle
-
     net = _two_centres()
     spec = _two_centre_spec((Agreement("ag", ("BE", "NL"), ("ambulance",)),), horizon_s=5 * 86_400.0)
     prep = prepare(net, spec)
@@ -431,9 +425,6 @@ def test_prepared_pickles_after_use_and_gives_the_same_records() -> None:
 
 
 def test_the_cores_state_is_ordered_by_its_fields_and_checked_by_name() -> None:
-    from sim.engine._layout import FIELDS
-    from sim.engine.compile import ordered_state
-
     parts = [{k: k for k in FIELDS[40:]}, {k: k for k in FIELDS[:40]}]
     assert list(ordered_state(parts)) == list(FIELDS)
     assert list(ordered_state(parts).values()) == list(FIELDS)
