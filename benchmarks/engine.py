@@ -2,9 +2,9 @@
 
 For every variant of the scenario (default ``scenarios/baarle-turnhout.yaml``, all incident types,
 its horizon replaced by ``--days``, one replication) it prints the wall time of
-:func:`sim.engine.simulate.simulate` (incident generation, the event loop and the records, everything a run
-does except loading the region and :func:`sim.engine.simulate.prepare`, which are printed apart; variants
-with the same stations share one prepare, as ``simulate(prepared=...)`` allows), the number of SimPy
+:func:`sim.engine.simulate` (incident generation, the event loop and the records, everything a run
+does except loading the region and :func:`sim.engine.prepare`, which are printed apart; variants with
+the same stations share one prepare, as ``simulate(prepared=...)`` allows), the number of SimPy
 events the model processed (``n_events``) and the model's events per second, both over the
 whole call and over its event loop alone (``SimRecords.timings["run_s"]``).
 
@@ -114,7 +114,7 @@ def _col(title: str, width: int, fmt: str, key: str) -> Column:
     return title, width, fmt, lambda r: r[key]
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--region", default="baarle-turnhout",
                         help="bundled region; its scenario is scenarios/REGION.yaml")
@@ -125,9 +125,97 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3,
                         help="run the model and the bare loop this many times each (alternating); best kept")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    from sim.engine import prepare, simulate
+
+def _best_of(net: Any, spec: Any, prep: Any, *, seed: int, repeat: int,
+             chains: int) -> tuple[Any, tuple[float, float], tuple[float, float, int]]:
+    """Model and bare loop alternate, `repeat` runs each (same conditions on a shared machine):
+    ``(records of the fastest run, best (wall, cpu) of the model, best (wall, cpu, n) bare)``."""
+    from sim.engine import simulate
+
+    best: tuple[float, float] | None = None
+    bare: tuple[float, float, int] | None = None
+    rec = None
+    for _ in range(max(1, repeat)):
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = simulate(net, spec, seed=seed, replication=0, prepared=prep)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        if best is None or wall < best[0]:
+            rec = out
+        best = (wall, cpu) if best is None else (min(best[0], wall), min(best[1], cpu))
+        b = bare_simpy(out.n_events, chains=chains)
+        assert b[2] == out.n_events
+        bare = b if bare is None else (min(bare[0], b[0]), min(bare[1], b[1]), b[2])
+    assert rec is not None and best is not None and bare is not None
+    return rec, best, bare
+
+
+def _row(name: str, rec: Any, best: tuple[float, float], bare: tuple[float, float, int],
+         prepare: dict[str, Any], n_units: int) -> dict[str, Any]:
+    """One variant's figures (see the module docstring)."""
+    loop_s = rec.timings["run_s"]
+    n_inc = len(rec.incidents["incident_id"])
+    n_mis = len(rec.missions["incident_id"])
+    n_transport = int(np.count_nonzero(~np.isnan(np.asarray(rec.missions["t_hospital_s"], float))))
+    phase = n_inc + 4 * n_mis + 2 * n_transport
+    model_rate, loop_rate = rec.n_events / best[0], rec.n_events / loop_s
+    bare_rate = rec.n_events / bare[0]
+    return {
+        "variant": name, "incidents": n_inc, "missions": n_mis, "transports": n_transport,
+        "units": n_units, **prepare,
+        "wall_s": round(best[0], 3), "cpu_s": round(best[1], 3),
+        "phases_s": {k: round(v, 3) for k, v in rec.timings.items()},
+        "n_events": int(rec.n_events), "events_per_s": round(model_rate),
+        "loop_events_per_s": round(loop_rate),
+        "bare_simpy_s": round(bare[0], 4), "bare_simpy_cpu_s": round(bare[1], 4),
+        "bare_events_per_s": round(bare_rate),
+        "ratio": round(model_rate / bare_rate, 4), "loop_ratio": round(loop_rate / bare_rate, 4),
+        "cpu_ratio": round(bare[1] / best[1], 4),
+        "phase_timeouts": phase, "incidents_per_s": round(n_inc / best[0]),
+        "phase_ceiling_incidents_per_s": round(bare_rate * n_inc / phase) if phase else 0,
+        "phase_ratio": round(phase / (best[0] * bare_rate), 4),
+        "us_per_event": {"bare": round(1e6 * bare[0] / rec.n_events, 2),
+                         "model": round(1e6 * best[0] / rec.n_events, 2),
+                         "loop": round(1e6 * loop_s / rec.n_events, 2),
+                         },
+        "searches": int(rec.timings["searches"]), "settled": int(rec.timings["settled"]),
+    }
+
+
+def _print(result: dict[str, Any], *, days: float, repeat: int) -> None:
+    rows, load_s = result["variants"], result["load_s"]
+    total, total_prep = result["total_wall_s"], result["total_with_prepare_s"] - result["total_wall_s"]
+    print(f"{result['scenario']}: {days:g} simulated days, seed {result['seed']}, region "
+          f"{result['nodes']:,} nodes (loaded in {load_s:.1f} s)")
+    _table(rows, [_col("variant", 16, "", "variant"), _col("incidents", 9, ",", "incidents"),
+                  _col("events", 8, ",", "n_events"), _col("prepare s", 9, ".2f", "prepare_s"),
+                  _col("wall s", 7, ".2f", "wall_s"), _col("cpu s", 7, ".2f", "cpu_s"),
+                  ("loop s", 7, ".2f", lambda r: r["phases_s"]["run_s"]),
+                  _col("searches", 8, ",", "searches"),
+                  _col("events/s", 9, ",", "events_per_s"), _col("loop ev/s", 9, ",", "loop_events_per_s"),
+                  _col("bare ev/s", 9, ",", "bare_events_per_s"), _col("ratio", 6, ".3f", "ratio"),
+                  _col("loop ratio", 10, ".3f", "loop_ratio"), _col("cpu ratio", 9, ".3f", "cpu_ratio")])
+    print()
+    _table(rows, [_col("variant", 16, "", "variant"), _col("incidents", 9, ",", "incidents"),
+                  _col("missions", 8, ",", "missions"), _col("transports", 10, ",", "transports"),
+                  _col("phase timeouts", 14, ",", "phase_timeouts"),
+                  _col("model inc/s", 11, ",", "incidents_per_s"),
+                  _col("ceiling inc/s", 13, ",", "phase_ceiling_incidents_per_s"),
+                  _col("phase ratio", 11, ".3f", "phase_ratio")])
+    print(f"total {total:.2f} s wall for {len(rows)} variant(s) ({total + total_prep:.2f} s with prepare); "
+          f"peak memory {result['peak_memory_mib']:,} MiB")
+    print(f"ratio = events/s of the whole simulate() call (incidents, setup, loop, records) / bare SimPy; "
+          f"loop ratio = events/s of the event loop alone / bare SimPy; cpu ratio = the whole call in CPU "
+          f"time; searches = A* searches for units on their way home (in the loop). "
+          f"Best of {max(1, repeat)} alternating runs each. phase ratio = the model's incidents/s / "
+          f"the incidents/s of bare SimPy processing one timeout per mission phase (see the docstring). "
+          f"{result['machine']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    from sim.engine import prepare
     from sim.scenario import load_scenario
 
     path = Path(args.scenario) if args.scenario else ROOT / "scenarios" / f"{args.region}.yaml"
@@ -155,53 +243,12 @@ def main(argv: list[str] | None = None) -> int:
         if not shared:
             same = [prepare(net, spec)]
             prepared.append(same[0])
-        prep = same[0]
         prep_s, prep_cpu = time.perf_counter() - t0, time.process_time() - c0
         n_units = sum(int(k) for s in spec.stations for k in s.units.values())
-        # model and bare loop alternate, as many runs each (same conditions on a shared machine);
-        # the best wall and the best CPU time of each are kept
-        best: tuple[float, float] | None = None
-        bare: tuple[float, float, int] | None = None
-        rec = None
-        for _ in range(max(1, args.repeat)):
-            t0, c0 = time.perf_counter(), time.process_time()
-            out = simulate(net, spec, seed=seed, replication=0, prepared=prep)
-            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-            if best is None or wall < best[0]:
-                rec = out
-            best = (wall, cpu) if best is None else (min(best[0], wall), min(best[1], cpu))
-            b = bare_simpy(out.n_events, chains=n_units + 1)
-            assert b[2] == out.n_events
-            bare = b if bare is None else (min(bare[0], b[0]), min(bare[1], b[1]), b[2])
-        assert rec is not None and best is not None and bare is not None
-        loop_s = rec.timings["run_s"]
-        n_inc = len(rec.incidents["incident_id"])
-        n_mis = len(rec.missions["incident_id"])
-        n_transport = int(np.count_nonzero(~np.isnan(np.asarray(rec.missions["t_hospital_s"], float))))
-        phase = n_inc + 4 * n_mis + 2 * n_transport
-        model_rate, loop_rate = rec.n_events / best[0], rec.n_events / loop_s
-        bare_rate = rec.n_events / bare[0]
-        rows.append({
-            "variant": name, "incidents": n_inc, "missions": n_mis, "transports": n_transport,
-            "units": n_units,
-            "prepare_s": round(prep_s, 3), "prepare_cpu_s": round(prep_cpu, 3), "prepare_shared": shared,
-            "wall_s": round(best[0], 3), "cpu_s": round(best[1], 3),
-            "phases_s": {k: round(v, 3) for k, v in rec.timings.items()},
-            "n_events": int(rec.n_events), "events_per_s": round(model_rate),
-            "loop_events_per_s": round(loop_rate),
-            "bare_simpy_s": round(bare[0], 4), "bare_simpy_cpu_s": round(bare[1], 4),
-            "bare_events_per_s": round(bare_rate),
-            "ratio": round(model_rate / bare_rate, 4), "loop_ratio": round(loop_rate / bare_rate, 4),
-            "cpu_ratio": round(bare[1] / best[1], 4),
-            "phase_timeouts": phase, "incidents_per_s": round(n_inc / best[0]),
-            "phase_ceiling_incidents_per_s": round(bare_rate * n_inc / phase) if phase else 0,
-            "phase_ratio": round(phase / (best[0] * bare_rate), 4),
-            "us_per_event": {"bare": round(1e6 * bare[0] / rec.n_events, 2),
-                             "model": round(1e6 * best[0] / rec.n_events, 2),
-                             "loop": round(1e6 * loop_s / rec.n_events, 2),
-                             },
-            "searches": int(rec.timings["searches"]), "settled": int(rec.timings["settled"]),
-        })
+        rec, best, bare = _best_of(net, spec, same[0], seed=seed, repeat=args.repeat, chains=n_units + 1)
+        rows.append(_row(name, rec, best, bare, {"prepare_s": round(prep_s, 3),
+                                                 "prepare_cpu_s": round(prep_cpu, 3),
+                                                 "prepare_shared": shared}, n_units))
     total = sum(r["wall_s"] for r in rows)
     total_prep = sum(r["prepare_s"] for r in rows)
     result = {
@@ -216,32 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.json:
         print(json.dumps(result, indent=2))
-        return 0
-    print(f"{result['scenario']}: {args.days:g} simulated days, seed {seed}, region {net.n_nodes:,} nodes "
-          f"(loaded in {load_s:.1f} s)")
-    _table(rows, [_col("variant", 16, "", "variant"), _col("incidents", 9, ",", "incidents"),
-                  _col("events", 8, ",", "n_events"), _col("prepare s", 9, ".2f", "prepare_s"),
-                  _col("wall s", 7, ".2f", "wall_s"), _col("cpu s", 7, ".2f", "cpu_s"),
-                  ("loop s", 7, ".2f", lambda r: r["phases_s"]["run_s"]),
-                  _col("searches", 8, ",", "searches"),
-                  _col("events/s", 9, ",", "events_per_s"), _col("loop ev/s", 9, ",", "loop_events_per_s"),
-                  _col("bare ev/s", 9, ",", "bare_events_per_s"), _col("ratio", 6, ".3f", "ratio"),
-                  _col("loop ratio", 10, ".3f", "loop_ratio"), _col("cpu ratio", 9, ".3f", "cpu_ratio")])
-    print()
-    _table(rows, [_col("variant", 16, "", "variant"), _col("incidents", 9, ",", "incidents"),
-                  _col("missions", 8, ",", "missions"), _col("transports", 10, ",", "transports"),
-                  _col("phase timeouts", 14, ",", "phase_timeouts"),
-                  _col("model inc/s", 11, ",", "incidents_per_s"),
-                  _col("ceiling inc/s", 13, ",", "phase_ceiling_incidents_per_s"),
-                  _col("phase ratio", 11, ".3f", "phase_ratio")])
-    print(f"total {total:.2f} s wall for {len(rows)} variant(s) ({total + total_prep:.2f} s with prepare); "
-          f"peak memory {result['peak_memory_mib']:,} MiB")
-    print(f"ratio = events/s of the whole simulate() call (incidents, setup, loop, records) / bare SimPy; "
-          f"loop ratio = events/s of the event loop alone / bare SimPy; cpu ratio = the whole call in CPU "
-          f"time; searches = A* searches for units on their way home (in the loop). "
-          f"Best of {max(1, args.repeat)} alternating runs each. phase ratio = the model's incidents/s / "
-          f"the incidents/s of bare SimPy processing one timeout per mission phase (see the docstring). "
-          f"{result['machine']}")
+    else:
+        _print(result, days=args.days, repeat=args.repeat)
     return 0
 
 

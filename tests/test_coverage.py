@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.analysis.coverage import coverage, may_serve, spread_places
+from sim.analysis.coverage import coverage, may_serve
+from sim.engine import prepare
 from sim.model.agreements import Agreement
-from sim.model.demand import Place
+from sim.model.demand import Place, spread_places
+from sim.model.spec import ModelSpec
 from sim.model.units import OffNetworkAccess, Station
-from sim.roads.network import RoadNetwork
+from sim.roads.network import DETOUR_FACTOR, OFF_NETWORK_SPEED_KMH, RoadNetwork, access_leg, haversine_m
 from sim.roads.speeds import EmergencyFactors
 
 # a road of 12 nodes, 2 min between neighbours both ways; nodes 0-5 in BE, 6-11 in NL
@@ -103,6 +105,25 @@ def test_stations_without_the_unit_type_and_off_network_access() -> None:
     cov = coverage(_line(), [STATIONS[0], far], PLACES, factors=NO_FACTOR, spread_m=1.0)
     assert cov.time_national_s[8] == pytest.approx(100.0)
     assert cov.time_national_s[6] == pytest.approx(340.0)
+
+
+def test_an_estimated_access_leg_is_the_engines() -> None:
+    """Straight line from the station to the entry point's node × detour at the leg's speed, added to
+    the network time, exactly as the engine prices the station's units."""
+    net = _line()
+    # 5.5 km north of the road; the entry point lies about 140 m north of node 8
+    entry = OffNetworkAccess(entry_lat=51.4013, entry_lon=float(LON[8]))
+    far = Station(name="Far", lat=51.45, lon=float(LON[8]), country="NL", dispatch_centre="Meldkamer (NL)",
+                  units={"ambulance": 1}, off_network=entry)
+    cov = coverage(net, [far], PLACES, factors=NO_FACTOR, spread_m=1.0)
+    leg = access_leg(net, lat=far.lat, lon=far.lon, access=far.off_network)
+    assert leg.node == 8
+    straight = float(haversine_m(far.lat, far.lon, 51.4, LON[8]))
+    assert leg.time_s == straight * DETOUR_FACTOR / (OFF_NETWORK_SPEED_KMH / 3.6)
+    prep = prepare(net, ModelSpec(incident_types=(), stations=(far,), hospitals=(), turnout={}))
+    assert cov.time_national_s[8] == leg.time_s == prep.station_access_s[0]
+    assert cov.time_national_s[10] == leg.time_s + 240.0
+    assert np.isinf(cov.time_national_s[:6]).all()  # Belgian nodes: not served nationally
 
 
 def test_places_spread_over_nearby_nodes_and_far_places_are_unassigned() -> None:

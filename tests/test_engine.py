@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import math
+import pickle
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from sim.engine import INCIDENT_COLUMNS, MISSION_COLUMNS, UNIT_COLUMNS, SimRecords, prepare, simulate
+from sim.engine._core import bounds, walk
+from sim.engine._layout import FIELDS
+from sim.engine.compile import compile_run, ordered_state
 from sim.model.agreements import Agreement, DispatchPolicy
+from sim.model.defaults import default_incident_types, default_turnout
 from sim.model.demand import SECONDS_PER_YEAR, Demand, IncidentLog, IncidentType, Place, generate_incidents
 from sim.model.distributions import Dist
 from sim.model.spec import ModelSpec
 from sim.model.streams import Streams
-from sim.model.units import Hospital, Station, Turnout
+from sim.model.units import Hospital, Shift, Station, Turnout
 from sim.roads.network import RoadNetwork
 from sim.roads.speeds import EmergencyFactors
 
@@ -117,8 +122,6 @@ def test_a_unit_back_on_duty_while_driving_home_is_sent_from_the_road() -> None:
     It is free at 730 at node 3, goes off duty at 800, back on duty at 1000 still on its way home
     (base at 1330): at 1100 it has passed node 2, not node 1, and is sent from there, no turnout.
     """
-    from sim.model.units import Shift
-
     net = _line()
     fixed = Dist.fixed
     types = (IncidentType("a", 1, {"ambulance": 1}, {"ambulance": fixed(100)}, lights_and_sirens=False),)
@@ -204,8 +207,6 @@ def _two_centres() -> RoadNetwork:
 
 
 def _two_centre_spec(agreements: tuple[Agreement, ...] = (), **kw: object) -> ModelSpec:
-    from sim.model.defaults import default_incident_types, default_turnout
-
     base = ModelSpec(
         incident_types=default_incident_types(),
         stations=(Station("be", 51.0, 4.0, "BE", "A", {"ambulance": 2, "pumper": 2, "ladder": 1, "smur": 1}),
@@ -332,8 +333,6 @@ def test_joint_fire_corps_via_also_serves() -> None:
 
 
 def test_shifts_take_units_off_duty() -> None:
-    from sim.model.units import Shift
-
     net = _two_centres()
     spec = _two_centre_spec()
     day = Station("nl", 51.0, 4.10, "NL", "B", {"ambulance": 2}, shifts={"ambulance": Shift(7, 23)})
@@ -385,9 +384,6 @@ def test_records_agree_with_the_missions_they_summarise() -> None:
 def test_shortest_path_tree_walks_and_landmark_bounds_match_dijkstra(baarle_network: RoadNetwork) -> None:
     """The engine prices a unit on its way home without Dijkstra when a landmark's shortest-path tree
     holds the route: that time must equal Dijkstra's exactly; the landmark bounds must hold."""
-    from sim.engine._core import bounds, walk
-    from sim.engine.simulate import _Engine
-
     net = baarle_network
     rng = np.random.default_rng(3)
     nodes = rng.integers(0, net.n_nodes, 6)
@@ -399,10 +395,10 @@ def test_shortest_path_tree_walks_and_landmark_bounds_match_dijkstra(baarle_netw
                      places=(Place("p", "BE", float(lat[0]), float(lon[0]), 10.0),),
                      demand=Demand({"BE": {"a": 1.0}}))
     prep = prepare(net, spec)
-    eng = _Engine(net, spec, prep, generate_incidents(net, spec, Streams(1)), Streams(1))
+    eng = compile_run(net, spec, prep, generate_incidents(net, spec, Streams(1)), Streams(1))
     walked = 0
     for x in rng.integers(0, net.n_nodes, 60).tolist():
-        row = net.one_to_all(x)
+        row = net.times_from([x])[0]
         for t in rng.integers(0, net.n_nodes, 40).tolist():
             lo, hi, k = bounds(eng.core, x, t)
             assert lo <= row[t] <= hi * (1 + 1e-12)
@@ -420,11 +416,22 @@ def test_shortest_path_tree_walks_and_landmark_bounds_match_dijkstra(baarle_netw
 
 def test_prepared_pickles_after_use_and_gives_the_same_records() -> None:
     """Prepared matrices go to Dask and pool workers by pickle, also after a local run used them."""
-    import pickle
-
     net = _two_centres()
     spec = _two_centre_spec((Agreement("ag", ("BE", "NL"), ("ambulance",)),), horizon_s=5 * 86_400.0)
     prep = prepare(net, spec)
     a = simulate(net, spec, seed=2, prepared=prep)
     copy = pickle.loads(pickle.dumps(prep))
     _same_records(a, simulate(copy.network, spec, seed=2, prepared=copy))
+
+
+def test_the_cores_state_is_ordered_by_its_fields_and_checked_by_name() -> None:
+    parts = [{k: k for k in FIELDS[40:]}, {k: k for k in FIELDS[:40]}]
+    assert list(ordered_state(parts)) == list(FIELDS)
+    assert list(ordered_state(parts).values()) == list(FIELDS)
+    everything = {k: 0 for k in FIELDS}
+    with pytest.raises(ValueError, match=r"missing: cnt$"):
+        ordered_state([{k: 0 for k in FIELDS if k != "cnt"}])
+    with pytest.raises(ValueError, match=r"unknown: first_amb_slot$"):
+        ordered_state([everything, {"first_amb_slot": 0}])
+    with pytest.raises(ValueError, match=r"built twice: avail$"):
+        ordered_state([everything, {"avail": 1}])

@@ -84,4 +84,4 @@ def test_dutch_post_reaches_baarle_through_a_border_road(baarle_region) -> None:
     leg = access_leg(net, lat=post.lat, lon=post.lon, access=acc)
     assert net.country_of([leg.node]) == ["NL"]
     assert 5 * 60 < leg.time_s < 60 * 60 and leg.estimated
-    assert np.isfinite(net.one_to_all(leg.node)).all()
+    assert np.isfinite(net.times_from([leg.node])).all()

@@ -1,4 +1,4 @@
-"""Travel times on the real network: csgraph against networkx, reverse graph, cached matrices."""
+"""Travel times on the real network: csgraph against networkx, routes, the reverse graph's next hops."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from sim.roads import traveltime
 from sim.roads.network import RoadNetwork
-from sim.roads.traveltime import times_from_cached, times_to_cached
 
 
 def _nx_graph(net: RoadNetwork) -> nx.MultiDiGraph:
@@ -40,13 +38,13 @@ def test_csgraph_matrix_equals_networkx_on_random_pairs(baarle_network) -> None:
     assert np.isfinite(fwd).all()  # strongly connected: everything reachable
 
 
-def test_route_and_one_to_all_agree(baarle_network) -> None:
+def test_route_and_times_from_agree(baarle_network) -> None:
     net = baarle_network
     a, _ = net.snap(51.314, 4.944)
     b, _ = net.snap(51.4420, 4.9316)
     t, length, path = net.route(a, b)
     assert path[0] == a and path[-1] == b
-    assert t == pytest.approx(net.one_to_all(a)[b])
+    assert t == pytest.approx(net.times_from([a])[0, b])
     assert t == pytest.approx(float(net.edge_time_s[net.path_edges(path)].sum()))
     assert 11 * 60 <= t <= 20 * 60
     assert 10_000 < length < 25_000
@@ -67,37 +65,3 @@ def test_next_hop_walks_the_fastest_route(baarle_network) -> None:
         total += float(net.edge_time_s[net.path_edges([node, nxt])][0])
         node = nxt
     assert total == pytest.approx(times[0, start])
-
-
-def test_cached_matrices_are_identical(baarle_network, isolated_cache, monkeypatch) -> None:
-    net = baarle_network
-    src = [0, 17, 4242]
-    first = times_from_cached(net, src)
-    assert len(list((isolated_cache / "traveltime").glob("from-*.npy"))) == 1
-    calls = []
-    monkeypatch.setattr(RoadNetwork, "times_from",
-                        lambda self, s, **kw: calls.append(s) or np.zeros((len(s), self.n_nodes)))
-    second = times_from_cached(net, src)
-    assert calls == []  # served from disk
-    np.testing.assert_array_equal(first, second)
-    t1, h1 = times_to_cached(net, src, return_next_hop=True)
-    t2, h2 = times_to_cached(net, src, return_next_hop=True)
-    t3 = times_to_cached(net, src)
-    np.testing.assert_array_equal(t1, t2)
-    np.testing.assert_array_equal(h1, h2)
-    np.testing.assert_array_equal(t1, t3)
-    monkeypatch.undo()
-    np.testing.assert_array_equal(t1, net.times_to(src))
-
-
-def test_cache_key_depends_on_sources_and_speeds(isolated_cache) -> None:
-    lat, lon = [51.0, 51.0, 51.01], [4.0, 4.01, 4.01]
-    edges = [(0, 1), (1, 2), (2, 0)]
-    a = RoadNetwork.from_arrays(lat=lat, lon=lon, edges=edges, times_s=[10.0, 20.0, 30.0])
-    b = RoadNetwork.from_arrays(lat=lat, lon=lon, edges=edges, times_s=[10.0, 20.0, 31.0])
-    assert traveltime.network_key(a) != traveltime.network_key(b)
-    np.testing.assert_array_equal(times_from_cached(a, [0]), [[0.0, 10.0, 30.0]])
-    np.testing.assert_array_equal(times_from_cached(b, [0]), [[0.0, 10.0, 30.0]])
-    np.testing.assert_array_equal(times_from_cached(a, [1]), [[50.0, 0.0, 20.0]])
-    np.testing.assert_array_equal(times_to_cached(b, [0]), [[0.0, 51.0, 31.0]])  # 1->2->0: 20 + 31
-    assert len(list((isolated_cache / "traveltime").glob("*.npy"))) == 4

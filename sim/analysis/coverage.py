@@ -19,12 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from sim.model.agreements import Agreement, party_matches
-from sim.model.demand import Place
+from sim.model.demand import Place, spread_places
 from sim.model.units import Station
-from sim.roads.network import RoadNetwork, haversine_m
+from sim.roads.network import RoadNetwork, entry_leg
 from sim.roads.speeds import EmergencyFactors
 
 FloatArray = npt.NDArray[np.float64]
@@ -67,55 +66,6 @@ class Coverage:
     vehicle: str | None
 
 
-def spread_places(
-    network: RoadNetwork,
-    places: Sequence[Place],
-    *,
-    spread_m: float = 1500.0,
-    max_distance_m: float = 3000.0,
-) -> tuple[IntArray, IntArray, FloatArray]:
-    """Spread each place over the network nodes near it.
-
-    A place's population goes to the nodes within `spread_m` of it, weighted by a Gaussian kernel of
-    that scale, and at least to its nearest node. Places whose nearest node is farther than
-    `max_distance_m` get no nodes (the defaults are those of :class:`sim.model.demand.Demand`).
-
-    Returns
-    -------
-    place_index, node, weight
-        Parallel arrays: place ``place_index[i]`` puts the fraction ``weight[i]`` of its population
-        on ``node[i]``; the weights of each placed place sum to 1.
-    """
-    if not places or network.n_nodes == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty.copy(), np.empty(0)
-    lat = np.array([p.lat for p in places], dtype=float)
-    lon = np.array([p.lon for p in places], dtype=float)
-    nearest, dist = network.nearest_nodes(lat, lon)
-    tree = cKDTree(network._project(network.lat, network.lon))
-    pts = network._project(lat, lon)
-    pi: list[IntArray] = []
-    nodes: list[IntArray] = []
-    weights: list[FloatArray] = []
-    for i in range(len(places)):
-        if dist[i] > max_distance_m:
-            continue
-        near = np.asarray(tree.query_ball_point(pts[i], r=spread_m) if spread_m > 0 else [],
-                          dtype=np.int64)
-        if len(near) == 0:
-            near = nearest[i : i + 1]
-        d = haversine_m(lat[i], lon[i], network.lat[near], network.lon[near])
-        w = np.exp(-0.5 * (d / spread_m) ** 2) if spread_m > 0 else np.ones(len(near))
-        w = w / w.sum()
-        pi.append(np.full(len(near), i, dtype=np.int64))
-        nodes.append(near)
-        weights.append(w)
-    if not pi:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty.copy(), np.empty(0)
-    return np.concatenate(pi), np.concatenate(nodes), np.concatenate(weights)
-
-
 def may_serve(
     station: Station,
     country: str,
@@ -149,22 +99,39 @@ def may_serve(
 def _station_times(
     network: RoadNetwork, stations: Sequence[Station], *, factor: float, limit_s: float
 ) -> FloatArray:
-    """Driving time (s) from each station to every node, shape ``(len(stations), n)``."""
-    lat = np.array([s.lat if s.off_network is None else s.off_network.entry_lat for s in stations])
-    lon = np.array([s.lon if s.off_network is None else s.off_network.entry_lon for s in stations])
-    nodes, _ = network.nearest_nodes(lat, lon)
-    times = network.times_from(nodes, limit=limit_s / factor) * factor
-    for k, s in enumerate(stations):
-        acc = s.off_network
-        if acc is None:
-            continue
-        if acc.access_time_s is not None:
-            leg = float(acc.access_time_s)
-        else:  # straight line × detour at the given speed: an estimate, as in the engine
-            d = float(haversine_m(s.lat, s.lon, acc.entry_lat, acc.entry_lon))
-            leg = d * acc.detour_factor / (acc.speed_kmh / 3.6)
-        times[k] += leg
-    return times
+    """Driving time (s) from each station to every node, shape ``(len(stations), n)``: the network
+    time × `factor` plus the station's access leg, as in the engine (:func:`entry_leg`)."""
+    legs = [entry_leg(network, lat=s.lat, lon=s.lon, access=s.off_network, label=f"station {s.name!r}")
+            for s in stations]
+    times = network.times_from([leg.node for leg in legs], limit=limit_s / factor) * factor
+    return times + np.array([leg.time_s for leg in legs])[:, None]
+
+
+def _node_times(network: RoadNetwork, use: Sequence[Station], *, agreements: Sequence[Agreement],
+                unit_type: str | None, factor: float, limit_s: float) -> tuple[FloatArray, FloatArray]:
+    """Per node, the shortest driving time from a station allowed to serve it: ``(national, with
+    agreements)``, ``inf`` where none reaches it within `limit_s`."""
+    n = network.n_nodes
+    nat = np.full(n, np.inf)
+    agr = np.full(n, np.inf)
+    if not use or not n:
+        return nat, agr
+    times = _station_times(network, use, factor=factor, limit_s=limit_s)
+    node_c, node_z = network.node_country, network.node_centre
+    # nodes share their rights by (country, centre): decide once per combination
+    combos = np.unique(np.column_stack([node_c, node_z]), axis=0)
+    for c, z in combos:
+        sel = (node_c == c) & (node_z == z)
+        country = network.countries[c] if c >= 0 else ""
+        centre = network.centres[z] if z >= 0 else ""
+        ok_nat = np.array([may_serve(s, country, centre, unit_type=unit_type) for s in use])
+        ok_agr = np.array([may_serve(s, country, centre, agreements=agreements,
+                                     unit_type=unit_type) for s in use])
+        if ok_nat.any():
+            nat[sel] = times[ok_nat][:, sel].min(axis=0)
+        if ok_agr.any():
+            agr[sel] = times[ok_agr][:, sel].min(axis=0)
+    return nat, agr
 
 
 def coverage(
@@ -188,7 +155,8 @@ def coverage(
     stations
         Stations; only those holding `unit_type` count (all of them when `unit_type` is ``None``).
     places
-        Populated places; their population is spread over nearby nodes (:func:`spread_places`).
+        Populated places; their population is spread over nearby nodes as incidents are
+        (:func:`sim.model.demand.spread_places`).
     agreements
         Agreements in force in the "with agreements" case (see :func:`may_serve`).
     unit_type
@@ -212,24 +180,8 @@ def coverage(
     n = network.n_nodes
     use = [s for s in stations if unit_type is None or s.units.get(unit_type, 0) > 0]
     factor = (factors or EmergencyFactors()).factor(unit_type, urgent=True)
-    nat = np.full(n, np.inf)
-    agr = np.full(n, np.inf)
-    if use and n:
-        times = _station_times(network, use, factor=factor, limit_s=max(thr) * 1.01)
-        node_c, node_z = network.node_country, network.node_centre
-        # nodes share their rights by (country, centre): decide once per combination
-        combos = np.unique(np.column_stack([node_c, node_z]), axis=0)
-        for c, z in combos:
-            sel = (node_c == c) & (node_z == z)
-            country = network.countries[c] if c >= 0 else ""
-            centre = network.centres[z] if z >= 0 else ""
-            ok_nat = np.array([may_serve(s, country, centre, unit_type=unit_type) for s in use])
-            ok_agr = np.array([may_serve(s, country, centre, agreements=agreements,
-                                         unit_type=unit_type) for s in use])
-            if ok_nat.any():
-                nat[sel] = times[ok_nat][:, sel].min(axis=0)
-            if ok_agr.any():
-                agr[sel] = times[ok_agr][:, sel].min(axis=0)
+    nat, agr = _node_times(network, use, agreements=agreements, unit_type=unit_type, factor=factor,
+                           limit_s=max(thr) * 1.01)
     pi, node, w = spread_places(network, places, spread_m=spread_m, max_distance_m=max_distance_m)
     pop = np.array([p.population for p in places], dtype=float)
     node_pop = np.asarray(np.bincount(node, weights=w * pop[pi], minlength=n), dtype=float)

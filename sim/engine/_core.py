@@ -1,20 +1,17 @@
 """The engine's decision core, compiled with numba: choosing, pricing and starting units.
 
-:class:`sim.engine.simulate._Engine` keeps the SimPy side (one timeout per decision and per unit becoming
-free), the waiting queues, shifts and the records; at each dispatch decision and each unit becoming
-free it makes **one** call into this module, which reads and updates the run's state in place and
-says what to schedule. The rules are those of :mod:`sim.engine.simulate` (its docstring is the reference);
-this module is their implementation, step for step in the same floating-point order as the Python
-engine it replaced (records bit-identical, checked on a year of Baarle–Turnhout and 45 days of the
-Euregio, every variant, two replications).
+The SimPy side (:mod:`sim.engine.simulate`: one timeout per decision and per unit becoming free,
+the waiting queues, shifts) makes **one** call into this module at each dispatch decision and each
+unit becoming free; the call reads and updates the run's state in place and says what to schedule.
+The rules are those of :mod:`sim.engine.simulate` (its docstring is the reference); this module is
+their implementation.
 
-Why compiled, and why this shape: a bare SimPy event costs about 2.6 us on this machine, and the
-decision code in Python cost 10 to 30 us per event (``benchmarks/README.md``). Compiling pieces of
-it did not pay: each call from Python costs about 1 us, and state shared with compiled code must
-live in numpy arrays, which Python reads several times slower than lists. So the whole decision is
-one call, and its state is one :class:`Core` (a numba ``structref``: one argument, cacheable on
-disk, unlike a ``jitclass``) holding the arrays; the engine keeps references to the same arrays
-for the rare paths it handles itself (queues, shifts, records).
+Why this shape: a call from Python into compiled code has a fixed cost (about a microsecond), and
+state shared with compiled code must live in numpy arrays, which Python reads several times slower
+than lists. So a whole decision is one call, and its state is one :class:`Core` (a numba
+``structref``: one argument, cacheable on disk, unlike a ``jitclass``) holding the arrays (fields:
+:data:`sim.engine._layout.FIELDS`, built by :mod:`sim.engine.compile`); the SimPy side keeps
+references to the same arrays for the rare paths it handles itself (queues, shifts, records).
 
 Entry points (:func:`entry_points`): :func:`dispatch` (all slots of one call), :func:`start` (one
 unit to one slot, for a slot taken from a queue), :func:`free` (a unit becomes free); and, for
@@ -27,14 +24,14 @@ import math
 from typing import Any
 
 import numpy as np
-from numba import njit, types
+from numba import typeof, types
 from numba.experimental import structref
 from numba.typed import Dict
 
+from sim.engine._layout import C_MISSIONS, C_SEARCHES, C_SETTLED, C_STAMP, FIELDS, M_FLOAT
 from sim.model.agreements import RULES
 from sim.model.units import is_night
-from sim.roads._astar import K_BEST
-from sim.roads._astar import kernel as _astar_kernel
+from sim.roads._astar import K_BEST, astar, jit
 from sim.roads.network import EARTH_RADIUS_M
 
 # agreement rules (sim.model.agreements.RULES): the codes this core branches on
@@ -42,49 +39,9 @@ _IF_FASTER_BY = RULES["if_faster_by"].code
 _IF_HOME_ETA_OVER = RULES["if_home_eta_over"].code
 _IF_NO_HOME_UNIT = RULES["if_no_home_unit"].code
 
-# columns of the mission records: m_i (ints) and m_f (floats)
-M_INT = ("inc", "unit", "ag", "from_ret", "est", "hosp")
-M_FLOAT = ("t_dec", "t_alert", "t_depart", "t_arrive", "t_leave", "t_hosp", "t_free", "req", "travel",
-           "t_base")
 _TBASE = M_FLOAT.index("t_base")
 
-# counters in Core.cnt
-C_STAMP, C_SEARCHES, C_SETTLED, C_MISSIONS = 0, 1, 2, 3
-
-FIELDS = (
-    # units
-    "u_station", "u_type", "u_node", "u_acc", "u_est", "u_lender",
-    "avail", "in_mission", "on_duty", "off_after",
-    "t_base", "t_avail", "ret_t0", "ret_from", "ret_leg_out", "ret_mission",
-    "cur_set", "cur_y", "cur_c", "cur_rv0", "cur_end", "free_cnt",
-    # unit types, incident types
-    "f_urgent", "f_normal", "night_s", "night_e", "urg", "primary", "lights",
-    # incidents and their slots (slot arrays are flat: [incident * n_slots + slot])
-    "n_slots", "i_node", "i_centre", "i_type", "transport", "first_amb_slot", "handover",
-    "slot_off", "slot_cols", "slot_type", "on_scene", "turnout_day", "turnout_night", "applicable",
-    "req",
-    # agreements and candidate lists (CSR, keyed centre * n_types + type)
-    "ag_rule", "ag_threshold", "ag_keep", "ag_foreign_hosp",
-    "home_ptr", "home_units", "fl_ptr", "fl_ag", "fl_uptr", "fl_units",
-    # prepared matrices, hospitals
-    "fwd", "rev", "rev_next", "hosp_rev", "hosp_extra", "hosp_node", "hosp_est", "hosp_own",
-    "hosp_any", "hospital_any_policy", "redispatch",
-    # landmarks, network, searches
-    "lm", "n_lm", "lm_station", "lm_pred", "indptr", "indices", "data", "n_nodes",
-    "lat_r", "lon_r", "cos_lat", "inv_vmax", "g", "hv", "stamp", "heap_f", "heap_v", "tt_cache",
-    "path_buf", "moving_buf", "mh_i", "mh_f", "cnt",
-    # records and output
-    "unserved", "na", "m_i", "m_f", "out_kind", "out_a", "out_t",
-)
-
-
-def _jit(fn: Any) -> Any:
-    """``njit(cache=True)``; without a writable cache folder (in-tree or per user), compiled in
-    each process instead."""
-    try:
-        return njit(cache=True)(fn)
-    except RuntimeError:  # pragma: no cover - depends on the file system
-        return njit(fn)
+_jit = jit()
 
 
 @structref.register
@@ -108,10 +65,6 @@ structref.define_proxy(Core, CoreType, list(FIELDS))
 @_jit
 def _new_core(*args: Any) -> Any:
     return Core(*args)
-
-_astar = _astar_kernel()
-if _astar is None:  # pragma: no cover - numba is a dependency
-    raise ImportError("sim.engine._core needs numba")
 
 
 _TT_VALUE = types.UniTuple(types.float64, 2)
@@ -266,7 +219,7 @@ def _search(s: Any, x: int, target: int, need: float) -> float:
     rounding), ``inf`` beyond; remembered for later calls (A*, :mod:`sim.roads._astar`)."""
     lim = need if need == np.inf else need * (1.0 + 1e-9) + 1e-6
     s.cnt[C_STAMP] += 1
-    tt, settled = _astar(s.indptr, s.indices, s.data, s.lm, K_BEST, x, target, lim, s.g, s.hv, s.stamp,
+    tt, settled = astar(s.indptr, s.indices, s.data, s.lm, K_BEST, x, target, lim, s.g, s.hv, s.stamp,
                          s.cnt[C_STAMP], s.heap_f, s.heap_v)
     s.cnt[C_SEARCHES] += 1
     s.cnt[C_SETTLED] += settled
@@ -439,7 +392,7 @@ def start(s: Any, j: int, i: int, sl: int, now: float, a: int, turnout: float) -
     hosp, t_hosp = -1, np.nan
     ret_from, leg_out = target, 0.0
     t_free = t_leave
-    if sl == s.first_amb_slot[i] and s.transport[i]:
+    if sl == s.first_transport_slot[i] and s.transport[i]:
         any_c = s.hospital_any_policy or (a >= 0 and s.ag_foreign_hosp[a])
         hosp = s.hosp_any[target] if any_c else s.hosp_own[target]
         if hosp >= 0:
@@ -520,8 +473,6 @@ def _entry(fn: Any, core: Core, *arg_types: Any) -> Any:
     function's own CPython wrapper, which skips the dispatcher's type resolution (a third of a
     call's cost). Compiled here, or loaded from numba's cache. Calls must pass exactly these types.
     """
-    from numba import typeof
-
     sig = (typeof(core), *arg_types)
     fn.compile(sig)
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from sim.model.countries import COUNTRIES
-from sim.model.demand import IncidentType
+from sim.model.demand import Demand, IncidentType
 from sim.model.distributions import Dist
 from sim.model.units import UNIT_TYPES, Turnout
 
@@ -107,3 +107,9 @@ def default_hour_of_week() -> tuple[float, ...]:
         hod = h % 24 + 0.5
         out.append(round(1.0 + 0.38 * math.cos(2 * math.pi * (hod - 16.0) / 24.0), 4))
     return tuple(out)
+
+
+def default_demand() -> Demand:
+    """The demand of a spec that gives none: :func:`default_rates` over
+    :func:`default_hour_of_week` (spread and scale: the defaults of :class:`sim.model.demand.Demand`)."""
+    return Demand(rates_per_1000=default_rates(), hour_of_week=default_hour_of_week())

@@ -5,7 +5,8 @@ says how many incidents of each type arise per 1,000 inhabitants per year in eac
 they are spread over the hours of the week. Incidents are placed by population (`Place`), each place
 spread over the network nodes near it; or replayed from a log (`IncidentLog`).
 
-Default figures and their sources are in :mod:`sim.model.defaults`.
+Default figures and their sources are in :mod:`sim.model.defaults` (a spec without a demand gets
+:func:`sim.model.defaults.default_demand`).
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from sim.model.agreements import Agreement
 from sim.model.distributions import Dist
+from sim.model.streams import Streams
+from sim.model.units import UNIT_TYPES, unit_type_names
+from sim.roads.network import RoadNetwork, haversine_m
 
-if TYPE_CHECKING:
-    from sim.model.agreements import Agreement
+if TYPE_CHECKING:  # the spec holds incident types and demand: imported for type hints only
+    from sim.model.spec import ModelSpec
 
 SECONDS_PER_YEAR = 365.0 * 86_400.0
 HOURS_PER_WEEK = 168
@@ -48,7 +53,8 @@ class IncidentType:
     on_scene
         Unit type -> on-scene time distribution (a unit type missing here uses ``"default"``).
     transport_share
-        Share of incidents whose patient an ambulance takes to hospital.
+        Share of incidents whose patient is taken to hospital (by the first unit of a type that
+        ``transports``, :data:`sim.model.units.UNIT_TYPES`: the ambulance).
     handover
         Hospital handover time distribution (from arrival at hospital to the unit being free).
     lights_and_sirens
@@ -140,11 +146,6 @@ class IncidentLog:
 # Generation (vectorised; every draw from its own stream, see sim.model.streams)
 # ---------------------------------------------------------------------------------------------
 
-if TYPE_CHECKING:
-    from sim.model.spec import ModelSpec
-    from sim.model.streams import Streams
-    from sim.roads.network import RoadNetwork
-
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -180,8 +181,6 @@ class Incidents:
     country, centre
         Codes into ``network.countries`` / ``network.centres`` of the *node* (the jurisdiction
         where it happens, whose dispatch centre gets the call); ``-1`` where unknown.
-    place
-        Index of the generating place in `place_names` (``-1`` for replayed incidents).
     call_processing
         Call reaching the centre to the first alert.
     slot_type
@@ -194,8 +193,8 @@ class Incidents:
         Turnout time of the unit filling the slot if alerted by day / by night (both drawn so the
         draw does not depend on when the unit is alerted).
     transport, handover
-        Whether the patient goes to hospital (taken by the first ambulance slot) and the handover
-        time there.
+        Whether the patient goes to hospital (taken by the first slot of a unit type that
+        ``transports``) and the handover time there.
     request_delay
         Agreement name -> delay to arrange foreign help for this incident (one draw per incident
         and agreement, from a sub-stream keyed by the agreement name).
@@ -211,7 +210,6 @@ class Incidents:
     type_names: tuple[str, ...]
     country: IntArray
     centre: IntArray
-    place: IntArray
     call_processing: FloatArray
     slot_type: IntArray
     slot_active: BoolArray
@@ -221,10 +219,7 @@ class Incidents:
     transport: BoolArray
     handover: FloatArray
     request_delay: dict[str, FloatArray] = field(default_factory=dict)
-    place_names: tuple[str, ...] = ()
     dropped: tuple[str, ...] = ()
-    seed: int | None = None
-    replication: int = 0
 
     def __len__(self) -> int:
         return len(self.t_call)
@@ -241,27 +236,33 @@ class Incidents:
                 self.request_delay[ag.name] = ag.request_delay.sample(rng, len(self))
 
 
-def _resolve_demand(spec: ModelSpec) -> Demand:
-    if spec.demand is not None:
-        return spec.demand
-    from sim.model.defaults import default_hour_of_week, default_rates
-
-    return Demand(rates_per_1000=default_rates(), hour_of_week=default_hour_of_week())
-
-
-def _local_xy(network: RoadNetwork, lat: npt.ArrayLike, lon: npt.ArrayLike) -> FloatArray:
-    """Equirectangular metres around the network's mean latitude (for the k-d tree)."""
-    from sim.roads.network import EARTH_RADIUS_M
-
-    lat0 = np.radians(float(np.mean(network.lat)))
-    la, lo = np.radians(np.asarray(lat, float)), np.radians(np.asarray(lon, float))
-    return np.column_stack([lo * np.cos(lat0) * EARTH_RADIUS_M, la * EARTH_RADIUS_M])
+def _kernels(network: RoadNetwork, places: Sequence[Place], *, spread_m: float,
+             max_distance_m: float) -> list[tuple[IntArray, FloatArray] | None]:
+    """Per place: the nodes within `spread_m` of it and its nearest node (sorted), with their weights
+    under a Gaussian kernel of scale `spread_m` (not normalised; with ``spread_m == 0`` only the
+    nearest node weighs); ``None`` for a place whose nearest node is farther than `max_distance_m`."""
+    if not len(places):
+        return []
+    plat = np.array([p.lat for p in places], dtype=float)
+    plon = np.array([p.lon for p in places], dtype=float)
+    nearest, dist = network.nearest_nodes(plat, plon)
+    within = network.nodes_within(plat, plon, radius_m=spread_m)
+    out: list[tuple[IntArray, FloatArray] | None] = []
+    for p in range(len(places)):
+        if not dist[p] <= max_distance_m:
+            out.append(None)
+            continue
+        near = np.union1d(within[p], [nearest[p]])
+        d = haversine_m(plat[p], plon[p], network.lat[near], network.lon[near])
+        w = np.exp(-0.5 * (d / spread_m) ** 2) if spread_m > 0 else (near == nearest[p]).astype(float)
+        out.append((near, w))
+    return out
 
 
 def place_kernels(
     network: RoadNetwork, places: Sequence[Place], *, spread_m: float, max_distance_m: float
 ) -> tuple[BoolArray, IntArray, IntArray, FloatArray]:
-    """Spread each place over the nodes near it.
+    """Spread each place over the nodes near it, for drawing incidents.
 
     Returns ``(kept, offsets, nodes, cum)``: place ``p`` (where ``kept[p]``) owns
     ``nodes[offsets[p]:offsets[p + 1]]`` with cumulative weights ``cum[...]`` rising to ``p + 1``
@@ -269,28 +270,16 @@ def place_kernels(
     nearest node), so a node is drawn with ``searchsorted(cum, p + u)``. Places whose nearest node
     is farther than `max_distance_m` are not kept and own no nodes.
     """
-    from scipy.spatial import cKDTree
-
-    from sim.roads.network import haversine_m
-
-    plat = np.array([p.lat for p in places], dtype=float)
-    plon = np.array([p.lon for p in places], dtype=float)
-    nearest, dist = network.nearest_nodes(plat, plon) if len(places) else (
-        np.zeros(0, np.int64), np.zeros(0))
-    kept = dist <= max_distance_m
-    tree = cKDTree(_local_xy(network, network.lat, network.lon))
-    xy = _local_xy(network, plat, plon)
+    kernels = _kernels(network, places, spread_m=spread_m, max_distance_m=max_distance_m)
+    kept = np.array([k is not None for k in kernels], dtype=bool)
     offsets = np.zeros(len(places) + 1, dtype=np.int64)
     nodes_parts: list[IntArray] = []
     cum_parts: list[FloatArray] = []
-    for p in range(len(places)):
-        if not kept[p]:
+    for p, kernel in enumerate(kernels):
+        if kernel is None:
             offsets[p + 1] = offsets[p]
             continue
-        near = np.asarray(tree.query_ball_point(xy[p], r=spread_m), dtype=np.int64)
-        near = np.union1d(near, [nearest[p]])
-        d = haversine_m(plat[p], plon[p], network.lat[near], network.lon[near])
-        w = np.exp(-0.5 * (d / spread_m) ** 2) if spread_m > 0 else (near == nearest[p]).astype(float)
+        near, w = kernel
         c = np.cumsum(w)
         c = p + c / c[-1]
         c[-1] = p + 1.0
@@ -302,13 +291,44 @@ def place_kernels(
     return kept, offsets, nodes, cum
 
 
+def spread_places(
+    network: RoadNetwork,
+    places: Sequence[Place],
+    *,
+    spread_m: float = 1500.0,
+    max_distance_m: float = 3000.0,
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Spread each place's population over the network nodes near it, as incidents are spread.
+
+    The kernel of :func:`place_kernels` (the defaults are those of :class:`Demand`), as shares.
+
+    Returns
+    -------
+    place_index, node, weight
+        Parallel arrays: place ``place_index[i]`` puts the fraction ``weight[i]`` of its population
+        on ``node[i]``; the weights of each placed place sum to 1.
+    """
+    pi: list[IntArray] = []
+    nodes: list[IntArray] = []
+    weights: list[FloatArray] = []
+    if network.n_nodes:
+        for p, kernel in enumerate(_kernels(network, places, spread_m=spread_m,
+                                            max_distance_m=max_distance_m)):
+            if kernel is not None:
+                near, w = kernel
+                pi.append(np.full(len(near), p, dtype=np.int64))
+                nodes.append(near)
+                weights.append(w / w.sum())
+    if not pi:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty.copy(), np.empty(0)
+    return np.concatenate(pi), np.concatenate(nodes), np.concatenate(weights)
+
+
 def _draw_service(
     spec: ModelSpec, streams: Streams, type_idx: IntArray, t_call: FloatArray
 ) -> dict[str, Any]:
     """Every per-incident draw after type and place: slots, durations, transport (vectorised per type)."""
-    from sim.model.defaults import DEFAULT_CALL_PROCESSING
-    from sim.model.units import UNIT_TYPES, unit_type_names
-
     types = spec.incident_types
     slots = [unit_slots(t) for t in types]
     n, n_slots = len(type_idx), max((len(s) for s in slots), default=0)
@@ -319,8 +339,7 @@ def _draw_service(
     t_night = np.full((n, n_slots), np.nan)
     transport = np.zeros(n, dtype=bool)
     handover = np.zeros(n)
-    cp_dist = spec.policy.call_processing if spec.policy is not None else DEFAULT_CALL_PROCESSING
-    call_processing = cp_dist.sample(streams["call_processing"], n)
+    call_processing = spec.policy.call_processing.sample(streams["call_processing"], n)
     u_transport = streams["transport"].random(n)
     for k, itype in enumerate(types):
         rows = np.flatnonzero(type_idx == k)
@@ -350,6 +369,34 @@ def _draw_service(
                 handover=handover)
 
 
+def _group_rates(demand: Demand, countries: list[str], type_names: tuple[str, ...], pop: FloatArray,
+                 pcountry: npt.NDArray[np.object_]) -> tuple[list[tuple[int, int]], list[float]]:
+    """The (country, incident type) groups with incidents, and the rate per second of each."""
+    groups: list[tuple[int, int]] = []
+    grate: list[float] = []
+    for ci, c in enumerate(countries):
+        cpop = float(pop[pcountry == c].sum())
+        for k, name in enumerate(type_names):
+            r = demand.rates_per_1000.get(c, {}).get(name, 0.0)
+            if r > 0 and cpop > 0:
+                groups.append((ci, k))
+                grate.append(r * cpop / 1000.0 / SECONDS_PER_YEAR * demand.scale)
+    return groups, grate
+
+
+def _call_times(demand: Demand, horizon: float, total_rate: float, streams: Streams) -> FloatArray:
+    """Sorted call times: Poisson counts per hour bin (hour-of-week weights), uniform within."""
+    n_bins = int(np.ceil(horizon / 3600.0))
+    starts = np.arange(n_bins) * 3600.0
+    widths = np.minimum(starts + 3600.0, horizon) - starts
+    weights = demand.profile()[np.arange(n_bins) % HOURS_PER_WEEK]
+    counts = streams["arrivals"].poisson(total_rate * weights * widths)
+    n = int(counts.sum())
+    t_call = np.repeat(starts, counts) + streams["arrivals"].random(n) * np.repeat(widths, counts)
+    t_call.sort()
+    return t_call
+
+
 def generate_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams) -> Incidents:
     """Draw the incidents of one replication (non-homogeneous Poisson by hour of week).
 
@@ -376,7 +423,7 @@ def generate_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams) 
     -------
     Incidents
     """
-    demand = _resolve_demand(spec)
+    demand = spec.demand
     places = spec.places
     kept, offsets, knodes, kcum = place_kernels(
         network, places, spread_m=demand.spread_m, max_distance_m=demand.max_place_distance_m)
@@ -384,26 +431,10 @@ def generate_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams) 
     countries = sorted({p.country for i, p in enumerate(places) if kept[i]})
     pop = np.array([p.population if kept[i] else 0.0 for i, p in enumerate(places)], dtype=float)
     pcountry = np.array([p.country for p in places], dtype=object)
-    # rate per second of every (country, type) group
-    groups: list[tuple[int, int]] = []
-    grate: list[float] = []
-    for ci, c in enumerate(countries):
-        cpop = float(pop[pcountry == c].sum())
-        for k, name in enumerate(type_names):
-            r = demand.rates_per_1000.get(c, {}).get(name, 0.0)
-            if r > 0 and cpop > 0:
-                groups.append((ci, k))
-                grate.append(r * cpop / 1000.0 / SECONDS_PER_YEAR * demand.scale)
+    groups, grate = _group_rates(demand, countries, type_names, pop, pcountry)
     total_rate = float(sum(grate))
-    horizon = float(spec.horizon_s)
-    n_bins = int(np.ceil(horizon / 3600.0))
-    starts = np.arange(n_bins) * 3600.0
-    widths = np.minimum(starts + 3600.0, horizon) - starts
-    weights = demand.profile()[np.arange(n_bins) % HOURS_PER_WEEK]
-    counts = streams["arrivals"].poisson(total_rate * weights * widths)
-    n = int(counts.sum())
-    t_call = np.repeat(starts, counts) + streams["arrivals"].random(n) * np.repeat(widths, counts)
-    t_call.sort()
+    t_call = _call_times(demand, float(spec.horizon_s), total_rate, streams)
+    n = len(t_call)
     if groups:
         gp = np.asarray(grate) / total_rate
         g = np.minimum(np.searchsorted(np.cumsum(gp), streams["types"].random(n) * gp.sum(), side="right"),
@@ -431,9 +462,7 @@ def generate_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams) 
     inc = Incidents(
         t_call=t_call, lat=network.lat[node], lon=network.lon[node], node=node, type_idx=type_idx,
         type_names=type_names, country=network.node_country[node], centre=network.node_centre[node],
-        place=place, place_names=tuple(p.name for p in places),
-        dropped=tuple(p.name for i, p in enumerate(places) if not kept[i]),
-        seed=streams.seed, replication=streams.replication, **draws)
+        dropped=tuple(p.name for i, p in enumerate(places) if not kept[i]), **draws)
     inc.ensure_request_delays(spec.agreements, streams)
     return inc
 
@@ -443,15 +472,15 @@ def incidents_from_log(
 ) -> Incidents:
     """Replay an incident log: given times, places and types; durations drawn as for generated ones.
 
-    Each row goes to its nearest node; rows farther than ``demand.max_place_distance_m`` (default
-    3 km) from any node, or at or after the horizon, are dropped (listed in ``dropped`` as
-    ``"log row i"``). Unknown type names raise ``ValueError``.
+    Each row goes to its nearest node; rows farther than ``spec.demand.max_place_distance_m`` from
+    any node, or at or after the horizon, are dropped (listed in ``dropped`` as ``"log row i"``).
+    Unknown type names raise ``ValueError``.
     """
     type_names = tuple(t.name for t in spec.incident_types)
     unknown = sorted(set(log.type) - set(type_names))
     if unknown:
         raise ValueError(f"incident log has unknown incident types: {', '.join(unknown)}")
-    max_d = spec.demand.max_place_distance_m if spec.demand is not None else 3000.0
+    max_d = spec.demand.max_place_distance_m
     t = np.asarray(log.t_s, dtype=float)
     lat, lon = np.asarray(log.lat, float), np.asarray(log.lon, float)
     if len(t):
@@ -466,8 +495,6 @@ def incidents_from_log(
     inc = Incidents(
         t_call=t[order], lat=lat[order], lon=lon[order], node=node, type_idx=type_idx,
         type_names=type_names, country=network.node_country[node], centre=network.node_centre[node],
-        place=np.full(len(order), -1, np.int64),
-        dropped=tuple(f"log row {i}" for i in np.flatnonzero(~ok)),
-        seed=streams.seed, replication=streams.replication, **draws)
+        dropped=tuple(f"log row {i}" for i in np.flatnonzero(~ok)), **draws)
     inc.ensure_request_delays(spec.agreements, streams)
     return inc

@@ -1,7 +1,7 @@
 """Everything the engine needs to run one variant, as one immutable value (no I/O).
 
 A scenario file (:mod:`sim.scenario.scenario`) is turned into one `ModelSpec` per variant; the engine
-(:func:`sim.engine.simulate.simulate`) runs a `ModelSpec` on a :class:`sim.roads.network.RoadNetwork`.
+(:func:`sim.engine.simulate`) runs a `ModelSpec` on a :class:`sim.roads.network.RoadNetwork`.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sim.model.agreements import Agreement, DispatchPolicy
+from sim.model.defaults import default_demand
 from sim.model.demand import Demand, IncidentLog, IncidentType, Place
 from sim.model.units import Hospital, Station, Turnout
 from sim.roads.speeds import EmergencyFactors
@@ -25,7 +26,8 @@ class ModelSpec:
     places
         Populated places that generate incidents (ignored when `incident_log` is given).
     demand
-        Rates and time profile of generated incidents.
+        Rates and time profile of generated incidents (default:
+        :func:`sim.model.defaults.default_demand`).
     stations, hospitals
         Resources; hospitals take transported patients.
     turnout
@@ -47,7 +49,7 @@ class ModelSpec:
     stations: tuple[Station, ...]
     hospitals: tuple[Hospital, ...]
     turnout: dict[str, Turnout]
-    demand: Demand | None = None
+    demand: Demand = field(default_factory=default_demand)
     places: tuple[Place, ...] = ()
     policy: DispatchPolicy = field(default_factory=DispatchPolicy)
     agreements: tuple[Agreement, ...] = ()

@@ -41,6 +41,13 @@ OFF_NETWORK_SPEED_KMH = 70.0
 """Average speed of an estimated leg beyond the extract (modelling choice)."""
 
 
+def estimated_leg_s(straight_m: Any, *, detour_factor: float = DETOUR_FACTOR,
+                    speed_kmh: float = OFF_NETWORK_SPEED_KMH) -> Any:
+    """Time (s) of a leg not routed on the network: straight-line metres × detour factor at the
+    given speed (scalars or arrays)."""
+    return straight_m * detour_factor / (speed_kmh / 3.6)
+
+
 class OffNetworkError(ValueError):
     """A point lies farther from the road network than the allowed snapping distance."""
 
@@ -294,10 +301,6 @@ class RoadNetwork:
         d = dijkstra(self._graph_rev, directed=True, indices=tgt)
         return np.asarray(d, dtype=np.float64).reshape(len(tgt), self.n_nodes)
 
-    def one_to_all(self, source: int, *, limit: float = np.inf) -> FloatArray:
-        """Travel times (s) from one node to every node (for a unit on the move)."""
-        return self.times_from([int(source)], limit=limit)[0]
-
     def route(self, source: int, target: int) -> tuple[float, float, list[int]]:
         """Fastest route between two nodes: ``(time_s, length_m, node path)``.
 
@@ -349,6 +352,15 @@ class RoadNetwork:
         _, idx = self._kdtree.query(self._project(la, lo))
         idx = np.asarray(idx, dtype=np.int64)
         return idx, haversine_m(la, lo, self.lat[idx], self.lon[idx])
+
+    def nodes_within(self, lat: npt.ArrayLike, lon: npt.ArrayLike, *, radius_m: float) -> list[IntArray]:
+        """For each point, the nodes within `radius_m` of it, unordered (measured in the local
+        projection of :meth:`nearest_nodes`, which the nearest node of a point lies in)."""
+        la, lo = np.atleast_1d(np.asarray(lat, float)), np.atleast_1d(np.asarray(lon, float))
+        if len(la) == 0:
+            return []
+        found = self._kdtree.query_ball_point(self._project(la, lo), r=radius_m)
+        return [np.asarray(f, dtype=np.int64) for f in found]
 
     def snap(
         self,
@@ -412,12 +424,13 @@ class AccessLeg:
     node
         The network node of the entry point.
     time_s
-        Driving time from the base to `node` (given, or estimated).
+        Driving time from the base to `node` (given, or estimated; 0 on the network).
     distance_m
         Estimated road distance from the base to `node` (straight line × detour factor).
     estimated
-        Always True: the leg is not routed on the network, so wherever it is reported it is
-        flagged as an estimate (even when the access time was given).
+        True for a leg beyond the extract: it is not routed on the network, so wherever it is
+        reported it is flagged as an estimate (even when the access time was given). False for a
+        base on the network (:func:`entry_leg`: no leg, time 0).
     entry_name
         Name of the entry point (e.g. the border road).
     """
@@ -450,8 +463,24 @@ def access_leg(network: RoadNetwork, *, lat: float, lon: float, access: Any) -> 
     else:
         if not access.speed_kmh > 0:
             raise ValueError(f"{name}: access speed must be positive, got {access.speed_kmh}")
-        time_s = distance / (float(access.speed_kmh) / 3.6)
+        time_s = estimated_leg_s(straight, detour_factor=float(access.detour_factor),
+                                 speed_kmh=float(access.speed_kmh))
     if time_s < 0:
         raise ValueError(f"{name}: access time must not be negative, got {time_s}")
     return AccessLeg(node=int(node), time_s=time_s, distance_m=distance, estimated=True,
                      entry_name=access.entry_name)
+
+
+def entry_leg(network: RoadNetwork, *, lat: float, lon: float, access: Any = None,
+              label: str = "point") -> AccessLeg:
+    """Where a unit based at (`lat`, `lon`) enters the network, and how long it takes to get there.
+
+    On the network (`access` is ``None``): its nearest node, within :data:`SNAP_LIMIT_M`
+    (:class:`OffNetworkError` naming `label` otherwise), in no time. Beyond the extract (`access` is
+    a :class:`sim.model.units.OffNetworkAccess`): :func:`access_leg`. The engine and the coverage
+    maps place stations with this.
+    """
+    if access is not None:
+        return access_leg(network, lat=lat, lon=lon, access=access)
+    node, _ = network.snap(lat, lon, max_distance_m=SNAP_LIMIT_M, labels=label)
+    return AccessLeg(node=int(node), time_s=0.0, distance_m=0.0, estimated=False, entry_name="")
