@@ -250,8 +250,8 @@ def test_coverage_numbers_match_the_coverage_table(plotted: tuple[Path, dict[str
     region = sc.load_region()
     spec = sc.model_spec("benelux-2009", region)
     cov = coverage(region.network, spec.stations, spec.places, agreements=spec.agreements,
-                   factors=spec.factors, spread_m=spec.demand.spread_m if spec.demand else 1500.0,
-                   max_distance_m=spec.demand.max_place_distance_m if spec.demand else 3000.0)
+                   factors=spec.factors, spread_m=spec.demand.spread_m,
+                   max_distance_m=spec.demand.max_place_distance_m)
     text = _svg_text(folder / "figures" / "coverage-benelux-2009.svg")
     assert len(cov.table) >= 4
     for row in cov.table.itertuples():

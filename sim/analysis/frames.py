@@ -27,7 +27,7 @@ def records_to_frames(records: Any, *, variant: str, replication: int,
     Parameters
     ----------
     records
-        A :class:`sim.engine.simulate.SimRecords` (``.incidents``, ``.missions``, ``.units``:
+        A :class:`sim.engine.records.SimRecords` (``.incidents``, ``.missions``, ``.units``:
         dicts of arrays).
     focus
         Focus-area name -> boolean mask over the incidents; adds a ``focus`` column holding the name

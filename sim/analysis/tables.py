@@ -19,7 +19,6 @@ from sim.analysis.coverage import Coverage, coverage
 from sim.analysis.measures import within_norm
 from sim.analysis.stats import mean_ci, wilson_ci
 from sim.model.countries import DEFAULT_NORMS
-from sim.model.demand import Demand
 from sim.model.norms import Norm
 from sim.model.spec import ModelSpec
 from sim.roads.network import RoadNetwork
@@ -283,7 +282,7 @@ def coverage_classes(cov: Coverage) -> tuple[IntArray, FloatArray]:
 def spec_coverage(network: RoadNetwork, spec: ModelSpec) -> Coverage:
     """:func:`sim.analysis.coverage.coverage` of a variant: its stations, places, agreements,
     driving factors and the spread of its demand's places (ambulances, 8 and 15 minutes)."""
-    demand = spec.demand or Demand(rates_per_1000={})  # its defaults when the variant has none
+    demand = spec.demand
     return coverage(network, spec.stations, spec.places, agreements=spec.agreements,
                     factors=spec.factors, spread_m=demand.spread_m,
                     max_distance_m=demand.max_place_distance_m)

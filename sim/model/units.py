@@ -141,7 +141,8 @@ class UnitType:
     turnout
         Default turnout time (alert to wheels rolling), by day and night.
     transports
-        Whether it takes patients to hospital (the first unit of this type on a transported call).
+        Whether it takes patients to hospital: on a transported call, the first slot of any
+        transporting type carries the patient.
     description
         One line for people.
     """
