@@ -24,6 +24,7 @@ from sim.analysis.tables import (
     variant_order,
 )
 from sim.model.agreements import Agreement
+from sim.model.defaults import default_demand
 from sim.model.demand import Demand, Place
 from sim.model.norms import Norm
 from sim.model.spec import ModelSpec
@@ -226,12 +227,12 @@ def test_spec_coverage_spreads_places_as_the_variants_demand_does() -> None:
     factors = EmergencyFactors(urgent={"ambulance": 1.0})
     agreements = (Agreement(name="Benelux", parties=("BE", "NL"), unit_types=("ambulance",)),)
 
-    def spec(demand: Demand | None) -> ModelSpec:
+    def spec(demand: Demand) -> ModelSpec:
         return ModelSpec(incident_types=(), stations=stations, hospitals=(), turnout={}, demand=demand,
                          places=places, agreements=agreements, factors=factors)
 
     narrow = spec_coverage(network, spec(Demand(rates_per_1000={}, spread_m=1.0)))
-    wide = spec_coverage(network, spec(None))  # the defaults: spread over 1.5 km
+    wide = spec_coverage(network, spec(default_demand()))  # the defaults: spread over 1.5 km
     expected = coverage(network, stations, places, agreements=agreements, factors=factors, spread_m=1.0)
     pd.testing.assert_frame_equal(narrow.table, expected.table)
     # the place sits 3 hops (6 min) from the station; spread wide, part of it lies beyond 8 min
