@@ -11,6 +11,8 @@ The public API for notebooks and scripts; everything else is reached through the
     table = sim.compare_table(res.summary)                     # the planner's table, as `xborder compare`
     frames = sim.run_in_memory(scenario, reps=3)               # the same tables, nothing written
     sim.figures.fig_response_cdf(res.incidents)                # each standard figure, a matplotlib Figure
+    sim.tables.norm_shares(res.incidents)                      # the table behind a figure
+    sim.stats.paired_diff_ci(a, b)                             # the intervals the summary uses
 
 Names are imported when first used, so ``import sim`` stays light (the command line imports only
 what a command needs).
@@ -35,14 +37,17 @@ _API: dict[str, tuple[str, str | None]] = {
     "DataError": ("sim.errors", "DataError"),
     "UsageError": ("sim.errors", "UsageError"),
     "figures": ("sim.figures", None),
+    "tables": ("sim.analysis.tables", None),
+    "stats": ("sim.analysis.stats", None),
 }
 """Public name -> (module, attribute; ``None`` for the module itself)."""
 
 __all__ = ["DataError", "Results", "Scenario", "ScenarioError", "UsageError", "compare_table", "figures",
-           "load_results", "load_scenario", "run", "run_in_memory"]
+           "load_results", "load_scenario", "run", "run_in_memory", "stats", "tables"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim import figures
+    from sim.analysis import stats, tables
     from sim.analysis.compare import compare_table
     from sim.errors import DataError, UsageError
     from sim.scenario import Scenario, ScenarioError, load_scenario
