@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from sim.errors import DataError, UsageError
 
 # modules that add subcommands: network, validate/run/compare, plot, sweep
-_COMMAND_MODULES = ("sim.cli.network", "sim.cli.run", "sim.cli.plot", "sim.cli.sweep")
+_COMMAND_MODULES = ("sim.cli.network", "sim.cli.run", "sim.cli.plot", "sim.cli.sweep", "sim.cli.outputs")
 
 
 def build_parser() -> argparse.ArgumentParser:
