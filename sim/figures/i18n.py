@@ -703,15 +703,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "nl": "Eenheid uit {country}",
         "de": "Einheit aus {country}",
     },
+    "anim.source": {
+        "en": "xborder simulation, {scenario}, replication {r}",
+        "fr": "Simulation xborder, {scenario}, réplication {r}",
+        "nl": "xborder-simulatie, {scenario}, replicatie {r}",
+        "de": "xborder-Simulation, {scenario}, Replikation {r}",
+    },
     "anim.note": {
-        "en": ("Units drive their routes on the road network; dotted: estimated legs beyond the road "
-               "extract. Same calls in every variant (common random numbers)."),
-        "fr": ("Les unités suivent leur itinéraire sur le réseau ; pointillé : tronçons estimés hors de "
-               "l'extrait. Mêmes appels dans chaque variante."),
-        "nl": ("Eenheden rijden hun route over het wegennet; gestippeld: geschatte stukken buiten het "
-               "uittreksel. Dezelfde meldingen in elke variant."),
-        "de": ("Einheiten fahren ihre Route auf dem Straßennetz; gepunktet: geschätzte Abschnitte "
-               "außerhalb des Auszugs. Gleiche Einsätze in jeder Variante."),
+        "en": "Units drive their routes on the road network; hollow: on an estimated leg beyond the extract.",
+        "fr": ("Les unités suivent leur itinéraire sur le réseau ; creuses : sur un tronçon estimé "
+               "hors de l'extrait."),
+        "nl": "Eenheden rijden hun route over het wegennet; open: op een geschat stuk buiten het uittreksel.",
+        "de": ("Einheiten fahren ihre Route auf dem Straßennetz; hohl: auf einem geschätzten Abschnitt "
+               "außerhalb."),
     },
 }
 """Key -> language -> text. Texts may hold ``str.format`` fields such as ``{n}``."""
