@@ -630,10 +630,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "de": "Auslastung, {variant}",
     },
     "report.xb_line": {
-        "en": "{unit}: {direction}, {minutes} min driving",
-        "fr": "{unit} : {direction}, {minutes} min de route",
-        "nl": "{unit}: {direction}, {minutes} min rijden",
-        "de": "{unit}: {direction}, {minutes} min Fahrt",
+        "en": "{station}, {direction}: {n} missions, {minutes} min driving on average",
+        "fr": "{station}, {direction} : {n} missions, {minutes} min de route en moyenne",
+        "nl": "{station}, {direction}: {n} ritten, gemiddeld {minutes} min rijden",
+        "de": "{station}, {direction}: {n} Einsätze, im Mittel {minutes} min Fahrt",
     },
     "report.figures": {
         "en": "Figures",

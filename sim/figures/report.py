@@ -207,6 +207,35 @@ def _features(gdf: Any, props: pd.DataFrame) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": feats}
 
 
+def _mission_bundles(missions: Any, hexes: Mapping[str, Any]) -> Any:
+    """Cross-border missions bundled by variant, station, direction and the hexagon of the incident:
+    one straight line each, with the number of missions (all replications) and the mean drive."""
+    import geopandas as gpd
+    import shapely
+
+    from sim.analysis.hexagons import auto_size_km, hex_cells
+
+    cols = ["variant", "station", "direction", "country", "missions", "drive_min"]
+    if not len(missions):
+        return gpd.GeoDataFrame(pd.DataFrame(columns=cols), geometry=[], crs=missions.crs)
+    coords = shapely.get_coordinates(missions.geometry.to_numpy()).reshape(len(missions), 2, 2)
+    start, end = coords[:, 0, :], coords[:, 1, :]
+    size, lat0 = ((float(hexes["size_km"]), float(hexes["lat0"])) if hexes
+                  else auto_size_km(end[:, 0], end[:, 1]))
+    cells = hex_cells(end[:, 0], end[:, 1], size_km=size, lat0=lat0)
+    df = pd.DataFrame({"variant": missions["variant"].to_numpy(), "station": missions["station"].to_numpy(),
+                       "direction": missions["direction"].to_numpy(), "q": cells[:, 0], "r": cells[:, 1],
+                       "x0": start[:, 0], "y0": start[:, 1], "x1": end[:, 0], "y1": end[:, 1],
+                       "drive_min": missions["drive_min"].to_numpy(float)})
+    g = df.groupby(["variant", "station", "direction", "q", "r"], sort=False).agg(
+        missions=("x1", "size"), drive_min=("drive_min", "mean"), x0=("x0", "first"), y0=("y0", "first"),
+        x1=("x1", "mean"), y1=("y1", "mean")).reset_index()
+    g["country"] = g["direction"].astype(str).str.split("->").str[0]
+    lines = [shapely.LineString([(a, b), (c, d)]) for a, b, c, d in zip(g["x0"], g["y0"], g["x1"], g["y1"],
+                                                                        strict=True)]
+    return gpd.GeoDataFrame(g[cols], geometry=lines, crs=missions.crs)
+
+
 def _map_html(res: Results, region: Any, layers: Mapping[str, Any], lang: str) -> str:
     import folium
     import matplotlib as mpl
@@ -228,7 +257,7 @@ def _map_html(res: Results, region: Any, layers: Mapping[str, Any], lang: str) -
     root.header.add_child(folium.Element(f"<style>{css}</style><script>{js}</script>"), name="leaflet",
                           index=0)
     root.header.add_child(folium.Element(
-        "<style>.leaflet-container{background:#f4f4f1;font-size:14px}.legend{position:absolute;bottom:22px;"
+        "<style>.leaflet-container{background:#f4f4f1;font-size:14px}path.leaflet-interactive:focus{outline:none}.legend{position:absolute;bottom:22px;"
         "right:10px;z-index:1000;background:rgba(255,255,255,.9);padding:6px 10px;border:1px solid #999;"
         "font:13px sans-serif;max-width:320px}.legend .bar{height:12px;margin:3px 0}"
         ".legend .ticks{display:flex;justify-content:space-between}</style>"))
@@ -288,21 +317,23 @@ def _map_html(res: Results, region: Any, layers: Mapping[str, Any], lang: str) -
             ).add_to(fg)
             fg.add_to(m)
 
-    xb = layers["cross_border_missions"]
+    xb = _mission_bundles(layers["cross_border_missions"], res.summary.get("hexagons") or {})
     for v in variants:
         g = xb[xb["variant"] == v]
         if not len(g):
             continue
         fg = folium.FeatureGroup(name=t("report.layer_xb", lang, variant=v), show=False)
-        country = g["direction"].astype(str).str.split("->").str[0]
+        top = float(g["missions"].max())
         props = pd.DataFrame({
-            "colour": [COUNTRY_COLOURS.get(c, OKABE_ITO["black"]) for c in country],
-            "text": [t("report.xb_line", lang, unit=u, direction=str(d).replace("->", " → "),
+            "colour": [COUNTRY_COLOURS.get(c, OKABE_ITO["black"]) for c in g["country"]],
+            "weight": 1.5 + 5.0 * g["missions"].to_numpy(float) / top,
+            "text": [t("report.xb_line", lang, station=st, direction=str(d).replace("->", " → "), n=int(k),
                        minutes=number(x, lang, digits=1))
-                     for u, d, x in zip(g["unit_id"], g["direction"], g["drive_min"], strict=True)]})
+                     for st, d, k, x in zip(g["station"], g["direction"], g["missions"], g["drive_min"],
+                                            strict=True)]})
         folium.GeoJson(_features(g, props), pane="lines", class_name="xb-mission",
-                       style_function=lambda f: {"color": f["properties"]["colour"], "weight": 2.2,
-                                                 "opacity": 0.7},
+                       style_function=lambda f: {"color": f["properties"]["colour"],
+                                                 "weight": f["properties"]["weight"], "opacity": 0.75},
                        tooltip=GeoJsonTooltip(fields=["text"], labels=False)).add_to(fg)
         fg.add_to(m)
 
