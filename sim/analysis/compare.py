@@ -133,3 +133,66 @@ def compare_table(summary: Mapping[str, Any]) -> pd.DataFrame:
         "focus_areas": focus,
     })
     return table
+
+
+_WIDE: dict[str, tuple[str, float]] = {
+    "count_per_replication": ("calls per replication", 1.0), "mean_s": ("mean response (min)", 1 / 60),
+    "median_s": ("median (min)", 1 / 60), "p90_s": ("p90 (min)", 1 / 60), "p95_s": ("p95 (min)", 1 / 60),
+    "within_norm_share": ("urgent within norm (%)", 100.0), "unserved": ("unserved calls", 1.0),
+    "cross_border_incidents": ("cross-border incidents", 1.0),
+}
+"""Statistic -> (column of the wide tables, with its unit; factor from the summary's unit)."""
+
+
+def _label(scope: str, group: str) -> str:
+    return {"overall": "All incidents", "focus": group, "dispatch_centre": f"Dispatch centre {group}",
+            "type": f"Incident type {group}"}[scope]
+
+
+def planner_tables(summary: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+    """:func:`compare_table` as four wide tables for spreadsheets, units in the column names.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``variants`` (one row per group and variant: calls, mean, median, p90, p95 in minutes,
+        urgent calls within the norm in per cent with its 95 % interval, unserved calls,
+        cross-border incidents), ``differences`` (each variant minus the reference, in minutes, with
+        95 % intervals), ``cross-border missions`` (by direction and variant, all replications) and
+        ``utilisation`` (by unit type and variant, per cent). Groups: all incidents, focus areas,
+        dispatch centres.
+    """
+    long = compare_table(summary)
+    long = long[long["scope"] != "type"]
+    keys = ["scope", "group", "variant"]
+    stats = long[long["section"] == "statistics"]
+    variants = stats[keys].drop_duplicates().reset_index(drop=True)
+    for measure, (column, factor) in _WIDE.items():
+        part = stats[stats["measure"] == measure].set_index(keys)
+        variants[column] = part["value"].reindex(pd.MultiIndex.from_frame(variants[keys])).to_numpy() * factor
+        if measure == "within_norm_share":
+            for end in ("low", "high"):
+                values = part[end].reindex(pd.MultiIndex.from_frame(variants[keys])).to_numpy(float)
+                variants[f"within norm 95% {end} (%)"] = 100.0 * values
+    diffs = long[long["section"] == "differences"]
+    differences = diffs[keys].drop_duplicates().reset_index(drop=True)
+    differences.insert(3, "against", long.attrs.get("reference"))
+    for measure, name in (("mean_s", "mean response"), ("p90_s", "p90")):
+        part = diffs[diffs["measure"] == measure].set_index(keys).reindex(
+            pd.MultiIndex.from_frame(differences[keys]))
+        differences[f"{name} difference (min)"] = part["value"].to_numpy(float) / 60
+        differences[f"{name} 95% low (min)"] = part["low"].to_numpy(float) / 60
+        differences[f"{name} 95% high (min)"] = part["high"].to_numpy(float) / 60
+        excludes = part["excludes_zero"].fillna(False).astype(bool)
+        differences[f"{name} interval excludes zero"] = excludes.to_numpy()
+    for table in (variants, differences):
+        scopes, groups = table.pop("scope"), table.pop("group")
+        table.insert(0, "group", [_label(s, g) for s, g in zip(scopes, groups, strict=True)])
+    xb = long[long["section"] == "cross_border_missions"]
+    util = long[long["section"] == "utilisation"]
+    missions = pd.DataFrame({"direction": xb["measure"].to_numpy(), "variant": xb["variant"].to_numpy(),
+                             "missions (all replications)": xb["value"].astype(int).to_numpy()})
+    used = pd.DataFrame({"unit type": util["measure"].to_numpy(), "variant": util["variant"].to_numpy(),
+                         "utilisation (%)": 100.0 * util["value"].to_numpy(float)})
+    return {"variants": variants, "differences": differences, "cross-border missions": missions,
+            "utilisation": used}

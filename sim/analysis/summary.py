@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sim.analysis.hexagons import hexagon_summary
 from sim.analysis.measures import judged, norm_limits, within
 from sim.analysis.stats import Interval, paired_bootstrap_ci, paired_diff_ci, wilson_ci
 from sim.model.norms import Norm
@@ -268,7 +269,8 @@ def summarise(incidents: pd.DataFrame, missions: pd.DataFrame, units: pd.DataFra
                                       seed=s, n_boot=n_boot)
                 for f in focus} if "focus" in measured else {}
             diffs[v] = d
-    return {"variants": out_vars, "differences": diffs}
+    return {"variants": out_vars, "differences": diffs,  # issue 16: hexagons (sim.analysis.hexagons)
+            "hexagons": hexagon_summary(incidents, variants=variants, norms=norms)}
 
 
 # ---------------------------------------------------------------------------------------- files

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 
 from sim.errors import DataError, UsageError
 
-# modules that add subcommands: network, validate/run, compare, plot, sweep
-_COMMAND_MODULES = ("sim.cli.network", "sim.cli.run", "sim.cli.compare", "sim.cli.plot", "sim.cli.sweep")
+# modules that add subcommands: network, validate/run, compare, plot, sweep, export/report/animate
+_COMMAND_MODULES = ("sim.cli.network", "sim.cli.run", "sim.cli.compare", "sim.cli.plot", "sim.cli.sweep",
+                    "sim.cli.outputs")
 
 
 def build_parser() -> argparse.ArgumentParser:
