@@ -241,7 +241,8 @@ def test_paired_differences_recomputed_from_the_parquet_files(tables: dict[str, 
             assert got["p90_s"]["estimate"] == pytest.approx(p90, rel=1e-12, abs=1e-9), where
             assert got["p90_s"]["n"] == k, where
             if k >= 2:
-                sections = np.array([np.percentile(y, 90) - np.percentile(x, 90) for x, y in zip(a, b, strict=True)])
+                sections = np.array([np.percentile(y, 90) - np.percentile(x, 90)
+                                     for x, y in zip(a, b, strict=True)])
                 half = stats.t.ppf(0.975, k - 1) * sections.std(ddof=1) / math.sqrt(k)
                 assert got["p90_s"]["low"] == pytest.approx(p90 - half, rel=1e-9, abs=1e-9), where
                 assert got["p90_s"]["high"] == pytest.approx(p90 + half, rel=1e-9, abs=1e-9), where

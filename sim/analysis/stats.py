@@ -19,8 +19,8 @@ random numbers (the same incidents in both), following standard output analysis:
   with sectioning for the 90th percentile, both centred on the estimate from every measured call.
   The batches are accepted when every batch holds at least :data:`MIN_BATCH_CALLS` calls with a
   response time in each variant and the lag-1 autocorrelation of the batch differences of the
-  means is at most ``2 / √k`` (independent batch means stay below it about 97 % of the time);
-  otherwise the batches are made larger (fewer) while ``k ≥ 10``.
+  means is at most ``2 / √k`` (about two standard deviations of its estimate when the batch
+  means are independent); otherwise the batches are made larger (fewer) while ``k ≥ 10``.
 - otherwise, **no interval**, with a one-line reason (:attr:`Interval.reason`).
 
 The intervals draw no random numbers, so they depend only on the records.
