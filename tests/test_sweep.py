@@ -262,7 +262,7 @@ def _recompute(point_dir: Path, norms: dict[str, object]) -> pd.DataFrame:
 
 
 @pytest.mark.slow
-def test_sweep_tables_are_identical_with_1_and_2_workers_and_dask(tmp_path: Path, fast_summaries: None,
+def test_sweep_tables_are_identical_with_1_and_2_workers_and_dask(tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     path = short_copy(tmp_path)
     args = ["sweep", str(path), "--param", f"{DELAY}=0 s,20 min", "--reps", "2", "--seed", "4",
@@ -338,7 +338,7 @@ def test_sweep_tables_are_identical_with_1_and_2_workers_and_dask(tmp_path: Path
                     assert row[f"{k}_diff_high"] == pytest.approx(diff.high)
 
 
-def test_interrupted_sweep_keeps_finished_points_and_replications(tmp_path: Path, fast_summaries: None,
+def test_interrupted_sweep_keeps_finished_points_and_replications(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     real = Bundle.run
     calls = []
@@ -369,7 +369,7 @@ def test_interrupted_sweep_keeps_finished_points_and_replications(tmp_path: Path
 
 
 def test_ctrl_c_during_a_sweep_on_the_command_line_draws_what_finished(
-        tmp_path: Path, fast_summaries: None, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     real = Bundle.run
     calls = []
@@ -394,7 +394,7 @@ def test_ctrl_c_during_a_sweep_on_the_command_line_draws_what_finished(
         "sweep-baarle-hertog-enclaves.png", "sweep-baarle-hertog-enclaves.svg", "sweep.png", "sweep.svg"]
 
 
-def test_a_worker_killed_during_a_sweep_keeps_what_finished(tmp_path: Path, fast_summaries: None,
+def test_a_worker_killed_during_a_sweep_keeps_what_finished(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     import os
     import signal

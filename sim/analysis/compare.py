@@ -19,7 +19,8 @@ JSON. Its columns:
     (missing numbers are NaN).
 ``low``, ``high``, ``excludes_zero``
     The 95 % interval where there is one (Wilson for the share within the norm; t-interval or
-    paired bootstrap for differences) and, for differences, whether it excludes zero.
+    t-interval or batch means for differences, as ``method`` in
+    summary.json says) and, for differences, whether it excludes zero.
 
 The table's ``attrs`` hold what the heading says: ``scenario``, ``replications`` (the most any
 variant has), ``horizon_s``, ``seed``, ``complete``, ``norms`` (their labels), ``variants`` (those

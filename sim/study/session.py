@@ -143,7 +143,7 @@ _NOTES = {
     "within_norm": "urgent incidents (urgency 1) within the norm of their dispatch centre or "
                    "country; calls never reached count as outside",
     "differences": "variant minus the reference (first) variant, paired by replication: "
-                   "t-interval of per-replication means; paired bootstrap for p90",
+                   "t-interval of per-replication means and p90s; one replication: batch means",
 }
 
 
