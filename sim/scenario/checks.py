@@ -20,7 +20,7 @@ from sim.model.agreements import RULES
 from sim.model.countries import COUNTRIES
 from sim.model.units import UNIT_TYPES
 from sim.roads.network import SNAP_LIMIT_M, RoadNetwork, haversine_m
-from sim.scenario.problems import Problem, path_str, unknown_name
+from sim.scenario.problems import Problem, capped, path_str, unknown_name
 from sim.scenario.schema import MAX_UNITS, ScenarioDoc
 from sim.scenario.specs import read_log_rows
 from sim.scenario.yaml_lines import Lines
@@ -220,9 +220,10 @@ def network_problems(scenario: Scenario, region: Any) -> list[Problem]:
     """
     problems: list[Problem] = []
     seen: set[tuple[int, str, str]] = set()
-    for vname, doc in scenario.variants.items():
+    # the base document too: a mistake in it is one even when every variant replaces that part
+    for vname, doc in [("", scenario.base), *scenario.variants.items()]:
         for loc, msg in _variant_network_problems(scenario, doc, region):
-            line = scenario.line_of(loc, vname)
+            line = scenario.line_of(loc, vname or None)
             key = (line, path_str(loc), msg)
             if key not in seen:
                 seen.add(key)
@@ -230,7 +231,7 @@ def network_problems(scenario: Scenario, region: Any) -> list[Problem]:
                                         vname if line != scenario.line_of(loc) else ""))
     for loc, msg in _focus_problems(scenario, region.network):
         problems.append(Problem(scenario.filename, scenario.line_of(loc), path_str(loc), msg))
-    return sorted(problems, key=lambda p: (p.line, p.path))
+    return capped(sorted(problems, key=lambda p: (p.line, p.path)))
 
 
 def _focus_problems(scenario: Scenario, net: RoadNetwork) -> Iterator[Found]:
@@ -294,8 +295,8 @@ def _log_problems(path: Path, doc: ScenarioDoc, net: RoadNetwork) -> Iterator[Fo
     reach = doc.demand.max_place_distance
     far = np.flatnonzero(dist > reach)
     if len(far):
-        rows = ", ".join(f"line {lines[i]} ({log.lat[i]:.5f}, {log.lon[i]:.5f}: {dist[i] / 1000:,.1f} km)"
-                         for i in far[:3])
+        rows = ", ".join(f"{path.name}:{lines[i]} ({log.lat[i]:.5f}, {log.lon[i]:.5f}: "
+                         f"{dist[i] / 1000:,.1f} km)" for i in far[:3])
         more = f" and {len(far) - 3} more" if len(far) > 3 else ""
         yield loc, (f"incident log {path}: {len(far)} row(s) farther from the road network than demand."
                     f"max_place_distance ({reach / 1000:g} km), which would not be simulated: {rows}{more}")
@@ -306,7 +307,11 @@ MAX_INCIDENTS = 1_000_000
 
 
 def _demand_size(doc: ScenarioDoc, region: Any) -> Iterator[Found]:
-    """Refuse a demand that would draw more than :data:`MAX_INCIDENTS` incidents per replication."""
+    """The incidents a replication is expected to draw: some, and at most :data:`MAX_INCIDENTS`.
+
+    Counts the places within ``max_place_distance`` of the network, as the engine does; a demand
+    that draws nothing (no place within reach, every rate zero, scale 0) is refused.
+    """
     d = doc.demand
     places = list(getattr(region, "places", ()) or ()) if d.places == "region" else list(d.places)
     excluded = set(d.exclude_places)
@@ -314,9 +319,18 @@ def _demand_size(doc: ScenarioDoc, region: Any) -> Iterator[Found]:
     rates = {c: dict(r) for c, r in defaults.default_rates().items()}
     for country, r in d.rates.items():
         rates.setdefault(country, {}).update(r)
-    per_year = sum(p.population / 1000 * sum(rates.get(p.country, {}).values()) for p in places)
+    types = set(known_type_names(doc))
+    if places:
+        _, dist = region.network.nearest_nodes(np.asarray([p.lat for p in places]),
+                                               np.asarray([p.lon for p in places]))
+        places = [p for p, dd in zip(places, dist, strict=True) if dd <= d.max_place_distance]
+    per_year = sum(p.population / 1000 * sum(r for t, r in rates.get(p.country, {}).items() if t in types)
+                   for p in places)
     expected = per_year * d.scale * doc.horizon / (365.25 * 86400)
-    if expected > MAX_INCIDENTS:
+    if expected <= 0:
+        yield ("demand",), ("no incidents would be drawn: no place within demand.max_place_distance of the "
+                            "road network has a population and a rate above 0 (or the scale is 0)")
+    elif expected > MAX_INCIDENTS:
         loc = ("demand", "scale") if d.scale != 1 else ("horizon",)
         yield loc, (f"about {expected:,.0f} incidents per replication (population x rates x scale x "
                     f"horizon): more than {MAX_INCIDENTS:,}, the limit of a run; shorten the horizon "

@@ -195,9 +195,9 @@ def load_region(
     hospitals: tuple[Hospital, ...] = ()
     posts: tuple[AmbulancePost, ...] = ()
     if region_dir is not None:
-        if (region_dir / "places.csv").is_file():
+        if (region_dir / "places.csv").exists():
             places = read_places(region_dir / "places.csv")
-        if (region_dir / "facilities.csv").is_file():
+        if (region_dir / "facilities.csv").exists():
             hospitals, posts = read_facilities(region_dir / "facilities.csv")
     return Region(name=src.name, network=network, places=places, hospitals=hospitals,
                   ambulance_posts=posts, osm_path=src.path, region_dir=region_dir)
@@ -210,10 +210,10 @@ def _load_folder(folder: Path, *, speeds: SpeedSettings | None, jurisdictions: s
     if jurisdictions is None and (folder / "jurisdictions.geojson").is_file():
         jurisdictions = folder / "jurisdictions.geojson"
     network = load_network(net_file, speeds=speeds, jurisdictions=jurisdictions, progress=progress)
-    places = read_places(folder / "places.csv") if (folder / "places.csv").is_file() else ()
+    places = read_places(folder / "places.csv") if (folder / "places.csv").exists() else ()
     hospitals: tuple[Hospital, ...] = ()
     posts: tuple[AmbulancePost, ...] = ()
-    if (folder / "facilities.csv").is_file():
+    if (folder / "facilities.csv").exists():
         hospitals, posts = read_facilities(folder / "facilities.csv")
     return Region(name=folder.name, network=network, places=places, hospitals=hospitals,
                   ambulance_posts=posts, osm_path=net_file, region_dir=folder)

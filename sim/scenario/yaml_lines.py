@@ -38,7 +38,7 @@ MAX_VALUES = 100_000
 # YAML's printable characters (YAML 1.1 and 1.2, as PyYAML checks them)
 _NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _BOOL, _INT, _FLOAT = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
-_MERGE = "tag:yaml.org,2002:merge"
+_MERGE, _SEQ, _MAP = "tag:yaml.org,2002:merge", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 
 
 class _Loader(yaml.SafeLoader):
@@ -217,6 +217,9 @@ class _Builder:
                                "(a recursive alias)")
         if isinstance(node, yaml.ScalarNode):
             return self.loader.construct_object(node, deep=True), Lines(line)
+        if node.tag not in (_SEQ, _MAP):
+            raise _Limit(line, f"{path_str(loc) or 'the document'} has the tag {node.tag}: a scenario file "
+                               "holds plain mappings, lists and values")
         self.active.add(id(node))
         try:
             if isinstance(node, yaml.MappingNode):
