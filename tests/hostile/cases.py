@@ -61,6 +61,8 @@ class Case:
     path: str = SCENARIO
     run: bool = False
     incidents: int | None = None
+    known: str = ""
+    """A defect outside the scenario layer that this case shows (the test is an expected failure)."""
 
     @property
     def id(self) -> str:
@@ -754,6 +756,19 @@ def stations() -> Iterator[Case]:
         edited(("stations", 12, "shifts", "ambulance"), "10:00-11:00"),
         expect="ok",
         run=True,
+    )
+    busy = template()
+    for st in busy["stations"][:2]:
+        st["shifts"] = {"ambulance": "10:00-10:30"}
+    busy["demand"]["scale"] = 2
+    yield Case(
+        c,
+        "short shifts at the busiest posts",
+        dump(busy),
+        expect="ok",
+        run=True,
+        known="sim.engine records: a unit's on-duty time leaves out the missions it finishes after its "
+        "shift ends, so busy_s exceeds on_duty_s (136 %)",
     )
     yield Case(
         c,
