@@ -207,7 +207,7 @@ def _load_folder(folder: Path, *, speeds: SpeedSettings | None, jurisdictions: s
                  progress: bool) -> Region:
     """A region folder: its network (with its own jurisdictions unless given) and its CSV files."""
     net_file = folder_network(folder)
-    if jurisdictions is None and (folder / "jurisdictions.geojson").is_file():
+    if jurisdictions is None and (folder / "jurisdictions.geojson").exists():
         jurisdictions = folder / "jurisdictions.geojson"
     network = load_network(net_file, speeds=speeds, jurisdictions=jurisdictions, progress=progress)
     places = read_places(folder / "places.csv") if (folder / "places.csv").exists() else ()

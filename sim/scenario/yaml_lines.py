@@ -6,9 +6,10 @@ deep-merges a variant over the base document and carries the line of whichever v
 
 A scenario file is read with the YAML 1.2 core schema: only ``true`` and ``false`` are booleans
 (``yes``, ``no``, ``on`` and ``off`` stay text, so ``ambulance: yes`` is an error rather than one
-unit), integers are decimal (no octal ``010``, no sexagesimal ``1:30``). What a file can make the
-reader allocate is bounded: :data:`MAX_DEPTH` levels of nesting, :data:`MAX_VALUES` values once
-aliases are expanded (a "billion laughs" file stops there), no recursive alias, no complex keys.
+unit), integers are decimal (no octal ``010``, no sexagesimal ``1:30``), dates stay text.
+What a file can make the reader allocate is bounded: :data:`MAX_DEPTH` levels of nesting,
+:data:`MAX_VALUES` values once aliases are expanded (a "billion laughs" file stops there), no
+recursive alias, no complex keys, no tags on lists and mappings.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ MAX_VALUES = 100_000
 
 # YAML's printable characters (YAML 1.1 and 1.2, as PyYAML checks them)
 _NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_BOOL, _INT, _FLOAT = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_BOOL, _INT, _FLOAT, _TIMESTAMP = (f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "timestamp"))
 _MERGE, _SEQ, _MAP = "tag:yaml.org,2002:merge", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 
 
@@ -88,10 +89,11 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _INT, _FLOAT)]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _INT, _FLOAT, _TIMESTAMP)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 _Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-_Loader.add_implicit_resolver(_INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
+# integers of up to 40 digits (longer ones stay text, which every number field refuses)
+_Loader.add_implicit_resolver(_INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]{0,39})$"), list("-+0123456789"))
 _Loader.add_implicit_resolver(
     _FLOAT, re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+]?[0-9]+)?"
                        r"|[-+]?[0-9]+[eE][-+]?[0-9]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
@@ -216,7 +218,7 @@ class _Builder:
             raise _Limit(line, f"{path_str(loc) or 'the document'} refers to itself through an alias "
                                "(a recursive alias)")
         if isinstance(node, yaml.ScalarNode):
-            return self.loader.construct_object(node, deep=True), Lines(line)
+            return self._scalar(node, line, loc), Lines(line)
         if node.tag not in (_SEQ, _MAP):
             raise _Limit(line, f"{path_str(loc) or 'the document'} has the tag {node.tag}: a scenario file "
                                "holds plain mappings, lists and values")
@@ -233,6 +235,14 @@ class _Builder:
         finally:
             self.active.discard(id(node))
 
+    def _scalar(self, node: yaml.ScalarNode, line: int, loc: tuple[Any, ...]) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError) as exc:  # e.g. a tagged !!int of 5,000 digits
+            why = " ".join(str(exc).split())[:120]
+            raise _Limit(line, f"{path_str(loc) or 'the document'}: cannot read {node.value[:40]!r} "
+                               f"as {node.tag.rsplit(':', 1)[-1]} ({why})") from None
+
     def _mapping(self, node: yaml.MappingNode, line: int, loc: tuple[Any, ...]) -> tuple[Any, Lines]:
         self.loader.flatten_mapping(node)
         out: dict[Any, Any] = {}
@@ -243,7 +253,7 @@ class _Builder:
                 kind = "list" if isinstance(knode, yaml.SequenceNode) else "mapping"
                 raise _Limit(kline, f"{path_str(loc) or 'the document'} has a {kind} as a key: "
                                     "keys are plain names")
-            key = self.loader.construct_object(knode, deep=True)
+            key = self._scalar(knode, kline, loc)
             if key in out:
                 self.problems.append(Problem(self.filename, kline, path_str((*loc, key)),
                                              "duplicate key (the earlier one would be ignored)"))

@@ -258,6 +258,29 @@ def syntax() -> Iterator[Case]:
     yield Case(c, "unknown tag", good + "extra: !foo bar\n", where=("not valid YAML",))
     yield Case(c, "binary tag", good + "extra: !!binary aGVsbG8=\n", where=("extra", "unknown key"))
     yield Case(c, "duplicate key", good + "horizon: 3 d\n", where=("horizon", "duplicate key"))
+    yield Case(c, "seed of 5,000 digits", edited(("seed",), Raw("1" * 5000)), where=("seed",))
+    yield Case(
+        c,
+        "units of 5,000 digits (tagged)",
+        edited(("stations", 0, "units", "ambulance"), Raw("!!int " + "1" * 5000)),
+        where=(f"{SCENARIO}:", "stations[0].units.ambulance", "cannot read"),
+    )
+    yield Case(
+        c,
+        "latitude of 100,000 digits",
+        edited(("stations", 0, "lat"), Raw("0." + "1" * 100_000)),
+        where=("stations[0]", "km from the nearest road"),
+    )
+    yield Case(
+        c,
+        "impossible date (tagged)",
+        edited(("description",), Raw("!!timestamp 2020-13-45")),
+        where=("description", "cannot read"),
+    )
+    yield Case(c, "a date as a name", edited(("name",), Raw("2020-01-01")), expect="ok")
+    yield Case(
+        c, "float tag on text", edited(("horizon",), Raw("!!float abc")), where=("horizon", "cannot read")
+    )
     yield Case(c, "scenario path is a folder", good, path="folder", where=("folder",))
     yield Case(
         c, "scenario path is /dev/zero", good, path="/dev/zero", where=("/dev/zero", "not a regular file")
@@ -668,6 +691,13 @@ def regions() -> Iterator[Case]:
             files=_region_folder("region", facilities=content),
             where=("region", "facilities.csv"),
         )
+    yield Case(
+        c,
+        "jurisdictions.geojson: /dev/zero",
+        folder,
+        where=("region", "jurisdictions.geojson"),
+        files=_region_folder("region", jurisdictions=Link("/dev/zero")),
+    )
     for label, content in [
         ("empty", ""),
         ("not JSON", "{not json"),
@@ -1135,7 +1165,7 @@ def incident_logs() -> Iterator[Case]:
     sc = _log_scenario()
 
     def with_row(i: int, row: str) -> str:
-        return head + "".join([*rows[:i], row, *rows[i + 1:]])
+        return head + "".join([*rows[:i], row, *rows[i + 1 :]])
 
     yield Case(c, "the bundled log", sc, files={"log.csv": text}, expect="ok", run=True, incidents=n)
     for label, row in [
