@@ -261,6 +261,7 @@ def _variant_network_problems(scenario: Scenario, doc: ScenarioDoc, region: Any)
     for i, name in enumerate(doc.demand.exclude_places):
         if name not in place_names:
             yield ("demand", "exclude_places", i), unknown_name("place", name, place_names)
+    yield from _hospital_needed(doc, region)
     if isinstance(doc.hospitals, list):
         for i, h in enumerate(doc.hospitals):
             d = _distance_to_network(net, h.lat, h.lon)
@@ -281,6 +282,19 @@ def _variant_network_problems(scenario: Scenario, doc: ScenarioDoc, region: Any)
         yield from _log_problems(scenario.resolve(doc.demand.incident_log), doc, net)
     else:
         yield from _demand_size(doc, region)
+
+
+def _hospital_needed(doc: ScenarioDoc, region: Any) -> Iterator[Found]:
+    """A variant whose incident types transport patients needs a hospital that takes them."""
+    hospitals = getattr(region, "hospitals", ()) if doc.hospitals == "region" else doc.hospitals
+    if any(h.emergency for h in hospitals or ()):
+        return
+    types = doc.incident_types if doc.incident_types is not None else defaults.default_incident_types()
+    transporting = [t.name for t in types if t.transport_share > 0]
+    if transporting:
+        where = "the region has" if doc.hospitals == "region" else "hospitals lists"
+        yield ("hospitals",), (f"{where} no hospital with an emergency department, but "
+                               f"{', '.join(transporting)} transport patients: give one")
 
 
 def _log_problems(path: Path, doc: ScenarioDoc, net: RoadNetwork) -> Iterator[Found]:

@@ -971,6 +971,34 @@ def coordinates() -> Iterator[Case]:
     def focus(**area: Any) -> str:
         return edited(("focus",), [{"name": "area", "source": "test", **area}])
 
+    yield Case(c, "no hospitals", edited(("hospitals",), []), where=("hospitals", "no hospital"))
+    yield Case(
+        c,
+        "no emergency hospital",
+        edited(
+            ("hospitals",),
+            [
+                {
+                    "name": "h",
+                    "country": "BE",
+                    "lat": 51.3139,
+                    "lon": 4.9438,
+                    "emergency": False,
+                    "source": "t",
+                }
+            ],
+        ),
+        where=("hospitals", "no hospital"),
+    )
+    yield Case(
+        c,
+        "one Dutch hospital",
+        edited(
+            ("hospitals",), [{"name": "h", "country": "NL", "lat": 51.4475, "lon": 4.92917, "source": "t"}]
+        ),
+        expect="ok",
+        run=True,
+    )
     yield Case(c, "polygon in the enclaves", focus(polygon=square), expect="ok", run=True)
     for label, point in [
         ("NaN", [Raw(".nan"), 51.44]),
