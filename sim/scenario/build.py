@@ -17,6 +17,13 @@ Conventions
   value (``request_delay: 90 s``).
 - Every coordinate carries a ``source`` saying where the position comes from.
 - Unknown keys are errors.
+- Hostile input ends in a problem, never in a traceback or a silently wrong run: every number is
+  finite and within a documented range (:mod:`~sim.scenario.quantities`, :mod:`~sim.scenario.schema`);
+  what a file can make the program allocate is bounded (:data:`MAX_FILE_BYTES`,
+  :mod:`~sim.scenario.yaml_lines`, :mod:`~sim.scenario.files`, :data:`MAX_VARIANTS`); nothing the
+  file asks for is dropped without a word (incident-log rows, listed places and focus areas out
+  of the network's reach, removals of names a list does not hold are errors:
+  :mod:`~sim.scenario.checks`).
 
 Variants
 --------
@@ -27,6 +34,7 @@ items (``stations``, ``hospitals``, ``agreements``, ``incident_types``, ``focus`
 edits that station, ``{"Baarle fire": null}`` removes it, an unknown name adds a new item.
 Variants cannot change ``region``, ``network``, ``horizon``, ``warmup``, ``replications``,
 ``seed`` or ``focus``: every variant replays the same incidents (common random numbers).
+Removing a name the list does not hold (``{"Baarle fire": null}`` with no such station) is an error.
 The first variant is the reference the others are compared with.
 """
 

@@ -262,6 +262,7 @@ def _variant_network_problems(scenario: Scenario, doc: ScenarioDoc, region: Any)
         if name not in place_names:
             yield ("demand", "exclude_places", i), unknown_name("place", name, place_names)
     yield from _hospital_needed(doc, region)
+    yield from _places_out_of_reach(doc, net)
     if isinstance(doc.hospitals, list):
         for i, h in enumerate(doc.hospitals):
             d = _distance_to_network(net, h.lat, h.lon)
@@ -282,6 +283,27 @@ def _variant_network_problems(scenario: Scenario, doc: ScenarioDoc, region: Any)
         yield from _log_problems(scenario.resolve(doc.demand.incident_log), doc, net)
     else:
         yield from _demand_size(doc, region)
+
+
+def _places_out_of_reach(doc: ScenarioDoc, net: RoadNetwork) -> Iterator[Found]:
+    """Places the file lists itself that are beyond ``max_place_distance`` (they would draw nothing).
+
+    A region's own places beyond the road extract are expected (its places file covers more than
+    the extract); a place written in the scenario is meant to draw incidents.
+    """
+    d = doc.demand
+    lists = [("extra_places", d.extra_places)]
+    if isinstance(d.places, list):
+        lists.append(("places", d.places))
+    for key, places in lists:
+        if not places:
+            continue
+        _, dist = net.nearest_nodes(np.asarray([p.lat for p in places]), np.asarray([p.lon for p in places]))
+        for i, (p, dd) in enumerate(zip(places, dist, strict=True)):
+            if dd > d.max_place_distance and p.population > 0:
+                yield ("demand", key, i), (f"{p.name!r} is {dd / 1000:,.1f} km from the road network, beyond "
+                                           f"demand.max_place_distance ({d.max_place_distance / 1000:g} km): "
+                                           "it would draw no incident")
 
 
 def _hospital_needed(doc: ScenarioDoc, region: Any) -> Iterator[Found]:

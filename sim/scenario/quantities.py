@@ -87,14 +87,25 @@ def _non_empty(v: str) -> str:
     return v
 
 
+_CONTROL = ("Cc", "Cf", "Cs", "Co", "Cn")
+
+
+def _no_control(v: str, allowed: str = "") -> str:
+    bad = next((c for c in v if c not in allowed and unicodedata.category(c) in _CONTROL), None)
+    if bad is not None:
+        raise ValueError(f"holds the control character U+{ord(bad):04X}")
+    return v
+
+
 def _name(v: str) -> str:
     _non_empty(v)
     if len(v) > MAX_NAME:
         raise ValueError(f"must be at most {MAX_NAME} characters long")
-    bad = next((c for c in v if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn")), None)
-    if bad is not None:
-        raise ValueError(f"holds the control character U+{ord(bad):04X}")
-    return v
+    return _no_control(v)
+
+
+def _source(v: str) -> str:
+    return _no_control(_non_empty(v), "\n\t")
 
 
 NUMBER = BeforeValidator(_not_bool)
@@ -138,4 +149,4 @@ Hour = Annotated[float, NUMBER, between(0, 24, "must be between 0 and 24")]
 MAX_NAME = 200
 """Longest name of a station, place, agreement, incident type or focus area."""
 Name = Annotated[str, AfterValidator(_name)]
-Source = Annotated[str, AfterValidator(_non_empty)]
+Source = Annotated[str, AfterValidator(_source)]

@@ -328,7 +328,7 @@ def _merge_named(base: list[Any], bl: Lines, over: dict[Any, Any], ol: Lines, lo
     lines = list(bl.children) if isinstance(bl.children, list) else [Lines(bl.line)] * len(items)
     _removed_absent(items, over, ol, loc, problems)
     for name, val in over.items():
-        idx = next((i for i, x in enumerate(items) if x.get("name") == name), None)
+        idx = next((i for i, x in enumerate(items) if isinstance(x, dict) and x.get("name") == name), None)
         kl = ol.child(name)
         if val is None:
             if idx is not None:

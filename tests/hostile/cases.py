@@ -971,6 +971,27 @@ def coordinates() -> Iterator[Case]:
     def focus(**area: Any) -> str:
         return edited(("focus",), [{"name": "area", "source": "test", **area}])
 
+    yield Case(
+        c,
+        "extra place at lon 0",
+        edited(("demand", "extra_places", 0, "lon"), 0),
+        where=("demand.extra_places[0]", "would draw no incident"),
+    )
+    yield Case(
+        c,
+        "listed places out of reach",
+        edited(
+            ("demand", "places"),
+            [{"name": "p", "country": "BE", "lat": 51.5, "lon": 3.0, "population": 1000, "source": "t"}],
+        ),
+        where=("demand.places[0]", "would draw no incident"),
+    )
+    yield Case(
+        c,
+        "NUL in a source",
+        edited(("stations", 0, "source"), "a\x00b"),
+        where=("stations[0].source", "U+0000"),
+    )
     yield Case(c, "no hospitals", edited(("hospitals",), []), where=("hospitals", "no hospital"))
     yield Case(
         c,
