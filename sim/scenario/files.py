@@ -25,6 +25,10 @@ class FileProblem(DataError):
         super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
 
 
+def _a(what: str) -> str:
+    return ("an " if what[:1] in "aeiou" else "a ") + what
+
+
 def read_text(path: Path, *, limit: int, what: str) -> str:
     """The text of a regular file of at most `limit` bytes, UTF-8 (with or without a BOM).
 
@@ -45,16 +49,16 @@ def read_text(path: Path, *, limit: int, what: str) -> str:
     if not path.exists():
         raise FileProblem(path, 0, "no such file")
     if path.is_dir():
-        raise FileProblem(path, 0, f"is a folder, not a {what}")
+        raise FileProblem(path, 0, f"is a folder, not {_a(what)}")
     if not path.is_file():
-        raise FileProblem(path, 0, f"is not a regular file (a device or a pipe?), not a {what}")
+        raise FileProblem(path, 0, f"is not a regular file (a device or a pipe?), not {_a(what)}")
     try:
         with open(path, "rb") as fh:
             raw = fh.read(limit + 1)
     except OSError as exc:
         raise FileProblem(path, 0, f"cannot read it ({exc.strerror or exc})") from None
     if len(raw) > limit:
-        raise FileProblem(path, 0, f"larger than {limit / MiB:g} MiB, the limit of a {what}")
+        raise FileProblem(path, 0, f"larger than {limit / MiB:g} MiB, the limit of {_a(what)}")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -94,7 +98,7 @@ def csv_rows(path: Path, required: tuple[str, ...], *, limit: int, what: str,
                                                          f"{len(header)} ({', '.join(header)})")
             if len(rows) >= max_rows:
                 raise FileProblem(path, reader.line_num,
-                                  f"more than {max_rows:,} rows, the limit of a {what}")
+                                  f"more than {max_rows:,} rows, the limit of {_a(what)}")
             rows.append((reader.line_num, dict(zip(header, fields, strict=False))))
     except csv.Error as exc:
         raise FileProblem(path, reader.line_num, f"not valid CSV ({exc})") from None

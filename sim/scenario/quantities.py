@@ -8,6 +8,7 @@ the ones a planner reads.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -31,6 +32,8 @@ _CANONICAL = {"duration": "s, min, h, d, w", "distance": "m, km", "speed": "km/h
 def _parse_quantity(value: object, units: dict[str, float], what: str, example: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"expected a {what} with a unit, e.g. {example}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{value!r} is not a {what}: write a finite number and a unit, e.g. {example}")
     if isinstance(value, int | float):
         raise ValueError(f"{value!r} needs a unit, e.g. {example}")
     m = _QUANTITY.match(value)
