@@ -104,7 +104,7 @@ BAD = [
      "s.yaml:37 agreements[0].threshold (variant 'benelux'): '3 km' is not a duration: unit 'km' is not "
      "one of s, min, h, d, w"),
     ("negative rate", _edit("medical_urgent: 30", "medical_urgent: -30"),
-     "s.yaml:9 demand.rates.BE.medical_urgent: must be at least 0"),
+     "s.yaml:9 demand.rates.BE.medical_urgent: must be between 0 and 1000 (per 1,000 inhabitants per year)"),
     ("unknown incident type in rates", _edit("medical_urgent: 30", "medical_urgnet: 30"),
      "s.yaml:9 demand.rates.BE.medical_urgnet: unknown incident type 'medical_urgnet' "
      "(did you mean 'medical_urgent'?)"),
@@ -274,7 +274,8 @@ def test_named_list_edits_in_variants() -> None:
     assert [s.name for s in sc.variants["national"].stations] == ["Turnhout", "Gilze"]
     # an error inside a name-addressed edit points at the variant's line
     bad = text.replace("Turnhout: {units: {ambulance: 1}}", "Turnhout: {units: {ambulance: -1}}")
-    assert "s.yaml:42 stations[0].units.ambulance (variant 'lean'): must be at least 0" in _problems(bad)
+    assert ("s.yaml:42 stations[0].units.ambulance (variant 'lean'): must be between 0 and 100"
+            in _problems(bad))
 
 
 def test_focus_area_of_the_enclaves() -> None:
@@ -335,10 +336,12 @@ def test_incident_log_problems_name_the_file(tmp_path: Path) -> None:
         f"s.yaml:8 demand.incident_log: incident log {log}: no such file"]
     log.write_text("t_s,lat,lon,type\n10,51.44,4.93,heart_attack\n", encoding="utf-8")
     assert _problems(text, network=True, tmp_path=tmp_path) == [
-        f"s.yaml:8 demand.incident_log: incident log {log}: unknown incident type(s) heart_attack"]
+        f"s.yaml:8 demand.incident_log: incident log {log}:2: unknown incident type 'heart_attack' "
+        "(known: cardiac_arrest, fire_small, medical_non_urgent, medical_urgent, road_collision, "
+        "structure_fire)"]
     log.write_text("t_s,lat,lon\n10,51.44,4.93\n", encoding="utf-8")
     assert _problems(text, network=True, tmp_path=tmp_path) == [
-        f"s.yaml:8 demand.incident_log: incident log {log}: missing column(s) type "
+        f"s.yaml:8 demand.incident_log: incident log {log}:1: missing column(s) type "
         "(needs t_s, lat, lon, type)"]
 
 

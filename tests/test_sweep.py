@@ -118,8 +118,8 @@ def test_assign_creates_keys_edits_named_items_and_refuses_missing_items() -> No
      "benelux-2009, fastest-unit set agreements: address one as "
      "variants.benelux-2009.agreements[0].threshold (--param agreements[0].threshold)"),
     ("variants.benelux-2009.agreements[0].threshold=2 min,-1 min",
-     "baarle-turnhout.yaml:221 agreements[0].threshold (variant 'benelux-2009'): must not be negative "
-     "(--param variants.benelux-2009.agreements[0].threshold=-1 min)"),
+     "baarle-turnhout.yaml:221 agreements[0].threshold (variant 'benelux-2009'): must be between 0 s "
+     "and 7 d (--param variants.benelux-2009.agreements[0].threshold=-1 min)"),
     ("horizon=7 d,7",
      "baarle-turnhout.yaml:27 horizon: 7 needs a unit, e.g. '90 s', '15 min', '2 h' or '28 d' "
      "(--param horizon=7)"),
