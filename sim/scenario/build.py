@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,6 +100,13 @@ class Scenario:
         name = base.name or (path.name.removesuffix(".yaml").removesuffix(".yml") if path else "scenario")
         return cls(name=name, path=path, text=text, data=data, base=base, variants=variants,
                    _lines=lines, _variant_lines=variant_lines)
+
+    def with_changes(self, changes: Mapping[str, Any], *, filename: str | None = None) -> Scenario:
+        """A copy with top-level fields replaced (``{"horizon": "7 d", "warmup": "1 d"}``), checked
+        like a file; relative paths in it still resolve beside this scenario's file."""
+        data = copy.deepcopy(self.data)
+        data.update(changes)
+        return Scenario.from_text(dump_yaml(data), filename=filename or self.filename, path=self.path)
 
     # -------------------------------------------------------------- facts
     @property
