@@ -81,6 +81,8 @@ Duration = Annotated[float, BeforeValidator(parse_duration), _NOT_NEGATIVE]
 PosDuration = Annotated[Duration, bounded(lambda v: v > 0, "must be longer than 0 s")]
 Distance = Annotated[float, BeforeValidator(parse_distance), _NOT_NEGATIVE]
 Speed = Annotated[float, BeforeValidator(parse_speed), bounded(lambda v: v > 0, "must be above 0 km/h")]
+NonNegSpeed = Annotated[float, BeforeValidator(parse_speed),
+                        bounded(lambda v: v >= 0, "must be at least 0 km/h")]
 NonNeg = Annotated[float, bounded(lambda v: v >= 0, "must be at least 0")]
 Positive = Annotated[float, bounded(lambda v: v > 0, "must be above 0")]
 Share = Annotated[float, bounded(lambda v: 0 <= v <= 1, "must be between 0 and 1")]

@@ -20,7 +20,8 @@ from sim.model.agreements import RULES, Direction
 from sim.model.countries import COUNTRIES
 from sim.model.distributions import Dist, DistKind
 from sim.model.units import UNIT_TYPES
-from sim.roads.network import DETOUR_FACTOR, OFF_NETWORK_SPEED_KMH
+from sim.roads.network import DETOUR_FACTOR
+from sim.roads.speeds import HIGHWAY_CLASSES
 from sim.scenario.quantities import (
     Count,
     Distance,
@@ -30,6 +31,7 @@ from sim.scenario.quantities import (
     Lon,
     Name,
     NonNeg,
+    NonNegSpeed,
     PosCount,
     PosDuration,
     Positive,
@@ -40,8 +42,9 @@ from sim.scenario.quantities import (
 )
 
 FIXED_IN_VARIANTS = ("name", "description", "region", "network", "horizon", "warmup",
-                     "replications", "seed", "focus", "variants")
-"""Top-level keys every variant shares (common random numbers: every variant replays the same calls)."""
+                     "replications", "seed", "focus", "speeds", "variants")
+"""Top-level keys every variant shares (common random numbers: every variant replays the same calls;
+road speeds time the one network all variants run on)."""
 
 
 def _one_of(names: list[str]) -> str:
@@ -164,15 +167,38 @@ class PointSpec(_Strict):
     source: Source
 
 
-class OffNetworkSpec(_Strict):
-    """How a station beyond the road extract reaches it (an estimated leg)."""
+class EntrySpec(PointSpec):
+    """One more entry point of a station beyond the extract, with its own access time if known."""
 
-    entry: PointSpec
+    access_time: PosDuration | None = None
+
+
+class OffNetworkSpec(_Strict):
+    """How a station beyond the road extract reaches it (estimated legs): through `entry`, and
+    `entries` where it can enter the network at several points (the fastest is used for each
+    destination). Without `speed` a leg is timed at the network's own pace for its straight-line
+    distance; `speed` (normal driving, with `detour_factor`) and `access_time` override that."""
+
+    entry: PointSpec | None = None
+    entries: list[EntrySpec] = Field(default_factory=list)
     access_time: PosDuration | None = None
     detour_factor: Annotated[float, bounded(lambda v: v >= 1, "must be at least 1")] = (
         DETOUR_FACTOR)
-    speed: Speed = OFF_NETWORK_SPEED_KMH
+    speed: Speed | None = None
     note: str = ""
+
+    @model_validator(mode="after")
+    def _some_entry(self) -> OffNetworkSpec:
+        if self.entry is None and not self.entries:
+            raise ValueError("an off-network station needs an entry point (entry, or entries)")
+        return self
+
+    def all_entries(self) -> list[EntrySpec]:
+        """`entry` (with `access_time`) first, then `entries`."""
+        first = ([EntrySpec(name=self.entry.name, lat=self.entry.lat, lon=self.entry.lon,
+                            source=self.entry.source, access_time=self.access_time)]
+                 if self.entry is not None else [])
+        return first + list(self.entries)
 
 
 class StationSpec(_Strict):
@@ -269,9 +295,27 @@ class AgreementSpec(_Strict):
     source: str = ""
 
 
-class FactorsSpec(_Strict):
-    urgent: dict[UnitTypeName, Positive] = Field(default_factory=dict)
-    normal: dict[UnitTypeName, Positive] = Field(default_factory=dict)
+HighwayClass = Annotated[str, _in_table(dict.fromkeys(HIGHWAY_CLASSES))]
+"""An OpenStreetMap highway class the network keeps (:data:`sim.roads.speeds.HIGHWAY_CLASSES`)."""
+
+
+class SpeedsSpec(_Strict):
+    """Overrides of the driving model's parameters (:mod:`sim.roads.driving`), shared by every variant.
+
+    `class_speeds` and `normal_factor` time the network's edges; `lights_and_sirens` is the speed-up
+    with lights and sirens, `relative_speed` a vehicle's speed relative to the ambulance, `caps` the
+    km/h a vehicle may drive above the limit with lights and sirens (per country), `start_stop` the
+    time a trip from a standstill costs.
+    """
+
+    class_speeds: dict[HighwayClass, Speed] = Field(default_factory=dict)
+    normal_factor: Annotated[float, bounded(lambda v: 0 < v <= 2,
+                                            "must be above 0 and at most 2")] | None = None
+    lights_and_sirens: Positive | None = None
+    relative_speed: dict[UnitTypeName, Positive] = Field(default_factory=dict)
+    caps: dict[CountryCode, dict[UnitTypeName, NonNegSpeed]] = Field(default_factory=dict)
+    start_stop: dict[UnitTypeName, Duration] = Field(default_factory=dict)
+    note: str = ""
 
 
 class NormSpec(_Strict):
@@ -328,6 +372,6 @@ class ScenarioDoc(_Strict):
     hospitals: Literal["region"] | list[HospitalSpec] = "region"
     policy: PolicySpec = Field(default_factory=PolicySpec)
     agreements: list[AgreementSpec] = Field(default_factory=list)
-    emergency_factors: FactorsSpec = Field(default_factory=FactorsSpec)
+    speeds: SpeedsSpec = Field(default_factory=SpeedsSpec)
     norms: dict[str, NormSpec] = Field(default_factory=dict)
     focus: list[FocusSpec] = Field(default_factory=list)
