@@ -17,6 +17,7 @@ from _helpers import exact_driving
 from scipy.sparse.csgraph import dijkstra
 
 from sim.engine import prepare, simulate
+from sim.errors import UsageError
 from sim.model.agreements import DispatchPolicy
 from sim.model.demand import IncidentLog, IncidentType
 from sim.model.distributions import Dist
@@ -30,6 +31,7 @@ from sim.roads.driving import (
     kolesar_walker_s,
 )
 from sim.roads.network import RoadNetwork, haversine_m
+from sim.roads.speeds import SpeedSettings
 from sim.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -211,3 +213,13 @@ def test_a_post_with_two_entries_drives_through_the_fastest_and_returns_by_it() 
     np.testing.assert_array_equal(m["from_returning"], [False, True])
     np.testing.assert_array_equal(m["t_base_s"], [np.nan, 480 + 250])  # home by node 0: 200 + 50
     assert m["estimated_leg"][0]
+
+
+def test_a_network_timed_with_other_road_speeds_is_refused(baarle_network: RoadNetwork) -> None:
+    other = DrivingModel(roads=SpeedSettings(class_kmh={**SpeedSettings().class_kmh, "primary": 90.0}))
+    with pytest.raises(UsageError, match="timed with other road speeds"):
+        other.factors(baarle_network, ["ambulance"])
+    spec = ModelSpec(incident_types=(), stations=(), hospitals=(), turnout={}, driving=other)
+    with pytest.raises(UsageError, match="timed with other road speeds"):
+        prepare(baarle_network, spec)
+    DrivingModel().check_network(baarle_network)  # the speeds it was loaded with

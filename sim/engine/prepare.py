@@ -19,7 +19,6 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse.csgraph import dijkstra
 
-from sim.errors import UsageError
 from sim.model.spec import ModelSpec
 from sim.model.units import Hospital, Station
 from sim.roads.network import SNAP_LIMIT_M, AccessLeg, RoadNetwork, entry_legs, estimated_leg_s, leg_times
@@ -165,22 +164,6 @@ def _landmark_stations(legs: list[tuple[AccessLeg, ...]]) -> IntArray:
     return np.asarray([first[node] for node in sorted(first)], dtype=np.int64)
 
 
-def check_speeds(network: RoadNetwork, spec: ModelSpec) -> None:
-    """Refuse a network whose edge times come from other road speeds than the variant's.
-
-    Raises
-    ------
-    UsageError
-        When the network was loaded with road speeds (``meta["speed_key"]``) other than
-        ``spec.driving.roads``.
-    """
-    key = network.meta.get("speed_key")
-    if key and key != spec.driving.roads.cache_key():
-        raise UsageError(f"the network {network.name!r} was timed with other road speeds than this "
-                         "variant's: load it with the variant's speeds (every variant and sweep point "
-                         "of a scenario shares its road speeds)")
-
-
 def prepare(network: RoadNetwork, spec: ModelSpec) -> Prepared:
     """Resolve stations and hospitals to nodes and compute the travel-time matrices.
 
@@ -197,7 +180,7 @@ def prepare(network: RoadNetwork, spec: ModelSpec) -> Prepared:
         The variant (only its stations and hospitals are used: variants with the same ones can
         share the result).
     """
-    check_speeds(network, spec)
+    spec.driving.check_network(network)
     legs = [entry_legs(network, lat=s.lat, lon=s.lon, access=s.off_network, label=f"station {s.name!r}")
             for s in spec.stations]
     station_node = np.asarray([group[0].node for group in legs], dtype=np.int64)

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from sim.errors import UsageError
 from sim.roads.speeds import CLASS_SPEEDS_KMH, NORMAL_FACTOR, SpeedSettings, cap_over_limit_kmh
 
 FloatArray = npt.NDArray[np.float64]
@@ -160,6 +161,21 @@ class DrivingModel:
         return kolesar_walker_s(vehicle)
 
     # ------------------------------------------------------------------ on a network
+    def check_network(self, network: Any) -> None:
+        """Refuse a network whose edge times come from other road speeds than `roads`.
+
+        Raises
+        ------
+        UsageError
+            When the network was loaded with road speeds (``meta["speed_key"]``) other than these
+            (networks built by hand, without that key, are taken as they are).
+        """
+        key = network.meta.get("speed_key")
+        if key and key != self.roads.cache_key():
+            raise UsageError(f"the network {network.name!r} was timed with other road speeds than this "
+                             "variant's: load it with the variant's speeds (every variant and sweep "
+                             "point of a scenario shares its road speeds)")
+
     def max_speedup(self, vehicle: str, network: Any) -> float:
         """The largest speed-up over the network's speed that keeps `vehicle` within its cap on
         every edge with a known limit (``inf`` when no edge has one)."""
@@ -175,7 +191,9 @@ class DrivingModel:
         return float(np.min((limit[ok] + caps[ok]) / base_kmh[ok]))
 
     def factors(self, network: Any, vehicles: Sequence[str]) -> Factors:
-        """Travel-time multipliers and start/stop costs of `vehicles` on `network`, within the caps."""
+        """Travel-time multipliers and start/stop costs of `vehicles` on `network`, within the caps
+        (:meth:`check_network` first)."""
+        self.check_network(network)
         urgent, normal, start, capped = [], [], [], {}
         for v in vehicles:
             rel = self.relative(v)
