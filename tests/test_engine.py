@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from _helpers import exact_driving
 
 from sim.engine import INCIDENT_COLUMNS, MISSION_COLUMNS, UNIT_COLUMNS, SimRecords, prepare, simulate
 from sim.engine._core import bounds, walk
@@ -21,7 +22,6 @@ from sim.model.spec import ModelSpec
 from sim.model.streams import Streams
 from sim.model.units import Hospital, Shift, Station, Turnout
 from sim.roads.network import RoadNetwork
-from sim.roads.speeds import EmergencyFactors
 
 ZERO = Turnout(day=Dist.fixed(0.0))
 
@@ -58,7 +58,7 @@ def test_exact_event_log_on_a_line() -> None:
         hospitals=(Hospital("hosp", "XX", 51.0, 4.06),),
         turnout={"ambulance": Turnout(day=fixed(30))},
         policy=DispatchPolicy(call_processing=fixed(60)),
-        factors=EmergencyFactors(urgent={"ambulance": 0.5}, normal={}),
+        driving=exact_driving(2.0),
         horizon_s=10_000.0,
         incident_log=IncidentLog(t_s=(0.0, 50.0, 100.0), lat=(51.0, 51.0, 51.0), lon=(4.03, 4.01, 4.0),
                                  type=("urgent_t", "calm", "urgent_nt")),
@@ -101,7 +101,7 @@ def test_returning_unit_is_taken_from_the_last_node_it_passed() -> None:
     spec = ModelSpec(
         incident_types=types,
         stations=(Station("base", 51.0, 4.0, "XX", "centre", {"ambulance": 1}),),
-        hospitals=(), turnout={"ambulance": Turnout(day=fixed(30))},
+        hospitals=(), turnout={"ambulance": Turnout(day=fixed(30))}, driving=exact_driving(),
         policy=DispatchPolicy(call_processing=fixed(0)), horizon_s=5_000.0,
         # I0 at node 3: arrive 30 + 600, free 730, home at 1330 via node 2 (1030) and node 1 (1230).
         # I1 at node 3 at 1100: the unit passed node 2 (not yet node 1): 300 s back to node 3.
@@ -130,7 +130,7 @@ def test_a_unit_back_on_duty_while_driving_home_is_sent_from_the_road() -> None:
         incident_types=types,
         stations=(Station("base", 51.0, 4.0, "XX", "centre", {"ambulance": 1},
                           shifts={"ambulance": shift}),),
-        hospitals=(), turnout={"ambulance": Turnout(day=fixed(30))},
+        hospitals=(), turnout={"ambulance": Turnout(day=fixed(30))}, driving=exact_driving(),
         policy=DispatchPolicy(call_processing=fixed(0)), horizon_s=5_000.0,
         incident_log=IncidentLog(t_s=(0.0, 1100.0), lat=(51.0, 51.0), lon=(4.06, 4.06), type=("a", "a")),
     )
@@ -174,7 +174,7 @@ def test_erlang_c(lam_per_h: float, mean_service_s: float, c: int) -> None:
         hospitals=(), turnout={"ambulance": ZERO},
         places=(Place("p", "XX", 51.0, 4.0, 1000.0),),
         demand=Demand({"XX": {"call": lam * SECONDS_PER_YEAR}}, spread_m=0.0),
-        policy=DispatchPolicy(call_processing=Dist.fixed(0.0)),
+        policy=DispatchPolicy(call_processing=Dist.fixed(0.0)), driving=exact_driving(),
         horizon_s=n_calls / lam,
     )
     r = simulate(net, spec, seed=12345 + c)

@@ -28,7 +28,7 @@ from sim.model.defaults import default_incident_types, default_turnout
 from sim.model.demand import IncidentLog
 from sim.model.distributions import Dist
 from sim.model.spec import ModelSpec
-from sim.model.units import UNIT_TYPES, Hospital, OffNetworkAccess, Shift, Station
+from sim.model.units import UNIT_TYPES, EntryPoint, Hospital, OffNetworkAccess, Shift, Station
 from sim.roads.network import RoadNetwork
 
 UNIT_NAMES = list(UNIT_TYPES)
@@ -71,9 +71,11 @@ def cases(draw: st.DrawFn) -> Case:
         shifts = {u: Shift(float(draw(st.integers(0, 23))), float(draw(st.integers(0, 23))))
                   for u in units if draw(st.booleans())}
         off = None
-        if draw(st.integers(0, 3)) == 0:  # beyond the extract, entering at its node
+        if draw(st.integers(0, 3)) == 0:  # beyond the extract, entering at its node (and maybe another)
+            more = tuple(EntryPoint(lat[e], lon[e], access_time_s=draw(st.floats(0.0, 600.0)))
+                         for e in draw(st.lists(st.integers(0, n - 1), max_size=2)))
             off = OffNetworkAccess(entry_lat=lat[node], entry_lon=lon[node],
-                                   access_time_s=draw(st.floats(0.0, 600.0)))
+                                   access_time_s=draw(st.floats(0.0, 600.0)), more_entries=more)
         stations.append(Station(f"s{k}", lat[node] + (0.05 if off else 0.0), lon[node], COUNTRIES[c],
                                 CENTRES[c], {u: m for u, m in units.items() if m > 0}, shifts=shifts,
                                 off_network=off,

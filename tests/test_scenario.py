@@ -119,7 +119,21 @@ BAD = [
      "s.yaml:29 variants.national: empty variant: give the keys it changes, e.g. agreements: []"),
     ("variant changes the seed", _edit("  national:\n    agreements: []\n", "  national:\n    seed: 3\n"),
      "s.yaml:30 variants.national.seed: cannot change in a variant: every variant shares region, "
-     "network, horizon, warm-up, replications, seed and focus"),
+     "network, horizon, warm-up, replications, seed, focus and speeds"),
+    ("variant changes the speeds", _edit("  national:\n    agreements: []\n",
+                                         "  national:\n    speeds: {lights_and_sirens: 1.3}\n"),
+     "s.yaml:30 variants.national.speeds: cannot change in a variant: every variant shares region, "
+     "network, horizon, warm-up, replications, seed, focus and speeds"),
+    ("unknown road class", GOOD + "speeds:\n  class_speeds: {motorways: 100 km/h}\n",
+     "s.yaml:40 speeds.class_speeds.motorways: unknown road class 'motorways' (did you mean 'motorway'?)"),
+    ("negative cap", GOOD + "speeds:\n  caps: {BE: {pumper: -20 km/h}}\n",
+     "s.yaml:40 speeds.caps.BE.pumper: must be at least 0 km/h"),
+    ("unknown unit type of a cap", GOOD + "speeds:\n  caps: {BE: {firetruck: 20 km/h}}\n",
+     "s.yaml:40 speeds.caps.BE.firetruck: unknown unit type 'firetruck' (known: ambulance, smur, "
+     "pumper, ladder)"),
+    ("off-network station without an entry point",
+     _edit("      entry: {lat: 51.45679, lon: 4.944873, source: extract node}\n", "      note: far\n"),
+     "s.yaml:25 stations[1].off_network: an off-network station needs an entry point (entry, or entries)"),
     ("distribution missing a parameter", _edit("{kind: lognormal, mean: 2 min, sd: 1 min}",
                                                "{kind: lognormal, mean: 2 min}"),
      "s.yaml:38 agreements[0].request_delay (variant 'benelux'): a lognormal distribution takes mean "
@@ -394,3 +408,40 @@ def test_an_unregistered_unit_type_is_refused() -> None:
     assert "drone" not in UNIT_TYPES
     assert "s.yaml:17 stations[0].units.drone: unknown unit type 'drone' (known: ambulance, smur, pumper, "\
            "ladder)" in _problems(DRONE)
+
+
+def test_the_speeds_block_sets_the_driving_model_and_the_networks_times() -> None:
+    text = GOOD + ("speeds:\n  class_speeds: {primary: 80 km/h}\n  normal_factor: 0.9\n"
+                   "  lights_and_sirens: 1.3\n  relative_speed: {pumper: 0.8}\n"
+                   "  caps: {BE: {ambulance: 30 km/h}}\n  start_stop: {ambulance: 5 s}\n")
+    sc = Scenario.from_text(text, filename="s.yaml")
+    region = sc.load_region()
+    d = sc.model_spec("national", region).driving
+    assert d.roads.class_kmh["primary"] == 80.0 and d.roads.class_kmh["motorway"] == 113.0
+    assert d.roads.normal_factor == 0.9 and d.lights_and_sirens == 1.3
+    assert d.relative("pumper") == 0.8 and d.relative("ladder") == 0.83
+    assert d.cap_kmh("BE", "ambulance") == 30.0 and d.cap_kmh("NL", "ambulance") == 40.0
+    assert d.start_stop("ambulance") == 5.0
+    # the network is timed with the block's road speeds, and the engine checks it
+    assert region.network.meta["speed_key"] == d.roads.cache_key()
+    default = Scenario.from_text(GOOD, filename="s.yaml")
+    plain = default.model_spec("national", default.load_region()).driving
+    assert plain.roads.cache_key() != d.roads.cache_key()
+
+
+def test_an_off_network_station_may_list_several_entries(tmp_path: Path) -> None:
+    extra = ("      entries:\n"
+             "        - {name: Poppel, lat: 51.47112, lon: 5.048395, source: extract node,\n"
+             "           access_time: 9 min}\n")
+    text = _edit("      entry: {lat: 51.45679, lon: 4.944873, source: extract node}\n",
+                 "      entry: {lat: 51.45679, lon: 4.944873, source: extract node}\n" + extra)
+    sc = Scenario.from_text(text, filename="s.yaml")
+    gilze = sc.model_spec("national", sc.load_region()).stations[1]
+    assert gilze.off_network is not None
+    entries = gilze.off_network.entries
+    assert [(e.name, e.access_time_s) for e in entries] == [("", None), ("Poppel", 540.0)]
+    assert _problems(text, network=True, tmp_path=tmp_path) == []
+    far = text.replace("lat: 51.47112", "lat: 51.57112")
+    assert _problems(far, network=True, tmp_path=tmp_path) == [
+        "s.yaml:28 stations[1].off_network.entries[0]: the entry point is 9.4 km from the network "
+        "(at most 1 km)"]

@@ -128,7 +128,7 @@ def _position(s: Any, j: int, now: float) -> tuple[int, float]:
             y, c = z, cz
         s.cur_y[j], s.cur_c[j] = y, c
     if end and e2 >= c:  # on the off-network leg of an off-network station: turn back
-        return s.u_node[j], e2 - c
+        return y, e2 - c
     return y, 0.0
 
 

@@ -32,6 +32,7 @@ from sim.model.demand import Incidents, IncidentType
 from sim.model.spec import ModelSpec
 from sim.model.streams import Streams
 from sim.model.units import UNIT_TYPES, Shift, unit_type_names
+from sim.roads.driving import Factors
 from sim.roads.network import RoadNetwork
 
 FloatArray = npt.NDArray[np.float64]
@@ -224,12 +225,13 @@ def _candidates(spec: ModelSpec, network: RoadNetwork, units: Units, agreements:
 
 
 # ------------------------------------------------------------------------------------------ state parts
-def _unit_state(prep: Prepared, units: Units, n_centres: int, nt: int) -> dict[str, Any]:
+def _unit_state(prep: Prepared, units: Units, n_centres: int, nt: int, factors: Factors) -> dict[str, Any]:
     nu, st = len(units), units.station
     return {
         "u_station": units.station, "u_type": units.type,
         "u_node": prep.station_node[st].astype(np.int64),
-        "u_acc": prep.station_access_s[st].astype(_F64),
+        # a trip from the base starts and ends at a standstill (the legs beyond the extract are in fwd)
+        "u_acc": factors.start_stop_s[units.type].astype(_F64),
         "u_est": prep.station_estimated[st].astype(np.bool_),
         "u_lender": np.asarray(units.lender, np.int64),
         "avail": np.zeros(nu, np.bool_), "in_mission": np.zeros(nu, np.bool_),
@@ -243,15 +245,14 @@ def _unit_state(prep: Prepared, units: Units, n_centres: int, nt: int) -> dict[s
     }
 
 
-def _type_state(spec: ModelSpec, urg: list[int], names: tuple[str, ...]) -> dict[str, Any]:
-    f, types = spec.factors, spec.incident_types
+def _type_state(spec: ModelSpec, urg: list[int], names: tuple[str, ...], factors: Factors) -> dict[str, Any]:
+    types = spec.incident_types
     night = []
     for u in names:
         tout = spec.turnout.get(u)
         night.append((tout.night_start_hour, tout.night_end_hour) if tout is not None else (0.0, 0.0))
     return {
-        "f_urgent": np.asarray([f.factor(u, urgent=True) for u in names], _F64),
-        "f_normal": np.asarray([f.factor(u, urgent=False) for u in names], _F64),
+        "f_urgent": factors.urgent.astype(_F64), "f_normal": factors.normal.astype(_F64),
         "night_s": np.asarray([a for a, _ in night], _F64),
         "night_e": np.asarray([b for _, b in night], _F64),
         "urg": np.asarray(urg, np.int64),
@@ -397,8 +398,9 @@ def compile_run(network: RoadNetwork, spec: ModelSpec, prep: Prepared, inc: Inci
     can_fire = [_can_fire(ag) for ag in agreements]
     i_centre = [c if c >= 0 else n_centres for c in inc.centre.tolist()]
     urg = [t.urgency for t in spec.incident_types]
+    factors = spec.driving.factors(network, names)
     state = ordered_state((
-        _unit_state(prep, units, n_centres, nt), _type_state(spec, urg, names),
+        _unit_state(prep, units, n_centres, nt, factors), _type_state(spec, urg, names, factors),
         _incident_state(inc, i_centre, agreements, names),
         _agreement_state(agreements, cand, can_fire, n_centres, nt), _prepared_state(network, spec, prep),
         _search_state(network, prep, len(units), core_module), _output_state(inc),

@@ -13,8 +13,9 @@ How a call is handled
 2. For a slot of unit type ``u`` the centre considers its *own* available units of type ``u``:
    units of stations whose ``dispatch_centre`` is the centre or whose ``also_serves`` names it.
    ETA of a unit at its base = turnout (pre-drawn per slot, day or night draw by the alert time)
-   + off-network access leg (unfactored) + network time × emergency factor of ``u`` (lights and
-   sirens when the incident type says so). A unit driving back to base is taken from the last node
+   + (estimated leg beyond the extract, if any, + network time) × the driving factor of ``u``
+   (lights and sirens when the incident type says so; :mod:`sim.roads.driving`) + its start/stop
+   cost. A unit driving back to base is taken from the last node
    it passed on its way home, with no turnout, at its exact shortest driving time from there (see
    Performance). The smallest ETA wins (ties: units at base first, then the first unit in station
    order).
@@ -47,8 +48,8 @@ How a call is handled
 Simplifications (documented modelling choices): a returning unit's position is the last node it
 passed (progress along the current edge is ignored); a unit asked abroad is reserved at the decision
 and is held where it is during the request delay; hospitals more than 1 km from the network are
-reached through their nearest node plus an estimated leg (straight line × ``DETOUR_FACTOR`` at
-``OFF_NETWORK_SPEED_KMH``, :mod:`sim.roads.network`).
+reached through their nearest node plus an estimated leg at normal speed (the network's own pace
+for its straight-line distance, :func:`sim.roads.network.estimated_leg_s`).
 
 Events: one SimPy timeout per dispatch decision and one per unit becoming available (plus shift
 changes); everything else in a mission is computed at dispatch because nothing can interrupt it.

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sim.model.distributions import Dist
-from sim.roads.network import DETOUR_FACTOR, OFF_NETWORK_SPEED_KMH
+from sim.roads.network import DETOUR_FACTOR
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,29 @@ class Shift:
 
 
 @dataclass(frozen=True)
+class EntryPoint:
+    """A point on the network where a unit based beyond the extract enters it (a border road).
+
+    `access_time_s`: normal driving time from the base to it, if known (else estimated).
+    """
+
+    lat: float
+    lon: float
+    name: str = ""
+    access_time_s: float | None = None
+
+
+@dataclass(frozen=True)
 class OffNetworkAccess:
     """How a station outside the road extract reaches it.
 
-    The unit drives from the station to `entry` (a border-road point on the network) in
-    `access_time_s` if given, else in ``straight-line distance * detour_factor / speed_kmh``.
-    Such legs are estimates and are flagged as such in the records.
+    The unit drives from the station to an entry point (a border-road point on the network) in
+    its `access_time_s` if given, else in the time :func:`sim.roads.network.estimated_leg_s` gives
+    the straight-line distance (the network's own pace; or ``straight * detour_factor /
+    speed_kmh`` when `speed_kmh` is given). These are normal driving times, sped up with lights and
+    sirens like the network's. With several entry points (the first, then `more_entries`) the unit
+    uses, for every destination, the one that gives the shortest time. Such legs are estimates and
+    are flagged as such in the records.
     """
 
     entry_lat: float
@@ -47,7 +64,14 @@ class OffNetworkAccess:
     entry_name: str = ""
     access_time_s: float | None = None
     detour_factor: float = DETOUR_FACTOR
-    speed_kmh: float = OFF_NETWORK_SPEED_KMH
+    speed_kmh: float | None = None
+    more_entries: tuple[EntryPoint, ...] = ()
+
+    @property
+    def entries(self) -> tuple[EntryPoint, ...]:
+        """Every entry point, the first one first."""
+        first = EntryPoint(self.entry_lat, self.entry_lon, self.entry_name, self.access_time_s)
+        return (first, *self.more_entries)
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,8 @@ class Scenario:
                                              unknown_name("region", b.region, known)
                                              + f"; or a path to a region folder (data: {data_dir()})")])
             try:
-                return load_region(b.region if b.region in known else str(candidate))
+                return load_region(b.region if b.region in known else str(candidate),
+                                   speeds=specs.road_speeds(b.speeds))
             except DataError as exc:
                 raise ScenarioError([Problem(self.filename, self.line_of(("region",)), "region",
                                              str(exc))]) from None
@@ -192,7 +193,8 @@ class Scenario:
             raise ScenarioError([Problem(self.filename, self.line_of(("network", "file")), "network.file",
                                          f"no such file: {src}")])
         try:
-            return _NetworkOnly(b.network.name or src.name, load_network(src))
+            return _NetworkOnly(b.network.name or src.name,
+                                load_network(src, speeds=specs.road_speeds(b.speeds)))
         except DataError as exc:
             raise ScenarioError([Problem(self.filename, self.line_of(("network", "file")),
                                          "network.file", str(exc))]) from None
@@ -287,7 +289,7 @@ def _variant_shape_problems(vname: Any, over: Any, ol: Lines, filename: str,
                         "empty variant: give the keys it changes, e.g. agreements: []")]
     return [Problem(filename, ol.child(k).line, path_str((*vloc, k)),
                     "cannot change in a variant: every variant shares region, "
-                    "network, horizon, warm-up, replications, seed and focus")
+                    "network, horizon, warm-up, replications, seed, focus and speeds")
             for k in over if k in FIXED_IN_VARIANTS]
 
 

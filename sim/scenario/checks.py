@@ -20,6 +20,7 @@ from sim.model.agreements import RULES
 from sim.model.countries import COUNTRIES
 from sim.model.units import UNIT_TYPES
 from sim.roads.network import SNAP_LIMIT_M, RoadNetwork, haversine_m
+from sim.roads.speeds import HIGHWAY_CLASSES
 from sim.scenario.problems import Problem, capped, path_str, unknown_name
 from sim.scenario.schema import MAX_UNITS, ScenarioDoc
 from sim.scenario.specs import read_log_rows
@@ -31,7 +32,8 @@ if TYPE_CHECKING:  # pragma: no cover
 Found = tuple[tuple[Any, ...], str]
 """A problem before it has a line: ``(location, message)``."""
 
-_UNIT_KEYED = ("units", "shifts", "needs", "on_scene", "optional_needs", "turnout", "urgent", "normal")
+_UNIT_KEYED = ("units", "shifts", "needs", "on_scene", "optional_needs", "turnout", "relative_speed",
+               "start_stop")
 
 # ---------------------------------------------------------------------------------------- schema
 
@@ -78,11 +80,14 @@ def friendly(err: dict[str, Any]) -> Found:
 def _bad_key(err: dict[str, Any], loc: tuple[Any, ...]) -> Found:
     """A mapping key that is not allowed: an unknown unit type, country or key."""
     parent = loc[-2] if len(loc) >= 2 else ""
-    if parent in _UNIT_KEYED:
+    grandparent = loc[-3] if len(loc) >= 3 else ""
+    if parent in _UNIT_KEYED or grandparent == "caps":
         extra = ", default" if parent == "on_scene" else ""
         return loc, f"unknown unit type {loc[-1]!r} (known: {', '.join(UNIT_TYPES)}{extra})"
-    if parent == "rates":
+    if parent in ("rates", "caps"):
         return loc, f"unknown country {loc[-1]!r} (known: {', '.join(COUNTRIES)})"
+    if parent == "class_speeds":
+        return loc, unknown_name("road class", str(loc[-1]), HIGHWAY_CLASSES)
     expected = err.get("ctx", {}).get("expected", "")
     return loc, f"unknown key {loc[-1]!r}" + (f" (allowed: {expected})" if expected else "")
 
@@ -381,24 +386,30 @@ the road extract than this is a mistaken position (a station left at 0, 0), not 
 def _station_network_problems(doc: ScenarioDoc, net: RoadNetwork) -> Iterator[Found]:
     for i, s in enumerate(doc.stations):
         if s.off_network is not None:
-            e = s.off_network.entry
-            leg = float(haversine_m(s.lat, s.lon, e.lat, e.lon))
-            if leg > MAX_ACCESS_LEG_M:
-                yield (("stations", i, "off_network", "entry"),
-                       f"{s.name!r} is {leg / 1000:,.0f} km from its entry point (at most "
-                       f"{MAX_ACCESS_LEG_M / 1000:g} km): check the station's lat and lon")
+            ways: list[tuple[tuple[Any, ...], Any]] = (
+                [(("entry",), s.off_network.entry)] if s.off_network.entry is not None else [])
+            ways += [(("entries", k), e) for k, e in enumerate(s.off_network.entries)]
+            for at, e in ways:
+                leg = float(haversine_m(s.lat, s.lon, e.lat, e.lon))
+                if leg > MAX_ACCESS_LEG_M:
+                    yield (("stations", i, "off_network", *at),
+                           f"{s.name!r} is {leg / 1000:,.0f} km from its entry point (at most "
+                           f"{MAX_ACCESS_LEG_M / 1000:g} km): check the station's lat and lon")
         d = _distance_to_network(net, s.lat, s.lon)
         if s.off_network is None and d > SNAP_LIMIT_M:
             yield ("stations", i), (f"{s.name!r} is {d / 1000:.1f} km from the nearest road of the network "
                                     f"(more than {SNAP_LIMIT_M / 1000:g} km): move it or declare "
                                     "off_network with an entry point on a border road")
         if s.off_network is not None:
-            e = s.off_network.entry
-            de = _distance_to_network(net, e.lat, e.lon)
-            if de > SNAP_LIMIT_M:
-                yield (("stations", i, "off_network", "entry"),
-                       f"the entry point is {de / 1000:.1f} km from the network (at most "
-                       f"{SNAP_LIMIT_M / 1000:g} km)")
+            o = s.off_network
+            points: list[tuple[tuple[Any, ...], Any]] = (
+                [(("stations", i, "off_network", "entry"), o.entry)] if o.entry is not None else [])
+            points += [(("stations", i, "off_network", "entries", j), e) for j, e in enumerate(o.entries)]
+            for loc, e in points:
+                de = _distance_to_network(net, e.lat, e.lon)
+                if de > SNAP_LIMIT_M:
+                    yield (loc, f"the entry point is {de / 1000:.1f} km from the network (at most "
+                                f"{SNAP_LIMIT_M / 1000:g} km)")
         for j, centre in enumerate([s.dispatch_centre, *s.also_serves]):
             if centre is not None and centre not in net.centres:
                 loc = ("stations", i, "dispatch_centre") if j == 0 else ("stations", i, "also_serves", j - 1)

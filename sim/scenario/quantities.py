@@ -145,6 +145,8 @@ Distance = Annotated[float, BeforeValidator(parse_distance),
                      between(0, MAX_DISTANCE_M, "must be between 0 m and 50 km")]
 Speed = Annotated[float, BeforeValidator(parse_speed),
                   between(MIN_SPEED_KMH, MAX_SPEED_KMH, "must be between 5 and 250 km/h")]
+NonNegSpeed = Annotated[float, BeforeValidator(parse_speed),
+                        between(0, MAX_SPEED_KMH, "must be between 0 and 250 km/h")]
 Share = Annotated[float, NUMBER, between(0, 1, "must be between 0 and 1")]
 Hour = Annotated[float, NUMBER, between(0, 24, "must be between 0 and 24")]
 

@@ -21,7 +21,8 @@ from sim.model.agreements import RULES, Direction
 from sim.model.countries import COUNTRIES
 from sim.model.distributions import Dist, DistKind
 from sim.model.units import UNIT_TYPES, Service
-from sim.roads.network import DETOUR_FACTOR, OFF_NETWORK_SPEED_KMH
+from sim.roads.network import DETOUR_FACTOR
+from sim.roads.speeds import HIGHWAY_CLASSES
 from sim.scenario.quantities import (
     MAX_POPULATION,
     NUMBER,
@@ -32,6 +33,7 @@ from sim.scenario.quantities import (
     Lat,
     Lon,
     Name,
+    NonNegSpeed,
     NormLimit,
     PosDuration,
     Share,
@@ -74,8 +76,9 @@ Factor = Annotated[float, NUMBER, between(*FACTOR_RANGE, "must be between 0.2 an
 Coordinate = Annotated[float, NUMBER]
 
 FIXED_IN_VARIANTS = ("name", "description", "region", "network", "horizon", "warmup",
-                     "replications", "seed", "focus", "variants")
-"""Top-level keys every variant shares (common random numbers: every variant replays the same calls)."""
+                     "replications", "seed", "focus", "speeds", "variants")
+"""Top-level keys every variant shares (common random numbers: every variant replays the same calls;
+road speeds time the one network all variants run on)."""
 
 
 def _one_of(names: list[str]) -> str:
@@ -205,14 +208,37 @@ class PointSpec(_Strict):
     source: Source
 
 
-class OffNetworkSpec(_Strict):
-    """How a station beyond the road extract reaches it (an estimated leg)."""
+class EntrySpec(PointSpec):
+    """One more entry point of a station beyond the extract, with its own access time if known."""
 
-    entry: PointSpec
+    access_time: Annotated[PosDuration, bounded(lambda v: v <= 7200, "must be at most 2 h")] | None = None
+
+
+class OffNetworkSpec(_Strict):
+    """How a station beyond the road extract reaches it (estimated legs): through `entry`, and
+    `entries` where it can enter the network at several points (the fastest is used for each
+    destination). Without `speed` a leg is timed at the network's own pace for its straight-line
+    distance; `speed` (normal driving, with `detour_factor`) and `access_time` override that."""
+
+    entry: PointSpec | None = None
+    entries: list[EntrySpec] = Field(default_factory=list)
     access_time: Annotated[PosDuration, bounded(lambda v: v <= 7200, "must be at most 2 h")] | None = None
     detour_factor: Annotated[float, NUMBER, between(1, 5, "must be between 1 and 5")] = DETOUR_FACTOR
-    speed: Speed = OFF_NETWORK_SPEED_KMH
+    speed: Speed | None = None
     note: str = ""
+
+    @model_validator(mode="after")
+    def _some_entry(self) -> OffNetworkSpec:
+        if self.entry is None and not self.entries:
+            raise ValueError("an off-network station needs an entry point (entry, or entries)")
+        return self
+
+    def all_entries(self) -> list[EntrySpec]:
+        """`entry` (with `access_time`) first, then `entries`."""
+        first = ([EntrySpec(name=self.entry.name, lat=self.entry.lat, lon=self.entry.lon,
+                            source=self.entry.source, access_time=self.access_time)]
+                 if self.entry is not None else [])
+        return first + list(self.entries)
 
 
 class StationSpec(_Strict):
@@ -309,9 +335,27 @@ class AgreementSpec(_Strict):
     source: str = ""
 
 
-class FactorsSpec(_Strict):
-    urgent: dict[UnitTypeName, Factor] = Field(default_factory=dict)
-    normal: dict[UnitTypeName, Factor] = Field(default_factory=dict)
+HighwayClass = Annotated[str, _in_table(dict.fromkeys(HIGHWAY_CLASSES))]
+"""An OpenStreetMap highway class the network keeps (:data:`sim.roads.speeds.HIGHWAY_CLASSES`)."""
+
+
+class SpeedsSpec(_Strict):
+    """Overrides of the driving model's parameters (:mod:`sim.roads.driving`), shared by every variant.
+
+    `class_speeds` and `normal_factor` time the network's edges; `lights_and_sirens` is the speed-up
+    with lights and sirens, `relative_speed` a vehicle's speed relative to the ambulance, `caps` the
+    km/h a vehicle may drive above the limit with lights and sirens (per country), `start_stop` the
+    time a trip from a standstill costs.
+    """
+
+    class_speeds: dict[HighwayClass, Speed] = Field(default_factory=dict)
+    normal_factor: Annotated[float, bounded(lambda v: 0 < v <= 2,
+                                            "must be above 0 and at most 2")] | None = None
+    lights_and_sirens: Factor | None = None
+    relative_speed: dict[UnitTypeName, Factor] = Field(default_factory=dict)
+    caps: dict[CountryCode, dict[UnitTypeName, NonNegSpeed]] = Field(default_factory=dict)
+    start_stop: dict[UnitTypeName, Duration] = Field(default_factory=dict)
+    note: str = ""
 
 
 class NormSpec(_Strict):
@@ -382,6 +426,6 @@ class ScenarioDoc(_Strict):
     hospitals: Literal["region"] | Annotated[list[HospitalSpec], Field(max_length=MAX_LIST)] = "region"
     policy: PolicySpec = Field(default_factory=PolicySpec)
     agreements: Annotated[list[AgreementSpec], Field(max_length=MAX_LIST)] = Field(default_factory=list)
-    emergency_factors: FactorsSpec = Field(default_factory=FactorsSpec)
+    speeds: SpeedsSpec = Field(default_factory=SpeedsSpec)
     norms: dict[str, NormSpec] = Field(default_factory=dict)
     focus: Annotated[list[FocusSpec], Field(max_length=MAX_LIST)] = Field(default_factory=list)

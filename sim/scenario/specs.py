@@ -14,12 +14,13 @@ from sim.model import defaults
 from sim.model.agreements import Agreement, DispatchPolicy
 from sim.model.demand import Demand, IncidentLog, IncidentType, Place
 from sim.model.spec import ModelSpec
-from sim.model.units import Hospital, OffNetworkAccess, Shift, Station, Turnout
+from sim.model.units import EntryPoint, Hospital, OffNetworkAccess, Shift, Station, Turnout
+from sim.roads.driving import DrivingModel
 from sim.roads.network import RoadNetwork
-from sim.roads.speeds import EmergencyFactors
+from sim.roads.speeds import SpeedSettings
 from sim.scenario.files import FileProblem, MiB, csv_rows, number
 from sim.scenario.problems import unknown_name
-from sim.scenario.schema import DemandSpec, IncidentTypeSpec, ScenarioDoc, StationSpec
+from sim.scenario.schema import DemandSpec, IncidentTypeSpec, ScenarioDoc, SpeedsSpec, StationSpec
 
 
 def model_spec(doc: ScenarioDoc, region: Any, *, incident_log: Path | None = None) -> ModelSpec:
@@ -60,16 +61,31 @@ def model_spec(doc: ScenarioDoc, region: Any, *, incident_log: Path | None = Non
                   request_delay=a.request_delay.to_dist(), keep_home_min=a.keep_home_min,
                   foreign_hospital=a.foreign_hospital, stations=tuple(a.stations))
         for a in doc.agreements)
-    base_f = EmergencyFactors()
-    factors = EmergencyFactors(
-        urgent={**base_f.urgent, **{str(k): v for k, v in doc.emergency_factors.urgent.items()}},
-        normal={**base_f.normal, **{str(k): v for k, v in doc.emergency_factors.normal.items()}})
     log = None if incident_log is None else read_incident_log(incident_log, [t.name for t in types],
                                                               horizon_s=doc.horizon)
     return ModelSpec(incident_types=types, stations=tuple(_station(s, net) for s in doc.stations),
                      hospitals=hospitals, turnout=turnout, demand=_demand(doc.demand),
                      places=_places(doc.demand, region), policy=policy, agreements=agreements,
-                     factors=factors, horizon_s=doc.horizon, warmup_s=doc.warmup, incident_log=log)
+                     driving=driving_model(doc.speeds), horizon_s=doc.horizon, warmup_s=doc.warmup,
+                     incident_log=log)
+
+
+def road_speeds(s: SpeedsSpec) -> SpeedSettings:
+    """The road speeds a scenario's ``speeds:`` block sets (the defaults, overridden)."""
+    base = SpeedSettings()
+    return SpeedSettings(class_kmh={**base.class_kmh, **s.class_speeds},
+                         normal_factor=base.normal_factor if s.normal_factor is None else s.normal_factor)
+
+
+def driving_model(s: SpeedsSpec) -> DrivingModel:
+    """The driving model a scenario's ``speeds:`` block sets (the defaults, overridden)."""
+    base = DrivingModel()
+    caps = {str(c): {str(u): float(v) for u, v in t.items()} for c, t in s.caps.items()}
+    return DrivingModel(
+        roads=road_speeds(s),
+        lights_and_sirens=base.lights_and_sirens if s.lights_and_sirens is None else s.lights_and_sirens,
+        relative_speed={**base.relative_speed, **s.relative_speed}, caps_kmh=caps,
+        start_stop_s={str(u): float(v) for u, v in s.start_stop.items()})
 
 
 def _demand(d: DemandSpec) -> Demand:
@@ -106,10 +122,13 @@ def _station(s: StationSpec, net: RoadNetwork) -> Station:
     lat, lon = s.lat, s.lon
     if s.off_network is not None:
         o = s.off_network
-        off = OffNetworkAccess(entry_lat=o.entry.lat, entry_lon=o.entry.lon, entry_name=o.entry.name,
-                               access_time_s=o.access_time, detour_factor=o.detour_factor,
-                               speed_kmh=o.speed)
-        lat, lon = o.entry.lat, o.entry.lon
+        first, *more = o.all_entries()
+        off = OffNetworkAccess(entry_lat=first.lat, entry_lon=first.lon, entry_name=first.name,
+                               access_time_s=first.access_time, detour_factor=o.detour_factor,
+                               speed_kmh=o.speed,
+                               more_entries=tuple(EntryPoint(e.lat, e.lon, e.name, e.access_time)
+                                                  for e in more))
+        lat, lon = first.lat, first.lon
     centre = s.dispatch_centre or _default_centre(net, s.country, lat, lon)
     return Station(name=s.name, lat=s.lat, lon=s.lon, country=s.country, dispatch_centre=centre,
                    units={k: v for k, v in s.units.items() if v > 0}, source=s.source,

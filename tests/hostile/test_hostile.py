@@ -143,11 +143,6 @@ def check_result(case: Case, folder: Path) -> None:
     assert over.empty, f"units busy longer than on duty: {over[['unit_id', 'busy_s', 'on_duty_s']].head()}"
 
 
-@pytest.fixture(autouse=True)
-def _quick_summaries(fast_summaries: None) -> None:
-    """Fewer bootstrap resamples (the conftest fixture): results are checked, not their intervals."""
-
-
 def _param(case: Case) -> Any:
     marks = pytest.mark.xfail(reason=case.known, strict=True) if case.known else ()
     return pytest.param(case, id=case.id, marks=marks)
