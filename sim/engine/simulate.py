@@ -131,7 +131,8 @@ class _Engine:
         n_queues = (run.n_centres + 1) * self.nt
         self.qs: list[list[tuple[int, float, int, int]]] = [[] for _ in range(n_queues)]
         self.n_waiting = 0                        # slots in all queues
-        self._cbd, self._cbf, self._cbs = self._cb_dispatch, self._cb_free, self._cb_shift
+        self._cbd, self._cbf, self._cbs, self._cba = (self._cb_dispatch, self._cb_free, self._cb_shift,
+                                                      self._cb_answer)
         self.t_shift = [0.0] * self.nu            # time of the unit's pending shift change
         state = run.state
         # the arrays this class reads or writes itself (the same memory as the core's)
@@ -139,8 +140,9 @@ class _Engine:
         self.on_duty, self.off_after = state["on_duty"], state["off_after"]
         self.in_mission, self.unserved = state["in_mission"], state["unserved"]
         self.out_kind, self.out_a, self.out_t = state["out_kind"], state["out_a"], state["out_t"]
+        self.r_i, self.r_f = state["r_i"], state["r_f"]
         # one call per event through the compiled functions' entry points (fixed argument types)
-        self._dispatch, self._start, self._free = run.entry_points
+        self._dispatch, self._start, self._free, self._answer = run.entry_points
         self._order: list[int] = []
         self._t_dec: list[float] = []
         self._n_dec = 0
@@ -152,24 +154,37 @@ class _Engine:
         k = ev._value
         now = self.now = self._t_dec[k]
         i = self._order[k]
-        env = self.env
         no = self._dispatch(self.core, i, now)
         if no:
-            kinds, ua, ts = self.out_kind.tolist(), self.out_a.tolist(), self.out_t.tolist()
-            for q in range(no):
-                if kinds[q]:  # no unit: the slot waits in its centre's queue
-                    self.n_waiting += 1
-                    sl = ua[q]
-                    t = int(self.slot_type[i, sl])
-                    heapq.heappush(self.qs[self.i_centre_l[i] * self.nt + t],
-                                   (self.urg[self.i_type_l[i]], self.i_t_call[i], i, sl))
-                else:
-                    d = ts[q] - env._now
-                    Timeout(env, d if d > 0.0 else 0.0, ua[q]).callbacks.append(self._cbf)
+            self._outcomes(i, no)
         k += 1
         if k < self._n_dec:
-            d = self._t_dec[k] - env._now
-            Timeout(env, d if d > 0.0 else 0.0, k).callbacks.append(self._cbd)
+            d = self._t_dec[k] - self.env._now
+            Timeout(self.env, d if d > 0.0 else 0.0, k).callbacks.append(self._cbd)
+
+    def _cb_answer(self, ev: simpy.events.Event) -> None:
+        """A lending centre answers request ``r``: a unit sent, or the slot decided again."""
+        self.n_events += 1
+        r = ev._value
+        self.now = float(self.r_f[r, 1])
+        self._outcomes(int(self.r_i[r, 0]), self._answer(self.core, r, self.now))
+
+    def _outcomes(self, i: int, no: int) -> None:
+        """Schedule what the core decided for incident `i` (``out_*``, `no` entries)."""
+        env = self.env
+        kinds, ua, ts = self.out_kind.tolist(), self.out_a.tolist(), self.out_t.tolist()
+        for q in range(no):
+            kind = kinds[q]
+            if kind == 1:  # no unit: the slot waits in its centre's queue
+                self.n_waiting += 1
+                sl = ua[q]
+                t = int(self.slot_type[i, sl])
+                heapq.heappush(self.qs[self.i_centre_l[i] * self.nt + t],
+                               (self.urg[self.i_type_l[i]], self.i_t_call[i], i, sl))
+            else:  # a unit started (free at ts), or a request sent (answered at ts)
+                d = ts[q] - env._now
+                Timeout(env, d if d > 0.0 else 0.0, ua[q]).callbacks.append(self._cbf if kind == 0
+                                                                            else self._cba)
 
     def _cb_free(self, ev: simpy.events.Event) -> None:
         """A unit is free (at the scene or hospital; at base when returning units are not re-sent)."""

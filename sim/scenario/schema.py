@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from sim.model.agreements import RULES, Direction
+from sim.model.agreements import RULES, Direction, Visibility
 from sim.model.countries import COUNTRIES
 from sim.model.distributions import Dist, DistKind
 from sim.model.units import UNIT_TYPES
@@ -253,6 +253,7 @@ class PolicySpec(_Strict):
     call_processing: DistField | None = None
     redispatch_returning: bool = True
     hospital: Literal["nearest", "nearest_any"] = "nearest"
+    tie_break: Literal["idle_longest", "first"] = "idle_longest"
 
 
 class AgreementSpec(_Strict):
@@ -266,6 +267,7 @@ class AgreementSpec(_Strict):
     keep_home_min: Count = 0
     foreign_hospital: bool = False
     stations: list[str] = Field(default_factory=list)
+    visibility: Visibility | None = None
     source: str = ""
 
 
