@@ -222,7 +222,7 @@ def _two_centre_spec(agreements: tuple[Agreement, ...] = (), **kw: object) -> Mo
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("rule", ["if_home_eta_over", "if_faster_by"])
+@pytest.mark.parametrize("rule", ["if_home_eta_over", "if_faster_by", "if_home_short_or_slower"])
 def test_agreement_that_never_fires_changes_nothing(rule: str) -> None:
     net = _two_centres()
     never = Agreement("never", ("BE", "NL"), ("ambulance", "pumper", "smur", "ladder"),

@@ -374,7 +374,8 @@ def _choose(s: Any, i: int, sl: int, t: int, c: int,
             continue
         if rule == _IF_HOME_ETA_OVER and not h > s.ag_threshold[a]:
             continue
-        if rule == _IF_SHORT_OR_SLOWER and j >= 0 and not since_call + h > s.ag_threshold[a]:
+        if rule == _IF_SHORT_OR_SLOWER and not (s.ag_threshold[a] < np.inf
+                                                and (j < 0 or since_call + h > s.ag_threshold[a])):
             continue
         margin = s.ag_threshold[a] if rule == _IF_FASTER_BY else 0.0
         lim = h - margin  # NaN when both are inf: such a rule never fires
@@ -495,6 +496,8 @@ def _new_request(s: Any, i: int, sl: int, a: int, e: int, lender: int, now: floa
                  eta: float, h: float) -> int:
     """Record a request of incident `i`'s centre (outcome still pending); return its row."""
     r = s.cnt[C_REQUESTS]
+    if r >= s.r_i.shape[0]:  # the compiled bound was wrong: never write past the records
+        raise RuntimeError("more requests than the engine's bound")
     s.cnt[C_REQUESTS] = r + 1
     ri, rf = s.r_i[r], s.r_f[r]
     ri[0], ri[1], ri[2], ri[3], ri[4], ri[5] = i, sl, a, e, s.i_centre[i], lender
