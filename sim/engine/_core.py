@@ -14,8 +14,9 @@ than lists. So a whole decision is one call, and its state is one :class:`Core` 
 references to the same arrays for the rare paths it handles itself (queues, shifts, records).
 
 Entry points (:func:`entry_points`): :func:`dispatch` (all slots of one call), :func:`start` (one
-unit to one slot, for a slot taken from a queue), :func:`free` (a unit becomes free); and, for
-tests, :func:`bounds` and :func:`walk`.
+unit to one slot, for a slot taken from a queue), :func:`free` (a unit becomes free),
+:func:`answer` (a lending centre answers a request); and, for tests, :func:`bounds` and
+:func:`walk`.
 """
 
 from __future__ import annotations
@@ -335,10 +336,13 @@ def _best(s: Any, units: Any, lo: int, hi: int, now: float, target: int, f: floa
 @_jit
 def _station_eta(s: Any, e: int, target: int, f: float) -> float:
     """The requesting centre's ETA of candidate-list entry `e` without turnout and request delay:
-    the best drive from the entry's stations (it sees neither positions nor states)."""
+    the best drive from the stations of the entry's units on duty (it knows the rosters, not where
+    units are or whether they are busy)."""
     best = np.inf
     for q in range(s.fl_uptr[e], s.fl_uptr[e + 1]):
         j = s.fl_units[q]
+        if not s.on_duty[j]:
+            continue
         eta = s.fwd[s.u_station[j], target] * f + s.u_acc[j]
         if eta < best:
             best = eta
