@@ -246,20 +246,22 @@ def test_every_mission_under_an_agreement_answers_one_accepted_request(case: Cas
     r = _run(case)
     m, q = r.missions, r.requests
     accepted = q["outcome"] == "accepted"
-    keys = list(zip(q["incident_id"][accepted], q["unit_id"][accepted], strict=True))
-    assert len(set(keys)) == len(keys)
-    by_key = dict(zip(keys, np.flatnonzero(accepted), strict=True))
     lent = m["agreement"] != ""
     assert int(lent.sum()) == int(accepted.sum())
-    for k in np.flatnonzero(lent):
-        row = by_key[(m["incident_id"][k], m["unit_id"][k])]
-        assert q["agreement"][row] == m["agreement"][k]
-        assert q["t_answer_s"][row] == q["t_request_s"][row] + q["request_delay_s"][row]
-        assert m["request_delay_s"][k] == q["request_delay_s"][row]
-        if q["visibility"][row] == "station":  # alerted when the lending centre answered
-            assert m["t_alert_s"][k] == q["t_answer_s"][row]
-        else:  # reserved at the request, alerted after the delay
-            assert m["t_alert_s"][k] == q["t_request_s"][row] + q["request_delay_s"][row]
+    # the same unit may serve two slots of one incident: pair them in time order
+    for key in {(i, u) for i, u in zip(m["incident_id"][lent], m["unit_id"][lent], strict=True)}:
+        ks = np.flatnonzero(lent & (m["incident_id"] == key[0]) & (m["unit_id"] == key[1]))
+        rows = np.flatnonzero(accepted & (q["incident_id"] == key[0]) & (q["unit_id"] == key[1]))
+        assert len(ks) == len(rows)
+        for k, row in zip(ks[np.argsort(m["t_alert_s"][ks], kind="stable")],
+                          rows[np.argsort(q["t_answer_s"][rows], kind="stable")], strict=True):
+            assert q["agreement"][row] == m["agreement"][k]
+            assert q["t_answer_s"][row] == q["t_request_s"][row] + q["request_delay_s"][row]
+            assert m["request_delay_s"][k] == q["request_delay_s"][row]
+            if q["visibility"][row] == "station":  # alerted when the lending centre answered
+                assert m["t_alert_s"][k] == q["t_answer_s"][row]
+            else:  # reserved at the request, alerted after the delay
+                assert m["t_alert_s"][k] == q["t_request_s"][row] + q["request_delay_s"][row]
     declined = q["outcome"] == "declined"
     assert set(q["reason"][declined]) <= {"none_free", "keep_home_min"}
     assert (q["unit_id"][~accepted] == "").all() and (q["reason"][~declined] == "").all()
