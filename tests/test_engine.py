@@ -222,7 +222,7 @@ def _two_centre_spec(agreements: tuple[Agreement, ...] = (), **kw: object) -> Mo
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("rule", ["if_home_eta_over", "if_faster_by"])
+@pytest.mark.parametrize("rule", ["if_home_eta_over", "if_faster_by", "if_home_short_or_slower"])
 def test_agreement_that_never_fires_changes_nothing(rule: str) -> None:
     net = _two_centres()
     never = Agreement("never", ("BE", "NL"), ("ambulance", "pumper", "smur", "ladder"),
@@ -372,9 +372,16 @@ def test_records_agree_with_the_missions_they_summarise() -> None:
         rows = np.flatnonzero((m["incident_id"] == i) & (m["unit_type"] == p))
         first = rows[np.argmin(m["t_arrive_s"][rows])]
         assert inc["primary_unit_country"][i] == m["station_country"][first]
-    # busy time: decision (alert minus request delay) to free again, within [warm-up, horizon)
+    # busy time: decision (alert minus request delay; a unit sent in answer to a request from a centre
+    # that cannot see it is committed when sent, at its alert) to free again, within [warm-up, horizon)
     lo, hi = 86_400.0, 21 * 86_400.0
-    dec = m["t_alert_s"] - m["request_delay_s"]
+    rq = r.requests
+    answered = {(i, u) for i, u, v, o in zip(rq["incident_id"], rq["unit_id"], rq["visibility"],
+                                             rq["outcome"], strict=True)
+                if v == "station" and o == "accepted"}
+    assert answered
+    sent = np.array([(i, u) in answered for i, u in zip(m["incident_id"], m["unit_id"], strict=True)])
+    dec = np.where(sent, m["t_alert_s"], m["t_alert_s"] - m["request_delay_s"])
     busy = np.clip(np.minimum(m["t_free_s"], hi) - np.maximum(dec, lo), 0.0, None)
     for k, unit in enumerate(u["unit_id"]):
         assert u["busy_s"][k] == pytest.approx(busy[m["unit_id"] == unit].sum(), rel=1e-12, abs=1e-6)

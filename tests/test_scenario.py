@@ -161,7 +161,9 @@ BAD = [
      "s.yaml:17 stations[0].units.ambulance: must be a valid integer, got a number with a fractional part"),
     ("unknown rule", _edit("rule: if_faster_by", "rule: if_faster"),
      "s.yaml:36 agreements[0].rule (variant 'benelux'): must be 'always_fastest', 'if_faster_by', "
-     "'if_home_eta_over' or 'if_no_home_unit'"),
+     "'if_home_eta_over', 'if_no_home_unit' or 'if_home_short_or_slower'"),
+    ("unknown visibility", _edit("rule: if_faster_by", "rule: if_faster_by\n        visibility: partial"),
+     "s.yaml:37 agreements[0].visibility (variant 'benelux'): must be 'station' or 'full'"),
     ("unknown unit type of an agreement", _edit("unit_types: [ambulance]", "unit_types: [ambulanse]"),
      "s.yaml:35 agreements[0].unit_types[0] (variant 'benelux'): must be 'ambulance', 'smur', 'pumper' "
      "or 'ladder'"),
@@ -252,7 +254,7 @@ def test_bundled_scenarios_are_valid(path: Path) -> None:
 
 def test_bundled_default_scenario_variants() -> None:
     sc = load_scenario(REPO / "scenarios" / "baarle-turnhout.yaml")
-    assert sc.variant_names[:3] == ["national", "benelux-2009", "fastest-unit"]
+    assert sc.variant_names[:4] == ["national", "benelux-2009", "benelux-2009-faster-by", "fastest-unit"]
     region = sc.load_region()
     specs = sc.model_specs(region)
     assert specs["national"].agreements == ()
@@ -261,10 +263,13 @@ def test_bundled_default_scenario_variants() -> None:
     corps = {s.name: s for s in specs["benelux-2009"].stations}["Baarle joint fire corps (NL-BE)"]
     assert corps.also_serves == ("112 Antwerpen",)
     (ag,) = specs["benelux-2009"].agreements
-    assert (ag.rule, ag.threshold_s, ag.unit_types) == ("if_faster_by", 180.0, ("ambulance",))
-    assert ag.request_delay == Dist.lognormal(120.0, 60.0, cap=600.0)
+    assert (ag.rule, ag.threshold_s, ag.unit_types) == ("if_home_short_or_slower", 900.0, ("ambulance",))
+    assert ag.request_delay == Dist.lognormal(120.0, 60.0, cap=600.0) and ag.visibility == "station"
+    (alt,) = specs["benelux-2009-faster-by"].agreements
+    assert (alt.rule, alt.threshold_s, alt.visibility) == ("if_faster_by", 180.0, "station")
     (fast,) = specs["fastest-unit"].agreements
     assert fast.rule == "always_fastest" and fast.request_delay == Dist.fixed(0.0)
+    assert fast.visibility == "full"
     gilze = {s.name: s for s in specs["national"].stations}["Gilze"]
     assert gilze.off_network is not None and gilze.dispatch_centre == "Meldkamer (NL)"
     assert (gilze.shifts["ambulance"].start_hour, gilze.shifts["ambulance"].end_hour) == (7.0, 23.0)

@@ -122,11 +122,21 @@ def _group_blocks(cells: _Cells, variants: list[str], *, by_type: bool) -> Itera
 
 
 def _count_blocks(cells: _Cells, variants: list[str]) -> Iterator[Block]:
-    """Cross-border missions by direction; unit utilisation by type (if any)."""
+    """Cross-border missions by direction; requests for help by agreement and direction (if any);
+    unit utilisation by type (if any)."""
     directions = sorted(cells.groups("cross_border_missions", "overall", "measure"))
     yield "Cross-border missions (all replications)", [
         (d, [_count(cells.value("cross_border_missions", "overall", "", d, v)) for v in variants])
         for d in directions] or [("none", ["0"] * len(variants))]
+    t = cells.table
+    asked = t[(t["section"] == "requests") & t["measure"].str.endswith(" asked")]
+    pairs = list(dict.fromkeys(zip(asked["group"], asked["measure"].str.removesuffix(" asked"), strict=True)))
+    if pairs:
+        yield "Requests for help: asked / declined (all replications)", [
+            (f"{d} {ag}", [f"{_count(cells.value('requests', 'agreement', ag, f'{d} asked', v))} / "
+                             f"{_count(cells.value('requests', 'agreement', ag, f'{d} declined', v))}"
+                             for v in variants])
+            for ag, d in pairs]
     util_types = sorted(cells.groups("utilisation", "overall", "measure"))
     if util_types:
         yield "Unit utilisation", [(u, [_pct(cells.value("utilisation", "overall", "", u, v))

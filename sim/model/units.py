@@ -167,6 +167,12 @@ class UnitType:
     transports
         Whether it takes patients to hospital: on a transported call, the first slot of any
         transporting type carries the patient.
+    ride_along_share
+        For a unit that meets the transporting unit on scene (the SMUR/MUG physician team, sent at
+        the same time as the ambulance: a "rendez-vous"): the share of transported patients it
+        escorts to hospital. Escorting, it leaves the scene with the patient, is free when the
+        patient is handed over and drives back to base from the hospital; otherwise it leaves the
+        scene after its own on-scene time. 0: never escorts.
     description
         One line for people.
     """
@@ -175,11 +181,21 @@ class UnitType:
     service: Service
     turnout: Turnout
     transports: bool = False
+    ride_along_share: float = 0.0
     description: str = ""
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.ride_along_share <= 1.0:
+            raise ValueError(f"ride_along_share of {self.name!r} must be between 0 and 1")
+        if self.transports and self.ride_along_share > 0.0:
+            raise ValueError(f"{self.name!r} transports patients itself: it cannot ride along")
 
 
 # Ambulance and SMUR: about 2 min (DE and LU norms; NL A1 norm "turnout 2 min"); lognormal sd and the
-# slower night value (+30 s, 23:00-07:00): modelling choice. Fire: Belgian average turnout 4:26
+# slower night value (+30 s, 23:00-07:00): modelling choice. SMUR/MUG and SAMU go by rendez-vous
+# with the ambulance, the physician team riding along when the doctor decides so (facts: BE
+# techno-science.net / Wikipedia "SMUR", europehospitals.be; LU 112.public.lu): on half of the
+# transports, a modelling choice (no published share). Fire: Belgian average turnout 4:26
 # (Brussels 2019, atv.be); part-time crews are slower at night (+90 s): modelling choice.
 _MEDICAL_TURNOUT = Turnout(day=Dist.lognormal(120.0, 40.0, cap=600.0),
                            night=Dist.lognormal(150.0, 45.0, cap=600.0))
@@ -189,7 +205,7 @@ _FIRE_TURNOUT = Turnout(day=Dist.lognormal(266.0, 90.0, cap=900.0),
 UNIT_TYPES: dict[str, UnitType] = {
     "ambulance": UnitType("ambulance", "ambulance", _MEDICAL_TURNOUT, transports=True,
                           description="emergency ambulance (EMS, Rettungswagen, ambulance 112)"),
-    "smur": UnitType("smur", "physician", _MEDICAL_TURNOUT,
+    "smur": UnitType("smur", "physician", _MEDICAL_TURNOUT, ride_along_share=0.5,
                      description="SMUR/MUG/SAMU physician car (Notarzt, mobiele urgentiegroep)"),
     "pumper": UnitType("pumper", "fire", _FIRE_TURNOUT, description="fire engine (autopompe, TS, LF)"),
     "ladder": UnitType("ladder", "fire", _FIRE_TURNOUT, description="aerial ladder or platform"),

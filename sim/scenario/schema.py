@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 import shapely
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from sim.model.agreements import RULES, Direction
+from sim.model.agreements import RULES, Direction, Visibility
 from sim.model.countries import COUNTRIES
 from sim.model.distributions import Dist, DistKind
 from sim.model.units import UNIT_TYPES, Service
@@ -235,8 +235,9 @@ class OffNetworkSpec(_Strict):
 
     def all_entries(self) -> list[EntrySpec]:
         """`entry` (with `access_time`) first, then `entries`."""
-        first = ([EntrySpec(name=self.entry.name, lat=self.entry.lat, lon=self.entry.lon,
-                            source=self.entry.source, access_time=self.access_time)]
+        # model_construct: the values are validated already (durations parsed to seconds)
+        first = ([EntrySpec.model_construct(name=self.entry.name, lat=self.entry.lat, lon=self.entry.lon,
+                                            source=self.entry.source, access_time=self.access_time)]
                  if self.entry is not None else [])
         return first + list(self.entries)
 
@@ -319,6 +320,7 @@ class PolicySpec(_Strict):
     call_processing: DistField | None = None
     redispatch_returning: bool = True
     hospital: Literal["nearest", "nearest_any"] = "nearest"
+    tie_break: Literal["idle_longest", "first"] = "idle_longest"
 
 
 class AgreementSpec(_Strict):
@@ -332,6 +334,7 @@ class AgreementSpec(_Strict):
     keep_home_min: UnitCount = 0
     foreign_hospital: bool = False
     stations: list[str] = Field(default_factory=list)
+    visibility: Visibility | None = None
     source: str = ""
 
 

@@ -54,12 +54,12 @@ def model_spec(doc: ScenarioDoc, region: Any, *, incident_log: Path | None = Non
     policy = DispatchPolicy(
         call_processing=p.call_processing.to_dist() if p.call_processing
         else defaults.DEFAULT_CALL_PROCESSING,
-        redispatch_returning=p.redispatch_returning, hospital=p.hospital)
+        redispatch_returning=p.redispatch_returning, hospital=p.hospital, tie_break=p.tie_break)
     agreements = tuple(
         Agreement(name=a.name, parties=(a.parties[0], a.parties[1]), unit_types=tuple(a.unit_types),
                   rule=a.rule, direction=a.direction, threshold_s=a.threshold,
                   request_delay=a.request_delay.to_dist(), keep_home_min=a.keep_home_min,
-                  foreign_hospital=a.foreign_hospital, stations=tuple(a.stations))
+                  foreign_hospital=a.foreign_hospital, stations=tuple(a.stations), visibility=a.visibility)
         for a in doc.agreements)
     log = None if incident_log is None else read_incident_log(incident_log, [t.name for t in types],
                                                               horizon_s=doc.horizon)

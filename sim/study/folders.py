@@ -1,7 +1,7 @@
 """Results folders: atomic writes and loading a folder back.
 
-A results folder holds ``incidents.parquet``, ``missions.parquet`` and ``units.parquet``
-(:mod:`sim.analysis.frames`), ``summary.json`` (:func:`sim.analysis.summary.summarise`),
+A results folder holds ``incidents.parquet``, ``missions.parquet``, ``units.parquet`` and
+``requests.parquet`` (:mod:`sim.analysis.frames`), ``summary.json`` (:func:`sim.analysis.summary.summarise`),
 ``scenario.yaml`` (the scenario as run) and ``versions.json`` (package versions).
 """
 
@@ -11,7 +11,7 @@ import json
 import math
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,8 @@ def write_parquet(path: Path, df: pd.DataFrame) -> None:
 
 @dataclass
 class Results:
-    """A results folder loaded back: the three tables, the summary and the scenario as run."""
+    """A results folder loaded back: the tables, the summary and the scenario as run (``requests``
+    is empty for a folder written before requests were recorded)."""
 
     path: Path
     incidents: pd.DataFrame
@@ -85,6 +86,7 @@ class Results:
     units: pd.DataFrame
     summary: dict[str, Any]
     scenario_yaml: str
+    requests: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def variants(self) -> list[str]:
@@ -103,6 +105,8 @@ def load_results(path: str | os.PathLike[str]) -> Results:
     tables = {}
     for t in TABLES:
         f = p / f"{t}.parquet"
+        if t == "requests" and not f.is_file():
+            continue
         if not f.is_file():
             raise DataError(f"{p}: {f.name} is missing")
         tables[t] = pd.read_parquet(f)

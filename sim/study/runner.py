@@ -34,7 +34,7 @@ from sim.study.tasks import Task, bundle_for
 def run_replications(scenario: Scenario | str | Path, *, reps: int | None = None, seed: int | None = None,
                      workers: int = 1, variants: Sequence[str] | None = None,
                      progress: bool = False) -> dict[str, pd.DataFrame]:
-    """Run a scenario in memory and return ``{"incidents", "missions", "units"}`` DataFrames.
+    """Run a scenario in memory and return ``{"incidents", "missions", "units", "requests"}`` DataFrames.
 
     For notebooks; nothing is written. Rows are in (variant order in the file, replication) order.
     """

@@ -26,6 +26,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.analysis.frames import TABLES, concat_frames
+from sim.analysis.requests import request_counts
 from sim.analysis.summary import summarise
 from sim.errors import UsageError
 from sim.scenario import Scenario
@@ -233,6 +234,7 @@ class PartsFolder:
             present = [v for v in variants if done[v]]
             summary.update(summarise(tables["incidents"], tables["missions"], tables["units"],
                                      variants=present, norms=norms, focus=focus, seed=self.seed))
+            summary["requests"] = request_counts(tables["requests"], variants=present)  # issue 12: requests
         else:
             summary.update({"variants": {}, "differences": {}})
         return summary

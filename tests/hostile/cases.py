@@ -346,7 +346,7 @@ NUMBER_FIELDS: list[tuple[str, tuple[Any, ...], Any]] = [
     ("replications", ("replications",), 1),
     ("seed", ("seed",), 1),
     ("keep_home_min", ("agreements", 0, "keep_home_min"), 0),
-    ("emergency factor", ("emergency_factors", "urgent", "ambulance"), 0.8),
+    ("emergency factor", ("speeds", "relative_speed", "ambulance"), 0.8),
     ("detour factor", ("stations", 12, "off_network", "detour_factor"), 1.3),
     ("night start hour", ("turnout", "ambulance", "night_start_hour"), 23),
 ]
@@ -408,8 +408,8 @@ def numbers() -> Iterator[Case]:
     yield Case(
         c,
         "emergency factor 0",
-        edited(("emergency_factors", "urgent", "ambulance"), 0),
-        where=("emergency_factors.urgent.ambulance",),
+        edited(("speeds", "relative_speed", "ambulance"), 0),
+        where=("speeds.relative_speed.ambulance",),
     )
 
 
@@ -1410,9 +1410,9 @@ def policy() -> Iterator[Case]:
         ("norm share .nan", ("norms", "BE"), {**norm, "share": Raw(".nan")}),
         ("norm service police", ("norms", "BE"), {**norm, "service": "police"}),
         ("norm for an unknown country", ("norms", "XX"), norm),
-        ("factor 100", ("emergency_factors", "urgent", "ambulance"), 100),
-        ("factor .inf", ("emergency_factors", "normal", "pumper"), Raw(".inf")),
-        ("factor for an unknown unit", ("emergency_factors", "urgent", "tank"), 0.8),
+        ("factor 100", ("speeds", "relative_speed", "ambulance"), 100),
+        ("factor .inf", ("speeds", "relative_speed", "pumper"), Raw(".inf")),
+        ("factor for an unknown unit", ("speeds", "relative_speed", "tank"), 0.8),
         ("turnout .inf", ("turnout", "ambulance"), {"day": Raw(".inf")}),
         ("turnout night hour 25", ("turnout", "ambulance"), {"day": "2 min", "night_start_hour": 25}),
         (
@@ -1430,7 +1430,7 @@ def policy() -> Iterator[Case]:
     yield Case(
         c,
         "emergency factor 1",
-        edited(("emergency_factors", "urgent", "ambulance"), 1.0),
+        edited(("speeds", "relative_speed", "ambulance"), 1.0),
         expect="ok",
         run=True,
     )
