@@ -343,7 +343,20 @@ def test_shifts_take_units_off_duty() -> None:
     assert len(hour) > 20
     assert ((hour >= 7) & (hour < 23)).all()  # alerted only on duty (they finish missions past 23:00)
     u = r.units
-    np.testing.assert_allclose(u["on_duty_s"][u["station"] == "nl"], 20 * 16 * 3600.0)
+    # on duty: its shifts, plus the time spent finishing missions past 23:00 (busy time counts from
+    # the decision, within [warm-up, horizon))
+    lo, hi = spec.warmup_s, spec.horizon_s
+    t_dec = np.maximum(m["t_alert_s"] - np.nan_to_num(m["request_delay_s"]), lo)
+    end = np.minimum(m["t_free_s"], hi)
+    shift_s = sum(max(0.0, min(hi, d * 86400 + 23 * 3600) - max(lo, d * 86400 + 7 * 3600))
+                  for d in range(int(hi // 86400) + 1))
+    for uid in u["unit_id"][u["station"] == "nl"]:
+        mine = (m["unit_id"] == uid) & (end > t_dec)
+        late = sum(e - max(d, (d // 86400) * 86400 + 23 * 3600) for d, e in zip(t_dec[mine], end[mine], strict=True)
+                   if e > (d // 86400) * 86400 + 23 * 3600)
+        row = u["unit_id"] == uid
+        np.testing.assert_allclose(u["on_duty_s"][row], shift_s + late, rtol=1e-9)
+        assert u["busy_s"][row] <= u["on_duty_s"][row]
 
 
 # ---------------------------------------------------------------------------- records assembly and fast paths

@@ -205,8 +205,24 @@ def _mission_table(run: CompiledRun, cols: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _overtime(units: Any, m_unit: Any, start: Any, end: Any, busy_each: Any, nu: int) -> Any:
+    """Per unit, the busy time of its missions outside its shift: a mission begun before the shift
+    ends is finished (:class:`sim.model.units.Shift`), and that time counts as on duty, so that a
+    unit is never busy longer than it is on duty. A unit's missions never overlap, so duty plus
+    overtime is the union of the two."""
+    out = np.zeros(nu)
+    if not len(m_unit):
+        return out
+    shifted = np.asarray([not sh.always for sh in units.shift], bool)
+    for k in np.flatnonzero(shifted[m_unit] & (busy_each > 0)):
+        u = int(m_unit[k])
+        out[u] += busy_each[k] - shift_seconds(units.shift[u], float(start[k]), float(end[k]))
+    return out
+
+
 def _unit_table(run: CompiledRun, cols: dict[str, Any], missions: dict[str, Any]) -> dict[str, Any]:
-    """Units: busy from decision to available again, within ``[warmup, horizon)``."""
+    """Units: busy from decision to available again, within ``[warmup, horizon)``; on duty during
+    their shifts and while finishing a mission past a shift's end."""
     units, spec, nu = run.units, run.spec, len(run.units)
     m_unit = cols["unit"]
     lo, hi = float(spec.warmup_s), float(spec.horizon_s)
@@ -219,6 +235,7 @@ def _unit_table(run: CompiledRun, cols: dict[str, Any], missions: dict[str, Any]
         if (sh.start_hour, sh.end_hour) not in duty:
             duty[sh.start_hour, sh.end_hour] = shift_seconds(sh, lo, hi)
     on_duty = np.asarray([duty[sh.start_hour, sh.end_hour] for sh in units.shift], float)
+    on_duty += _overtime(units, m_unit, np.maximum(t_dec, lo), np.minimum(t_av, hi), busy_each, nu)
     with np.errstate(divide="ignore", invalid="ignore"):
         util = np.where(on_duty > 0, busy / on_duty, np.nan)
     st_names = np.asarray([s.name for s in spec.stations], dtype=object)

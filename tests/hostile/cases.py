@@ -797,8 +797,6 @@ def stations() -> Iterator[Case]:
         dump(busy),
         expect="ok",
         run=True,
-        known="sim.engine records: a unit's on-duty time leaves out the missions it finishes after its "
-        "shift ends, so busy_s exceeds on_duty_s (136 %)",
     )
     yield Case(
         c,
