@@ -72,10 +72,11 @@ def _resume(args: argparse.Namespace) -> int:
     from sim.scenario import ScenarioError
     from sim.study.runner import read_plan, resume_run, scenario_as_run
 
-    given = [f"--{k}" for k in ("reps", "seed", "out", "variants") if getattr(args, k) is not None]
-    if args.file is not None or given:
+    given = ["scenario file"] * (args.file is not None) + [
+        f"--{k}" for k in ("reps", "seed", "out", "variants") if getattr(args, k) is not None]
+    if given:
         raise UsageError("--resume runs the folder's own scenario, variants, replications and seed: "
-                         f"give no {' or '.join(['scenario file', *given])} with it")
+                         f"give no {' or '.join(given)} with it")
     folder = Path(args.resume)
     try:
         sc = scenario_as_run(folder, read_plan(folder))

@@ -1,12 +1,16 @@
-"""Results folders: atomic writes and loading a folder back.
+"""Results folders: atomic writes and loading a folder back, checked.
 
 A results folder holds ``incidents.parquet``, ``missions.parquet`` and ``units.parquet``
-(:mod:`sim.analysis.frames`), ``summary.json`` (:func:`sim.analysis.summary.summarise`),
-``scenario.yaml`` (the scenario as run) and ``versions.json`` (package versions).
+(:mod:`sim.analysis.frames`), ``summary.json`` (:func:`sim.analysis.summary.summarise`; its
+``tables`` gives the rows and SHA-256 of each table file, :func:`table_record`), ``scenario.yaml``
+(the scenario as run), ``versions.json`` (package versions) and ``run.json`` (when, where, whether
+it finished; :mod:`sim.study.session`). :func:`load_results` checks that the files are readable,
+hold what the commands read and agree with each other.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -95,6 +99,20 @@ VARIANT_KEYS: tuple[str, ...] = ("replications", "overall", "by_dispatch_centre"
 """The keys of each variant's statistics in ``summary.json``."""
 
 
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes (hex)."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def table_record(path: Path, df: pd.DataFrame) -> dict[str, Any]:
+    """What ``summary.json`` says of a table file just written: its rows and SHA-256."""
+    return {"rows": len(df), "sha256": file_digest(path)}
+
+
 @dataclass
 class Results:
     """A results folder loaded back: the three tables, the summary and the scenario as run."""
@@ -134,6 +152,7 @@ def load_results(path: str | os.PathLike[str]) -> Results:
         if not (p / f"{t}.parquet").is_file():
             raise DataError(f"{p}: {t}.parquet is missing")
     summary = _read_summary(p / "summary.json")
+    _check_digests(p, summary)
     tables = {t: _read_table(p / f"{t}.parquet") for t in TABLES}
     _check_agreement(p, summary, tables)
     scen = p / "scenario.yaml"
@@ -170,6 +189,26 @@ def _read_summary(f: Path) -> dict[str, Any]:
             raise DataError(f"{f}: the statistics of variant {v!r} are incomplete "
                             f"({', '.join(lacking) or 'not in variant_order'})")
     return summary
+
+
+def _check_digests(p: Path, summary: dict[str, Any]) -> None:
+    """That each table file is the one ``summary.json`` was written with (``tables``: SHA-256)."""
+    records = summary.get("tables")
+    if records is None:  # a folder written before summaries recorded their tables
+        return
+    if not isinstance(records, dict):
+        raise DataError(f"{p / 'summary.json'}: 'tables' is not an object")
+    for t in TABLES:
+        rec = records.get(f"{t}.parquet")
+        if not isinstance(rec, dict) or not isinstance(rec.get("sha256"), str):
+            raise DataError(f"{p / 'summary.json'}: 'tables' has no SHA-256 of {t}.parquet")
+        try:
+            digest = file_digest(p / f"{t}.parquet")
+        except OSError as exc:
+            raise DataError(f"{p / f'{t}.parquet'}: cannot read it ({exc.strerror or exc})") from None
+        if digest != rec["sha256"]:
+            raise DataError(f"{p / f'{t}.parquet'}: not the file summary.json was written with (its "
+                            "SHA-256 differs: damaged, or changed after the run)")
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:

@@ -40,7 +40,7 @@ from sim.analysis.summary import summarise
 from sim.errors import DataError, UsageError
 from sim.scenario import Scenario
 from sim.study.distributed import OnDone, WorkerLost, execute
-from sim.study.folders import load_results, write_json, write_parquet, write_text
+from sim.study.folders import load_results, table_record, write_json, write_parquet, write_text
 from sim.study.stops import Stopped, held_stops, signal_name, stop_signals
 from sim.study.tasks import Bundle, Task
 
@@ -290,9 +290,12 @@ class PartsFolder:
                     for t in TABLES:
                         frames[t].append(pd.read_parquet(self._part(v, r, t)))
         tables = {t: concat_frames(frames[t]) if frames[t] else pd.DataFrame() for t in TABLES}
+        records = {}
         for t in TABLES:
             write_parquet(self.path / f"{t}.parquet", tables[t])
+            records[f"{t}.parquet"] = table_record(self.path / f"{t}.parquet", tables[t])
         summary = self._summary(tables, done, stopped=stopped)
+        summary["tables"] = records
         write_json(self.path / "summary.json", summary)
         if self.parts.is_dir():  # the parts, and any temporary file a stop left behind mid-write
             shutil.rmtree(self.parts)
