@@ -118,12 +118,17 @@ def run_sweep(scenario: Scenario, params: Sequence[SweepParam], *, reps: int | N
             write_outputs(folder, scenario, points, params, kpi_rows, variants=names, reps=n, seed=s,
                           stopped=stopped)
 
-        where = None if dask is None else (dask if isinstance(dask, str) else "client")
-        plan = {"kind": "sweep", "scenario": scenario.name,
-                "scenario_file": str(scenario.path) if scenario.path else None, "variants": names,
-                "replications": n, "seed": s, "points": [p.name for p in points]}
         run_tasks(folder, bundle, task_list([p.name for p in points], names, n), folders, seed=s,
                   workers=workers, dask=target, progress=progress, label=f"{scenario.name} sweep",
-                  started=started, run_info={**plan, "workers": workers, "dask": where}, on_task=on_task,
-                  write_outputs=outputs, setup=setup)
+                  started=started, run_info=_plan(scenario, points, names, n, s, workers=workers, dask=dask),
+                  on_task=on_task, write_outputs=outputs, setup=setup)
     return folder
+
+
+def _plan(scenario: Scenario, points: Sequence[SweepPoint], variants: Sequence[str], reps: int, seed: int,
+          *, workers: int, dask: Any) -> dict[str, Any]:
+    """What ``run.json`` says a sweep is, and where it runs."""
+    return {"kind": "sweep", "scenario": scenario.name,
+            "scenario_file": str(scenario.path) if scenario.path else None, "variants": list(variants),
+            "replications": reps, "seed": seed, "points": [p.name for p in points], "workers": workers,
+            "dask": None if dask is None else (dask if isinstance(dask, str) else "client")}
