@@ -327,8 +327,7 @@ def test_an_engine_error_keeps_what_finished_and_its_traceback(
     assert "error" not in _run_info(out)
 
 
-def test_a_stopped_sweep_exits_as_its_signal(tmp_path: Path, fast_summaries: None,
-                                             monkeypatch: pytest.MonkeyPatch,
+def test_a_stopped_sweep_exits_as_its_signal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     from _helpers import short_copy
 
