@@ -352,8 +352,8 @@ def test_shifts_take_units_off_duty() -> None:
                   for d in range(int(hi // 86400) + 1))
     for uid in u["unit_id"][u["station"] == "nl"]:
         mine = (m["unit_id"] == uid) & (end > t_dec)
-        late = sum(e - max(d, (d // 86400) * 86400 + 23 * 3600) for d, e in zip(t_dec[mine], end[mine], strict=True)
-                   if e > (d // 86400) * 86400 + 23 * 3600)
+        off = [(d // 86400) * 86400 + 23 * 3600 for d in t_dec[mine]]  # 23:00 of the decision's day
+        late = sum(e - max(d, o) for d, e, o in zip(t_dec[mine], end[mine], off, strict=True) if e > o)
         row = u["unit_id"] == uid
         np.testing.assert_allclose(u["on_duty_s"][row], shift_s + late, rtol=1e-9)
         assert u["busy_s"][row] <= u["on_duty_s"][row]

@@ -97,7 +97,8 @@ class _Cells:
 
 
 def _heading(attrs: Mapping[Any, Any]) -> list[str]:
-    state = "complete" if attrs["complete"] else "INCOMPLETE (interrupted or a worker lost)"
+    why = attrs.get("stopped") or "interrupted or a worker lost"
+    state = "complete" if attrs["complete"] else f"INCOMPLETE ({why})"
     lines = [f"Scenario {attrs['scenario']}: {attrs['replications']} replication(s) of "
              f"{(attrs['horizon_s'] or 0) / 86400:g} d per variant, seed {attrs['seed']}, {state}"]
     if attrs["norms"]:
@@ -193,11 +194,19 @@ def print_text(table: pd.DataFrame, *, out: Any = None, by_type: bool = False) -
         _text_table(title, rows, variants, out)
 
 
-def print_compare(summary: dict[str, Any], *, out: Any = None, by_type: bool = False) -> None:
-    """Print the planner's table of a run's `summary` as text (``xborder compare``)."""
+def planner_table(summary: Mapping[str, Any]) -> pd.DataFrame:
+    """:func:`sim.analysis.compare.compare_table` of `summary`, with why the run stopped (if it did)
+    in ``attrs["stopped"]``."""
     from sim.analysis.compare import compare_table
 
-    print_text(compare_table(summary), out=out, by_type=by_type)
+    table = compare_table(summary)
+    table.attrs["stopped"] = summary.get("stopped")
+    return table
+
+
+def print_compare(summary: dict[str, Any], *, out: Any = None, by_type: bool = False) -> None:
+    """Print the planner's table of a run's `summary` as text (``xborder compare``)."""
+    print_text(planner_table(summary), out=out, by_type=by_type)
 
 
 # ---------------------------------------------------------------------------------------- markdown
@@ -266,10 +275,9 @@ def print_json(table: pd.DataFrame, *, out: Any = None) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from sim.analysis.compare import compare_table
     from sim.study.folders import load_results
 
-    table = compare_table(load_results(args.results_dir).summary)
+    table = planner_table(load_results(args.results_dir).summary)
     if args.format == "text":
         print_text(table, by_type=args.by_type)
     elif args.format == "markdown":
