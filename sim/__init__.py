@@ -53,8 +53,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.errors import DataError, UsageError
     from sim.scenario import Scenario, ScenarioError, load_scenario
     from sim.study.folders import Results, load_results
-    from sim.study.runner import run_replications as run_in_memory
     from sim.study.runner import resume_run as resume
+    from sim.study.runner import run_replications as run_in_memory
     from sim.study.runner import run_scenario as run
 
 
