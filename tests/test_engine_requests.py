@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from _helpers import exact_driving
 
 from sim.engine import REQUEST_COLUMNS, simulate
 from sim.model.agreements import Agreement, DispatchPolicy
@@ -19,10 +20,9 @@ from sim.model.distributions import Dist
 from sim.model.spec import ModelSpec
 from sim.model.units import UNIT_TYPES, Hospital, Station, Turnout
 from sim.roads.network import RoadNetwork
-from sim.roads.speeds import EmergencyFactors
 
 fixed = Dist.fixed
-ONE = EmergencyFactors(urgent={}, normal={})  # every factor 1
+ONE = exact_driving()  # every vehicle at the network's times, no start/stop cost
 CALL = IncidentType("call", 1, {"ambulance": 1}, {"ambulance": fixed(600)})
 
 
@@ -45,7 +45,7 @@ def _spec(stations: tuple[Station, ...], agreements: tuple[Agreement, ...], log:
           **kw: object) -> ModelSpec:
     base = ModelSpec(incident_types=(CALL,), stations=stations, hospitals=(),
                      turnout={"ambulance": Turnout(day=fixed(30)), "smur": Turnout(day=fixed(60))},
-                     policy=DispatchPolicy(call_processing=fixed(60)), agreements=agreements, factors=ONE,
+                     policy=DispatchPolicy(call_processing=fixed(60)), agreements=agreements, driving=ONE,
                      horizon_s=10_000.0, incident_log=log)
     return replace(base, **kw)  # type: ignore[arg-type]
 

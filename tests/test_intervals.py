@@ -92,11 +92,11 @@ class _Pair:
                 for s, p in zip(self.specs, self.prepared, strict=True)]
 
     def frames(self, seed: int, reps: int) -> dict[str, pd.DataFrame]:
-        parts: dict[str, list[pd.DataFrame]] = {"incidents": [], "missions": [], "units": []}
+        parts: dict[str, list[pd.DataFrame]] = {}
         for r in range(reps):
             for name, rec in zip(("few", "more"), self.run(seed, r), strict=True):
                 for t, df in records_to_frames(rec, variant=name, replication=r).items():
-                    parts[t].append(df)
+                    parts.setdefault(t, []).append(df)
         return {t: concat_frames(p) for t, p in parts.items()}
 
 

@@ -127,7 +127,7 @@ BAD = [
     ("unknown road class", GOOD + "speeds:\n  class_speeds: {motorways: 100 km/h}\n",
      "s.yaml:40 speeds.class_speeds.motorways: unknown road class 'motorways' (did you mean 'motorway'?)"),
     ("negative cap", GOOD + "speeds:\n  caps: {BE: {pumper: -20 km/h}}\n",
-     "s.yaml:40 speeds.caps.BE.pumper: must be at least 0 km/h"),
+     "s.yaml:40 speeds.caps.BE.pumper: must be between 0 and 250 km/h"),
     ("unknown unit type of a cap", GOOD + "speeds:\n  caps: {BE: {firetruck: 20 km/h}}\n",
      "s.yaml:40 speeds.caps.BE.firetruck: unknown unit type 'firetruck' (known: ambulance, smur, "
      "pumper, ladder)"),
