@@ -237,6 +237,12 @@ def _hour_of_week(v: Any) -> Any:
     return v
 
 
+class BeyondExtractSpec(_Strict):
+    """Calls of places beyond the road extract, answered by their own centre's units."""
+
+    radius: Distance
+
+
 class DemandSpec(_Strict):
     rates: dict[CountryCode, dict[str, NonNeg]] = Field(default_factory=dict)
     hour_of_week: Literal["default"] | Annotated[list[NonNeg], BeforeValidator(_hour_of_week)] = "default"
@@ -247,6 +253,7 @@ class DemandSpec(_Strict):
     exclude_places: list[str] = Field(default_factory=list)
     extra_places: list[PlaceSpec] = Field(default_factory=list)
     incident_log: str | None = None
+    beyond_extract: BeyondExtractSpec | None = None
 
 
 class PolicySpec(_Strict):

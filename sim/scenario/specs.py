@@ -77,7 +77,8 @@ def _demand(d: DemandSpec) -> Demand:
     how = d.hour_of_week
     hour_of_week = tuple(defaults.default_hour_of_week()) if how == "default" else tuple(how)
     return Demand(rates_per_1000=rates, hour_of_week=hour_of_week, spread_m=d.spread,
-                  max_place_distance_m=d.max_place_distance, scale=d.scale)
+                  max_place_distance_m=d.max_place_distance, scale=d.scale,
+                  beyond_radius_m=None if d.beyond_extract is None else d.beyond_extract.radius)
 
 
 def _places(d: DemandSpec, region: Any) -> tuple[Place, ...]:
