@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from sim.analysis.measures import judged, norm_limits, within
+from sim.analysis.measures import judged, measured_calls, norm_limits, within
 from sim.analysis.stats import Interval, paired_bootstrap_ci, paired_diff_ci, wilson_ci
 from sim.model.norms import Norm
 
@@ -199,7 +199,7 @@ def summarise(incidents: pd.DataFrame, missions: pd.DataFrame, units: pd.DataFra
     ``differences`` (per variant other than the first: paired differences against the first,
     overall, by dispatch centre, by type and per focus area).
     """
-    measured = incidents[~incidents["in_warmup"].astype(bool)] if len(incidents) else incidents
+    measured = measured_calls(incidents)
     # missions of measured incidents, with the incident's dispatch centre, type and focus
     key = ["variant", "replication", "incident_id"]
     attrs = measured[[*key, "dispatch_centre", "type", "focus"]] if "focus" in measured else \

@@ -99,6 +99,8 @@ def _position(s: Any, j: int, now: float) -> tuple[int, float]:
     """
     if now >= s.t_base[j]:
         return s.u_node[j], 0.0
+    if s.ret_off[j]:  # back from beyond the extract: home first, then out (modelling choice)
+        return s.u_node[j], s.t_base[j] - now + s.u_acc[j]
     e = now - s.ret_t0[j]
     out = s.ret_leg_out[j]
     if e < out:
@@ -288,7 +290,8 @@ def _best(s: Any, units: Any, lo: int, hi: int, now: float, target: int, f: floa
 
     Units at base first (ties: the first in the list), then units on their way home in list
     order. ``keep_min > 0`` skips units whose lending centre would keep fewer free units of
-    ``keep_type``.
+    ``keep_type``. A `target` below 0 is incident row ``-1 - target`` beyond the extract: a unit
+    at base takes its estimated leg, one on its way home drives home first.
     """
     bmin = np.inf
     bj = -1
@@ -300,7 +303,8 @@ def _best(s: Any, units: Any, lo: int, hi: int, now: float, target: int, f: floa
         if keep_min > 0 and s.free_cnt[s.u_lender[j], keep_type] - 1 < keep_min:
             continue
         if s.t_base[j] <= now:
-            eta = s.fwd[s.u_station[j], target] * f + s.u_acc[j] + turnout
+            st = s.u_station[j]
+            eta = (s.fwd[st, target] * f + s.u_acc[j] if target >= 0 else s.b_leg[-1 - target, st]) + turnout
             if eta < bmin:
                 bmin, bj = eta, j
         else:
@@ -312,7 +316,10 @@ def _best(s: Any, units: Any, lo: int, hi: int, now: float, target: int, f: floa
         bj = -1
     for q in range(nm):
         j = s.moving_buf[q]
-        e = _moving_eta(s, j, now, target, f, best)
+        if target >= 0:
+            e = _moving_eta(s, j, now, target, f, best)
+        else:
+            e = s.t_base[j] - now + s.b_leg[-1 - target, s.u_station[j]]
         if e < best:
             best, bj = e, j
     return best, bj
@@ -327,7 +334,7 @@ def _choose(s: Any, i: int, sl: int, t: int, c: int, now: float) -> tuple[int, i
     ct = c * s.f_normal.shape[0] + t
     h, j = _best(s, s.home_units, s.home_ptr[ct], s.home_ptr[ct + 1], now, target, f, turnout, np.inf, 0, 0)
     e0, e1 = s.fl_ptr[ct], s.fl_ptr[ct + 1]
-    if e0 == e1:
+    if e0 == e1 or target < 0:  # beyond the extract: home units only
         return j, -1, turnout
     best, bj, ba, btout = h, j, -1, turnout
     for e in range(e0, e1):
@@ -371,8 +378,15 @@ def start(s: Any, j: int, i: int, sl: int, now: float, a: int, turnout: float) -
     if at_base:
         if turnout < 0.0:
             turnout = _turnout(s, i, sl, t, t_alert)
-        travel = s.u_acc[j] + s.fwd[st, target] * f
-        est = s.u_est[j]
+        travel = s.u_acc[j] + s.fwd[st, target] * f if target >= 0 else s.b_leg[-1 - target, st]
+        est = s.u_est[j] or target < 0
+    elif target < 0:  # on its way home, to beyond the extract: home first (as priced)
+        turnout = 0.0
+        travel = s.t_base[j] - now + s.b_leg[-1 - target, st]
+        est = True
+        m_prev = s.ret_mission[j]
+        if m_prev >= 0:
+            s.m_f[m_prev, _TBASE] = np.nan
     else:
         x, extra = _position(s, j, now)
         turnout = 0.0
@@ -392,7 +406,12 @@ def start(s: Any, j: int, i: int, sl: int, now: float, a: int, turnout: float) -
     hosp, t_hosp = -1, np.nan
     ret_from, leg_out = target, 0.0
     t_free = t_leave
-    if sl == s.first_transport_slot[i] and s.transport[i]:
+    if sl == s.first_transport_slot[i] and s.transport[i] and target < 0:
+        hosp = s.b_hosp[-1 - target, 1 if s.hospital_any_policy else 0]
+        if hosp >= 0:
+            t_hosp = t_leave + s.b_hosp_s[-1 - target, 1 if s.hospital_any_policy else 0]
+            t_free = t_hosp + s.handover[i]
+    elif sl == s.first_transport_slot[i] and s.transport[i]:
         any_c = s.hospital_any_policy or (a >= 0 and s.ag_foreign_hosp[a])
         hosp = s.hosp_any[target] if any_c else s.hosp_own[target]
         if hosp >= 0:
@@ -402,7 +421,12 @@ def start(s: Any, j: int, i: int, sl: int, now: float, a: int, turnout: float) -
             ret_from = s.hosp_node[hosp]
             leg_out = s.hosp_extra[hosp]
             est = est or s.hosp_est[hosp]
-    t_base = t_free + leg_out + s.rev[st, ret_from] * s.f_normal[t] + s.u_acc[j]
+    if target >= 0:
+        t_base = t_free + leg_out + s.rev[st, ret_from] * s.f_normal[t] + s.u_acc[j]
+    else:  # back from beyond the extract: an estimated leg from the scene or the hospital
+        t_base = t_free + (s.hs_leg[hosp, st] if hosp >= 0 else s.b_leg[-1 - target, st])
+        ret_from = s.u_node[j]
+    s.ret_off[j] = target < 0
     # state
     s.avail[j] = False
     s.free_cnt[s.u_lender[j], t] -= 1
@@ -435,7 +459,8 @@ def dispatch(s: Any, i: int, now: float) -> int:
     for p in range(s.slot_off[i], s.slot_off[i + 1]):
         sl = s.slot_cols[p]
         t = s.slot_type[base + sl]
-        if not s.applicable[c, t]:
+        ct = c * s.f_normal.shape[0] + t
+        if not (s.applicable[c, t] if s.i_node[i] >= 0 else s.home_ptr[ct + 1] > s.home_ptr[ct]):
             if t == s.primary[s.i_type[i]]:
                 s.unserved[i] += 1  # can never be served; not queued
             else:

@@ -15,7 +15,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from sim.model.spec import ModelSpec
 from sim.model.units import Hospital, Station
-from sim.roads.network import SNAP_LIMIT_M, RoadNetwork, entry_leg, estimated_leg_s
+from sim.roads.network import SNAP_LIMIT_M, RoadNetwork, entry_leg, estimated_leg_s, haversine_m
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -133,11 +133,72 @@ class Prepared:
         graph: tuple[IntArray, IntArray, FloatArray] = self._memo["graph"]
         return graph
 
+    def hospital_legs(self) -> FloatArray:
+        """``(n_hosp, n_stations)``: the estimated leg from each hospital to each station's base
+        (:func:`station_leg_s`): how units return from a mission beyond the extract."""
+        if "hospital_legs" not in self._memo:
+            out = np.zeros((len(self.hospitals), len(self.stations)))
+            for s, st in enumerate(self.stations):
+                out[:, s] = station_leg_s(st, haversine_m(
+                    [h.lat for h in self.hospitals], [h.lon for h in self.hospitals], st.lat, st.lon))
+            self._memo["hospital_legs"] = out
+        legs: FloatArray = self._memo["hospital_legs"]
+        return legs
+
     def __getstate__(self) -> dict[str, Any]:
         # the lazily built tables are large and quick to rebuild: not pickled (e.g. to Dask workers)
         state = dict(self.__dict__)
         state["_memo"] = {}
         return state
+
+
+def station_leg_s(station: Station, straight_m: Any) -> Any:
+    """The estimated leg (s) of a station's units over `straight_m` metres of straight line, not
+    routed on the network (:func:`sim.roads.network.estimated_leg_s` with the detour factor and
+    speed of the station's off-network leg; the defaults for a station on the network)."""
+    off = station.off_network
+    if off is None:
+        return estimated_leg_s(straight_m)
+    return estimated_leg_s(straight_m, detour_factor=float(off.detour_factor), speed_kmh=float(off.speed_kmh))
+
+
+def beyond_legs(prep: Prepared, lat: FloatArray, lon: FloatArray, country: IntArray,
+                centre: IntArray) -> tuple[FloatArray, IntArray, FloatArray]:
+    """Estimated legs of incidents beyond the extract (at `lat`, `lon`; codes of the network's
+    `country` and `centre`).
+
+    Returns
+    -------
+    leg
+        ``(n, n_stations)``: from each station's base to the incident (:func:`station_leg_s`) for
+        the stations whose units the incident's centre sends as its own (``dispatch_centre`` or
+        ``also_serves``); ``inf`` for the others.
+    hosp, hosp_s
+        ``(n, 2)``: the hospital (index into ``prep.hospitals``, ``-1``: none) a patient goes to
+        and the estimated leg there (:func:`sim.roads.network.estimated_leg_s`, as for a hospital
+        beyond the extract): column 0 the nearest of the incident's country (any country when it
+        has none), column 1 the nearest of any country.
+    """
+    net, n = prep.network, len(lat)
+    leg = np.full((n, len(prep.stations)), np.inf)
+    for s, st in enumerate(prep.stations):
+        codes = [k for k, c in enumerate(net.centres) if c in (st.dispatch_centre, *st.also_serves)]
+        rows = np.flatnonzero(np.isin(centre, codes))
+        leg[rows, s] = station_leg_s(st, haversine_m(lat[rows], lon[rows], st.lat, st.lon))
+    hosp = np.full((n, 2), -1, np.int64)
+    hosp_s = np.zeros((n, 2))
+    if prep.hospitals and n:
+        h_lat = np.array([h.lat for h in prep.hospitals])
+        h_lon = np.array([h.lon for h in prep.hospitals])
+        cost = estimated_leg_s(haversine_m(lat[:, None], lon[:, None], h_lat[None, :], h_lon[None, :]))
+        h_country = np.array([h.country for h in prep.hospitals], dtype=object)
+        own = h_country[None, :] == np.array([net.countries[c] if c >= 0 else "" for c in country],
+                                             dtype=object)[:, None]
+        own[~own.any(axis=1)] = True
+        hosp[:, 0] = np.argmin(np.where(own, cost, np.inf), axis=1)
+        hosp[:, 1] = np.argmin(cost, axis=1)
+        hosp_s = np.take_along_axis(cost, hosp, axis=1)
+    return leg, hosp, hosp_s
 
 
 def prepare(network: RoadNetwork, spec: ModelSpec) -> Prepared:
