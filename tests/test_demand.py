@@ -222,6 +222,13 @@ def test_places_beyond_the_extract_generate_the_calls_their_posts_answer() -> No
     d = haversine_m(51.02, 4.5, inc.lat[b], inc.lon[b])
     assert d.max() <= 1500.0 + 1e-6 and d.mean() > 500.0
     assert np.all(np.diff(inc.t_call) >= 0)
+    # a radius per unit type: the fire post 30 km away now counts, the ambulance post 4 km away not
+    per_unit = replace(spec, demand=replace(spec.demand, beyond_unit_radius_m={"ambulance": 3000.0,
+                                                                             "pumper": 40_000.0}))
+    types, _ = beyond_places(net, per_unit)
+    primary_fire = np.array([t.primary == "pumper" for t in spec.incident_types])
+    assert primary_fire.any()
+    np.testing.assert_array_equal(types[2], primary_fire)
 
 
 def test_calls_beyond_the_extract_leave_the_other_calls_unchanged() -> None:

@@ -123,9 +123,12 @@ class Demand:
         Multiplies every rate (sensitivity studies, surges).
     beyond_radius_m
         ``None`` (the default): places with no road of their country within `max_place_distance_m`
-        generate no incidents. A distance: such a place still generates its calls when a station of
-        its country lies within this distance of it; they happen beyond the road extract (see
-        :func:`generate_incidents`).
+        generate no incidents. A distance: such a place still generates the calls of an incident
+        type when a station of its country with the type's primary unit type lies within this
+        distance of it; they happen beyond the road extract (see :func:`beyond_places`).
+    beyond_unit_radius_m
+        Unit type -> the distance used instead of `beyond_radius_m` for stations' units of that
+        type (e.g. a smaller one for fire engines, whose stations lie closer together).
     """
 
     rates_per_1000: dict[str, dict[str, float]]
@@ -134,6 +137,7 @@ class Demand:
     max_place_distance_m: float = 3000.0
     scale: float = 1.0
     beyond_radius_m: float | None = None
+    beyond_unit_radius_m: dict[str, float] = field(default_factory=dict)
 
     def profile(self) -> npt.NDArray[np.float64]:
         """The hour-of-week weights as an array of 168 values with mean 1."""
@@ -524,8 +528,8 @@ def beyond_places(network: RoadNetwork, spec: ModelSpec) -> tuple[BoolArray, Int
     nodes of its country; its centre is that of the nearest of them (the jurisdiction's 112 or
     dispatch centre; none when that node has none). It generates an incident type when a station
     of its country with the type's ``primary`` unit type lies within ``demand.beyond_radius_m`` of
-    it: the posts the scenario includes answer the calls of their surroundings, not of places far
-    beyond them.
+    it (``demand.beyond_unit_radius_m`` for that unit type if given): the posts the scenario
+    includes answer the calls of their surroundings, not of places far beyond them.
 
     Returns
     -------
@@ -547,7 +551,8 @@ def beyond_places(network: RoadNetwork, spec: ModelSpec) -> tuple[BoolArray, Int
             continue
         d = haversine_m(place.lat, place.lon, st_lat, st_lon)
         near = {u for st, dist in zip(spec.stations, d, strict=True) if st.country == place.country
-                and dist <= demand.beyond_radius_m for u, k in st.units.items() if k > 0}
+                for u, k in st.units.items()
+                if k > 0 and dist <= demand.beyond_unit_radius_m.get(u, demand.beyond_radius_m)}
         types[p] = [t.primary in near for t in spec.incident_types]
         if not types[p].any():
             continue

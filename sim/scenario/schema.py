@@ -238,9 +238,12 @@ def _hour_of_week(v: Any) -> Any:
 
 
 class BeyondExtractSpec(_Strict):
-    """Calls of places beyond the road extract, answered by their own centre's units."""
+    """Calls of places beyond the road extract, answered by their own centre's units: a place
+    generates an incident type's calls when a station of its country with the type's primary unit
+    lies within `radius` of it (`unit_radius` of that unit type if given)."""
 
     radius: Distance
+    unit_radius: dict[UnitTypeName, Distance] = Field(default_factory=dict)
 
 
 class DemandSpec(_Strict):
