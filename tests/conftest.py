@@ -7,20 +7,11 @@ later runs load it in well under a second.
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import pytest
 
-import sim.study.session
-from sim.analysis.summary import summarise
 from sim.paths import data_dir
-
-
-@pytest.fixture
-def fast_summaries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fewer bootstrap resamples in summary.json (the same for every run compared in a test)."""
-    monkeypatch.setattr(sim.study.session, "summarise", functools.partial(summarise, n_boot=100))
 
 
 def _tiny_osm_text() -> str:

@@ -173,3 +173,23 @@ def test_a_cycle_is_caught_but_not_one_for_type_hints_only() -> None:
     violations, cycles = check(sources)
     assert not violations
     assert cycles == [["sim.model.a", "sim.model.b"]]
+
+
+def test_notebooks_use_only_the_public_api() -> None:
+    """Researchers' notebooks reach the package through ``import sim`` and its public names only."""
+    import json
+
+    public = {"sim"}
+    bad = []
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            for node in ast.walk(ast.parse("\n".join(
+                    ln for ln in "".join(cell["source"]).splitlines() if not ln.startswith("%")))):
+                if isinstance(node, ast.Import):
+                    bad += [f"{nb.name}: import {a.name}" for a in node.names
+                            if a.name.startswith("sim") and a.name not in public]
+                elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sim"):
+                    bad.append(f"{nb.name}: from {node.module} import ...")
+    assert not bad, bad

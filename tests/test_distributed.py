@@ -65,8 +65,7 @@ def test_local_pool_gives_the_frames_of_a_serial_run(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_run_on_a_dask_local_cluster_writes_the_files_of_a_one_worker_run(tmp_path: Path,
-                                                                          fast_summaries: None) -> None:
+def test_run_on_a_dask_local_cluster_writes_the_files_of_a_one_worker_run(tmp_path: Path) -> None:
     path = short_copy(tmp_path)
     one, dask = tmp_path / "one", tmp_path / "dask"
     assert main(["run", str(path), "--reps", "2", "--seed", "11", "--workers", "1", "--out", str(one),

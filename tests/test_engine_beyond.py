@@ -2,11 +2,11 @@
 
 A call beyond the extract (``Incidents.beyond``, drawn by :func:`sim.model.demand.generate_incidents`
 for places with no road of their country within reach) happens off the network: a unit at base
-reaches it by its estimated leg (:func:`sim.engine.prepare.station_leg_s`), a unit on its way home
-drives home first; the patient goes to the nearest hospital of its country by estimated leg, and the
-unit returns by estimated leg. Only its own centre's units answer it, whatever the agreements; it is
-recorded with ``beyond_extract`` and left out of the statistics, but its missions count in the
-units' utilisation.
+reaches it by its estimated leg (:func:`sim.engine.prepare.station_leg_s`: the network's own pace,
+sped up like every leg), a unit on its way home drives home first; the patient goes to the nearest
+hospital of its country by estimated leg, and the unit returns by estimated leg. Only its own
+centre's units answer it, whatever the agreements; it is recorded with ``beyond_extract`` and left
+out of the statistics, but its missions count in the units' utilisation.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import exact_driving
 
 from sim.analysis.frames import records_to_frames
 from sim.analysis.measures import measured_calls
@@ -26,7 +27,6 @@ from sim.model.distributions import Dist
 from sim.model.spec import ModelSpec
 from sim.model.units import Hospital, OffNetworkAccess, Station, Turnout, unit_type_names
 from sim.roads.network import RoadNetwork, estimated_leg_s, haversine_m
-from sim.roads.speeds import EmergencyFactors
 
 fixed = Dist.fixed
 TYPES = (
@@ -70,24 +70,25 @@ def test_exact_event_log_of_calls_beyond_the_extract() -> None:
         hospitals=(Hospital("hbe", "BE", 51.0, 4.0), Hospital("hnl", "NL", 51.0, 4.08)),
         turnout={"ambulance": Turnout(day=fixed(30))},
         agreements=(Agreement("everything", ("BE", "NL"), ("ambulance",), rule="always_fastest"),),
-        factors=EmergencyFactors(urgent={"ambulance": 0.5}, normal={}), horizon_s=20_000.0)
+        driving=exact_driving(lights_and_sirens=2.0), horizon_s=20_000.0)
     # I0 and I1 beyond the extract, east of the Dutch post; I2 at the Dutch node 3
     inc = _incidents([(0.0, 4.10, -1, 0, True), (100.0, 4.12, -1, 1, True), (200.0, 4.06, 3, 1, False)])
     r = simulate(net, spec, seed=0, incidents=inc)
 
-    def leg(lon_a: float, lon_b: float) -> float:  # estimated leg at 51 N (defaults: post on the network)
-        return float(estimated_leg_s(haversine_m(51.0, lon_a, 51.0, lon_b)))
+    def leg(lon_a: float, lon_b: float) -> float:  # estimated leg at 51 N: the network's own pace
+        return float(estimated_leg_s(net, haversine_m(51.0, lon_a, 51.0, lon_b)))
 
+    # urgent legs with lights and sirens (twice the normal speed), legs home at normal speed
     # I0: the Dutch unit from its base (turnout 30, estimated leg), 600 on scene, to the Dutch
     # hospital by estimated leg, handover 300, free there; it would return by estimated leg.
-    arrive0 = 90 + leg(4.06, 4.10)
-    hosp0 = arrive0 + 600 + leg(4.10, 4.08)
+    arrive0 = 90 + leg(4.06, 4.10) * 0.5
+    hosp0 = arrive0 + 600 + leg(4.10, 4.08) * 0.5
     free0 = hosp0 + 300
     # I1 waits for it (the free Belgian unit may not answer a call beyond the extract, though the
     # agreement sends the fastest unit): taken at free0 on its way home, it drives home first.
-    travel1 = (free0 + leg(4.08, 4.06)) - free0 + leg(4.06, 4.12)
+    travel1 = (free0 + leg(4.08, 4.06)) - free0 + leg(4.06, 4.12) * 0.5
     # I2, on the Dutch road while the Dutch unit is busy: the Belgian unit under the agreement
-    # (turnout 30, 600 s of road at factor 0.5), back home by road at normal speed.
+    # (turnout 30, 600 s of road at twice the speed), back home by road at normal speed.
     m = r.missions
     np.testing.assert_array_equal(m["incident_id"], [0, 2, 1])
     np.testing.assert_array_equal(m["station"], ["nl", "be", "nl"])
@@ -98,7 +99,7 @@ def test_exact_event_log_of_calls_beyond_the_extract() -> None:
     np.testing.assert_array_equal(m["hospital"], ["hnl", "", ""])
     np.testing.assert_array_equal(m["t_free_s"], [free0, 1190, free0 + travel1 + 600])
     np.testing.assert_array_equal(m["t_base_s"], [np.nan, 1790, free0 + travel1 + 600 + leg(4.06, 4.12)])
-    np.testing.assert_array_equal(m["travel_s"], [leg(4.06, 4.10), 300, travel1])
+    np.testing.assert_array_equal(m["travel_s"], [leg(4.06, 4.10) * 0.5, 300, travel1])
     np.testing.assert_array_equal(m["from_returning"], [False, False, True])
     np.testing.assert_array_equal(m["estimated_leg"], [True, False, True])
     np.testing.assert_array_equal(m["cross_border"], [False, True, False])
@@ -124,7 +125,7 @@ def test_without_a_home_unit_a_call_beyond_the_extract_is_unserved_whatever_the_
     net = _line()
     spec = ModelSpec(
         incident_types=TYPES, stations=(Station("be", 51.0, 4.0, "BE", "A", {"ambulance": 1}),),
-        hospitals=(), turnout={"ambulance": Turnout(day=fixed(30))},
+        hospitals=(), driving=exact_driving(), turnout={"ambulance": Turnout(day=fixed(30))},
         agreements=(Agreement("everything", ("BE", "NL"), ("ambulance",), rule="always_fastest"),),
         horizon_s=5_000.0)
     inc = _incidents([(0.0, 4.10, -1, 1, True), (10.0, 4.06, 3, 1, False)])
@@ -155,7 +156,7 @@ def test_erlang_c_beyond_the_extract() -> None:
         hospitals=(), turnout={"ambulance": Turnout(day=fixed(0.0))},
         places=(Place("p", "XX", 51.05, 4.0, 1000.0),),
         demand=Demand({"XX": {"call": lam * SECONDS_PER_YEAR}}, spread_m=0.0, beyond_radius_m=1000.0),
-        policy=DispatchPolicy(call_processing=fixed(0.0)), horizon_s=n_calls / lam)
+        policy=DispatchPolicy(call_processing=fixed(0.0)), driving=exact_driving(), horizon_s=n_calls / lam)
     r = simulate(net, spec, seed=4321)
     assert r.incidents["beyond_extract"].all() and (r.incidents["node"] == -1).all()
     m = r.missions

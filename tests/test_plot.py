@@ -250,7 +250,7 @@ def test_coverage_numbers_match_the_coverage_table(plotted: tuple[Path, dict[str
     region = sc.load_region()
     spec = sc.model_spec("benelux-2009", region)
     cov = coverage(region.network, spec.stations, spec.places, agreements=spec.agreements,
-                   factors=spec.factors, spread_m=spec.demand.spread_m,
+                   driving=spec.driving, spread_m=spec.demand.spread_m,
                    max_distance_m=spec.demand.max_place_distance_m)
     text = _svg_text(folder / "figures" / "coverage-benelux-2009.svg")
     assert len(cov.table) >= 4
@@ -270,6 +270,7 @@ def test_figure_names_come_from_the_package_and_load_matplotlib_only_when_used()
         "from sim.figures import charts, maps, run, style\n"
         "homes = {n: getattr(m, n) for m in (charts, maps, run, style) for n in sim.figures.__all__\n"
         "         if hasattr(m, n)}\n"
+        "homes['figure_style'] = style.style  # the context manager, under a name of its own\n"
         "assert sorted(homes) == sorted(sim.figures.__all__), sorted(homes)\n"
         "assert all(getattr(sim.figures, n) is homes[n] for n in sim.figures.__all__)\n"
         "assert sim.figures.style is style  # the module; its context manager is style.style\n"

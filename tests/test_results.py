@@ -1,4 +1,10 @@
-"""summary.json recomputed independently from the parquet files; ``xborder compare`` prints it."""
+"""summary.json recomputed independently from the parquet files; ``xborder compare`` prints it.
+
+The study has four replications, so its differences are paired across replications: the paired-t
+interval of the per-replication differences of the means, and for the 90th percentile the pooled
+difference with the t-interval of the per-replication differences (sectioning). One long
+replication (batch means) is tested in ``test_intervals.py``.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.analysis.summary import bootstrap_p90_difference, pooled_quantiles
+from sim.analysis.stats import replication_intervals
 from sim.cli.main import main
 from sim.study.runner import run_scenario
 
@@ -27,6 +33,8 @@ replications: 4
 seed: 11
 demand:
   max_place_distance: 1.5 km
+  rates:
+    NL: {medical_urgent: 240}   # busy enough that Belgian units are asked across the border
 norms:
   112 Antwerpen: {limit: 12 min, share: 0.9, source: test override}
 focus:
@@ -233,33 +241,33 @@ def test_paired_differences_recomputed_from_the_parquet_files(tables: dict[str, 
                 assert got["mean_s"]["excludes_zero"] == excludes, where
             p90 = np.percentile(np.concatenate(b), 90) - np.percentile(np.concatenate(a), 90)
             assert got["p90_s"]["estimate"] == pytest.approx(p90, rel=1e-12, abs=1e-9), where
-            assert got["p90_s"]["low"] <= got["p90_s"]["high"]
+            assert got["p90_s"]["n"] == k, where
+            if k >= 2:
+                sections = np.array([np.percentile(y, 90) - np.percentile(x, 90)
+                                     for x, y in zip(a, b, strict=True)])
+                half = stats.t.ppf(0.975, k - 1) * sections.std(ddof=1) / math.sqrt(k)
+                assert got["p90_s"]["low"] == pytest.approx(p90 - half, rel=1e-9, abs=1e-9), where
+                assert got["p90_s"]["high"] == pytest.approx(p90 + half, rel=1e-9, abs=1e-9), where
+                assert got["mean_s"]["method"] == got["p90_s"]["method"] == "replications", where
     # opening the border for every unit lowers the mean response of the whole study
     overall = summary["differences"]["everything"]["overall"]["mean_s"]
     assert overall["estimate"] < 0
 
 
-def test_pooled_quantiles_equal_numpy_on_the_pooled_arrays() -> None:
-    rng = np.random.default_rng(4)
-    samples = [np.round(rng.lognormal(6, 0.6, n)) for n in (1, 7, 30, 12)]  # ties and a single value
-    draws = rng.integers(0, len(samples), size=(300, len(samples)))
-    got = pooled_quantiles(samples, draws, 0.9)
-    want = [np.quantile(np.concatenate([samples[j] for j in row]), 0.9) for row in draws]
-    assert np.array_equal(got, np.asarray(want))
-    assert np.array_equal(pooled_quantiles(samples, draws, 0.5),
-                          [np.median(np.concatenate([samples[j] for j in row])) for row in draws])
-
-
-def test_bootstrap_interval_of_a_clear_p90_difference() -> None:
+def test_replication_intervals_of_a_clear_difference() -> None:
     rng = np.random.default_rng(8)
     a = [rng.normal(600, 60, 200) for _ in range(6)]
-    b = [x - 120 for x in a]  # every call two minutes faster: the p90 too, exactly
-    iv = bootstrap_p90_difference(a, b, n_boot=500, seed=1)
-    assert iv.estimate == pytest.approx(-120)
-    assert iv.low == pytest.approx(-120) and iv.high == pytest.approx(-120)
-    c = [x * 0.8 for x in a]
-    iv = bootstrap_p90_difference(a, c, n_boot=500, seed=1)
-    assert iv.high < 0 and iv.low < iv.estimate < iv.high and iv.n == 6
+    reps = np.repeat(np.arange(6), 200)
+    x = np.concatenate(a)
+    # every call two minutes faster: the mean and the p90 too, in every replication
+    mean, p90, k = replication_intervals(x, reps, x - 120, reps, n_reps=6)
+    assert k == 6 and mean.n == p90.n == 6
+    for iv in (mean, p90):
+        assert [iv.estimate, iv.low, iv.high] == pytest.approx([-120, -120, -120])
+    mean, p90, _ = replication_intervals(x, reps, x * 0.8, reps, n_reps=6)
+    for iv in (mean, p90):
+        assert iv.high < 0 and iv.low < iv.estimate < iv.high and iv.excludes_zero()
+    assert p90.estimate == pytest.approx(0.8 * np.percentile(x, 90) - np.percentile(x, 90))
 
 
 def _mmss(s: float) -> str:

@@ -6,20 +6,24 @@ JSON. Its columns:
 
 ``section``
     ``statistics`` (a group's statistics), ``differences`` (a variant minus the reference variant,
-    paired by replication), ``cross_border_missions`` (missions by direction, all replications)
-    or ``utilisation`` (mean share of time busy, by unit type).
+    paired by replication), ``cross_border_missions`` (missions by direction, all replications),
+    ``utilisation`` (mean share of time busy, by unit type) or ``requests`` (requests for help
+    between dispatch centres, all replications: :mod:`sim.analysis.requests`).
 ``scope``, ``group``
     Which incidents: ``overall`` (group ``""``), ``focus`` (a focus area), ``dispatch_centre``
-    (a centre that received calls) or ``type`` (an incident type).
+    (a centre that received calls) or ``type`` (an incident type); for requests, scope
+    ``agreement`` and the agreement's name.
 ``measure``
     For statistics and differences one of :data:`MEASURES`; the direction (``BE->NL``) for
-    cross-border missions; the unit type for utilisation.
+    cross-border missions; the unit type for utilisation; for requests the direction (lending
+    country -> incident country) and one of :data:`REQUEST_MEASURES`, as ``NL->BE declined``.
 ``variant``, ``value``
     The variant and the number: seconds for times, a share (0-1) for shares, a count for counts
     (missing numbers are NaN).
 ``low``, ``high``, ``excludes_zero``
     The 95 % interval where there is one (Wilson for the share within the norm; t-interval or
-    paired bootstrap for differences) and, for differences, whether it excludes zero.
+    t-interval or batch means for differences, as ``method`` in
+    summary.json says) and, for differences, whether it excludes zero.
 
 The table's ``attrs`` hold what the heading says: ``scenario``, ``replications`` (the most any
 variant has), ``horizon_s``, ``seed``, ``complete``, ``norms`` (their labels), ``variants`` (those
@@ -40,6 +44,10 @@ MEASURES: tuple[str, ...] = ("count_per_replication", "mean_s", "median_s", "p90
 
 DIFFERENCES: tuple[str, ...] = ("mean_s", "p90_s")
 """The differences against the reference variant."""
+
+REQUEST_MEASURES: tuple[str, ...] = ("asked", "declined", "declined_none_free", "declined_keep_home_min")
+"""The request counts of each agreement and direction in the table (of
+:data:`sim.analysis.requests.COUNTS`)."""
 
 COLUMNS: tuple[str, ...] = ("section", "scope", "group", "measure", "variant", "value", "low", "high",
                             "excludes_zero")
@@ -81,6 +89,19 @@ def _centres(vs: Mapping[str, Any], variants: list[str]) -> list[str]:
     return sorted({c for v in variants for c, st in vs[v]["by_dispatch_centre"].items() if st.get("count")})
 
 
+def _request_rows(requests: Mapping[str, Any], variants: list[str]) -> list[dict[str, Any]]:
+    """Requests by agreement and direction, a row per variant (0 where a variant has none)."""
+    keys = sorted({(ag, d) for v in variants for ag, by in requests.get(v, {}).items() for d in by})
+    rows = []
+    for ag, direction in keys:
+        for m in REQUEST_MEASURES:
+            rows += [{"section": "requests", "scope": "agreement", "group": ag, "measure": f"{direction} {m}",
+                      "variant": v,
+                      "value": float(requests.get(v, {}).get(ag, {}).get(direction, {}).get(m, 0))}
+                     for v in variants]
+    return rows
+
+
 def compare_table(summary: Mapping[str, Any]) -> pd.DataFrame:
     """The planner's table of a run's summary (``summary.json``), one number per row.
 
@@ -118,6 +139,7 @@ def compare_table(summary: Mapping[str, Any]) -> pd.DataFrame:
     for unit_type in sorted({u for v in variants for u in util[v]}):
         rows += [{"section": "utilisation", "scope": "overall", "group": "", "measure": unit_type,
                   "variant": v, "value": _num(util[v][unit_type])} for v in variants if unit_type in util[v]]
+    rows += _request_rows(summary.get("requests", {}), variants)
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     table["excludes_zero"] = table["excludes_zero"].astype(object)
     reps = summary.get("replications_done", {})
@@ -133,3 +155,66 @@ def compare_table(summary: Mapping[str, Any]) -> pd.DataFrame:
         "focus_areas": focus,
     })
     return table
+
+
+_WIDE: dict[str, tuple[str, float]] = {
+    "count_per_replication": ("calls per replication", 1.0), "mean_s": ("mean response (min)", 1 / 60),
+    "median_s": ("median (min)", 1 / 60), "p90_s": ("p90 (min)", 1 / 60), "p95_s": ("p95 (min)", 1 / 60),
+    "within_norm_share": ("urgent within norm (%)", 100.0), "unserved": ("unserved calls", 1.0),
+    "cross_border_incidents": ("cross-border incidents", 1.0),
+}
+"""Statistic -> (column of the wide tables, with its unit; factor from the summary's unit)."""
+
+
+def _label(scope: str, group: str) -> str:
+    return {"overall": "All incidents", "focus": group, "dispatch_centre": f"Dispatch centre {group}",
+            "type": f"Incident type {group}"}[scope]
+
+
+def planner_tables(summary: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+    """:func:`compare_table` as four wide tables for spreadsheets, units in the column names.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``variants`` (one row per group and variant: calls, mean, median, p90, p95 in minutes,
+        urgent calls within the norm in per cent with its 95 % interval, unserved calls,
+        cross-border incidents), ``differences`` (each variant minus the reference, in minutes, with
+        95 % intervals), ``cross-border missions`` (by direction and variant, all replications) and
+        ``utilisation`` (by unit type and variant, per cent). Groups: all incidents, focus areas,
+        dispatch centres.
+    """
+    long = compare_table(summary)
+    long = long[long["scope"] != "type"]
+    keys = ["scope", "group", "variant"]
+    stats = long[long["section"] == "statistics"]
+    variants = stats[keys].drop_duplicates().reset_index(drop=True)
+    for measure, (column, factor) in _WIDE.items():
+        part = stats[stats["measure"] == measure].set_index(keys)
+        variants[column] = part["value"].reindex(pd.MultiIndex.from_frame(variants[keys])).to_numpy() * factor
+        if measure == "within_norm_share":
+            for end in ("low", "high"):
+                values = part[end].reindex(pd.MultiIndex.from_frame(variants[keys])).to_numpy(float)
+                variants[f"within norm 95% {end} (%)"] = 100.0 * values
+    diffs = long[long["section"] == "differences"]
+    differences = diffs[keys].drop_duplicates().reset_index(drop=True)
+    differences.insert(3, "against", long.attrs.get("reference"))
+    for measure, name in (("mean_s", "mean response"), ("p90_s", "p90")):
+        part = diffs[diffs["measure"] == measure].set_index(keys).reindex(
+            pd.MultiIndex.from_frame(differences[keys]))
+        differences[f"{name} difference (min)"] = part["value"].to_numpy(float) / 60
+        differences[f"{name} 95% low (min)"] = part["low"].to_numpy(float) / 60
+        differences[f"{name} 95% high (min)"] = part["high"].to_numpy(float) / 60
+        excludes = part["excludes_zero"].fillna(False).astype(bool)
+        differences[f"{name} interval excludes zero"] = excludes.to_numpy()
+    for table in (variants, differences):
+        scopes, groups = table.pop("scope"), table.pop("group")
+        table.insert(0, "group", [_label(s, g) for s, g in zip(scopes, groups, strict=True)])
+    xb = long[long["section"] == "cross_border_missions"]
+    util = long[long["section"] == "utilisation"]
+    missions = pd.DataFrame({"direction": xb["measure"].to_numpy(), "variant": xb["variant"].to_numpy(),
+                             "missions (all replications)": xb["value"].astype(int).to_numpy()})
+    used = pd.DataFrame({"unit type": util["measure"].to_numpy(), "variant": util["variant"].to_numpy(),
+                         "utilisation (%)": 100.0 * util["value"].to_numpy(float)})
+    return {"variants": variants, "differences": differences, "cross-border missions": missions,
+            "utilisation": used}

@@ -48,9 +48,10 @@ def norm_limits(incidents: pd.DataFrame, norms: Mapping[str, Norm]) -> FloatArra
         n = norms.get(centre) or norms.get(country)
         return float(n.limit_s) if n is not None else math.nan
 
-    pairs = incidents[["dispatch_centre", "country"]].astype(str)
-    lookup = {(c, k): limit(c, k) for c, k in pairs.drop_duplicates().itertuples(index=False)}
-    return np.array([lookup[(c, k)] for c, k in pairs.itertuples(index=False)], dtype=float)
+    centres, centre_names = pd.factorize(incidents["dispatch_centre"].astype(str))
+    countries, country_names = pd.factorize(incidents["country"].astype(str))
+    table = np.array([[limit(c, k) for k in country_names] for c in centre_names], dtype=float)
+    return np.asarray(table[centres, countries], dtype=float)
 
 
 def judged(incidents: pd.DataFrame, limits: FloatArray) -> BoolArray:

@@ -2,275 +2,383 @@
 
 Statistics leave out incidents called during the warm-up. Response times are call to first unit of
 the incident type's primary kind on scene. The share within the norm is :mod:`sim.analysis.measures`'s.
-Differences are each variant minus the first (reference) variant, paired by replication (common
-random numbers): a t-interval of the per-replication mean differences
-(:func:`sim.analysis.stats.paired_diff_ci`) and a paired bootstrap of the 90th percentile
-(:func:`sim.analysis.stats.paired_bootstrap_ci`).
+Differences are each variant minus the first (reference) variant, paired by common random numbers
+(the same incidents in every variant): across replications with two or more, by batches of one
+long replication with one (:mod:`sim.analysis.stats` says how and cites the sources). Each interval
+says which method gave it (``method``), or why there is none (``reason``).
+
+Every statistic is computed on arrays, once per grouping: the calls of a variant are grouped by a
+label (centre, type, focus area ...) and counted, summed and sorted for all groups at once.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sim.analysis.hexagons import hexagon_summary
 from sim.analysis.measures import judged, measured_calls, norm_limits, within
-from sim.analysis.stats import Interval, paired_bootstrap_ci, paired_diff_ci, wilson_ci
+from sim.analysis.stats import (
+    BatchPlan,
+    Interval,
+    batch_intervals,
+    grouped_quantiles,
+    plan_batches,
+    replication_intervals,
+    wilson_ci,
+)
 from sim.model.norms import Norm
 
-N_BOOT = 2000
-"""Bootstrap resamples for the percentile differences."""
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
-# ---------------------------------------------------------------------------------------- stats
+INTERVALS = {
+    "replications": "two or more replications: paired-t interval of the per-replication differences "
+                    "of the means; the p90 difference of the pooled calls with the t-interval of the "
+                    "per-replication differences of the p90 (sectioning)",
+    "batch means": "one replication: the measured period cut into 10-30 batches of whole weeks (or "
+                   "days), the same calls in each batch in both variants; t-interval of the batch "
+                   "differences of the means, centred on the difference of all measured calls",
+    "batched quantiles": "one replication: as batch means, with the batch differences of the p90",
+    "none": "no interval: its reason says why",
+    "sources": "Law (2015) Simulation Modeling and Analysis §9.5.3, §10.2.1; Schmeiser (1982); "
+               "Asmussen & Glynn (2007) ch. III; Nakayama (2014); see sim.analysis.stats",
+}
+"""The methods an interval of a difference may name (``summary.json`` key ``intervals``)."""
+
+QUANTILES = (0.5, 0.9, 0.95)
+_CALL_COLUMNS = ["replication", "t_call_s", "urgency", "response_time_s", "served", "cross_border"]
 
 
-def _finite(x: pd.Series | npt.NDArray[Any]) -> npt.NDArray[np.float64]:
-    a = np.asarray(x, dtype=float)
-    return a[np.isfinite(a)]
+# ---------------------------------------------------------------------------------------- tables
 
 
-def _q(a: npt.NDArray[np.float64], q: float) -> float:
-    return float(np.quantile(a, q)) if len(a) else math.nan
+@dataclass
+class _Calls:
+    """Measured calls of one variant as arrays, string columns as codes into shared name arrays."""
+
+    rt: FloatArray
+    rep: IntArray
+    t: FloatArray
+    unserved: BoolArray
+    cross_border: BoolArray
+    judged: BoolArray
+    within: BoolArray
+    centre: IntArray
+    type: IntArray
+    focus: IntArray
+    xb_row: IntArray
+    xb_dir: IntArray
+    """Cross-border missions to these calls: the call's row, the direction's code."""
 
 
-def _p90(a: npt.NDArray[np.float64]) -> float:
-    return float(np.quantile(a, 0.9)) if len(a) else math.nan
+@dataclass
+class _Units:
+    centre: npt.NDArray[np.object_]
+    type: npt.NDArray[np.object_]
+    utilisation: FloatArray
 
 
-def group_stats(inc: pd.DataFrame, missions: pd.DataFrame | None, units: pd.DataFrame | None,
-                *, n_reps: int, limits: npt.NDArray[np.float64] | None = None) -> dict[str, Any]:
-    """Count, mean/median/p90/p95 response time, share within norm, unserved calls of a group.
+def _codes(col: pd.Series) -> tuple[IntArray, list[str]]:
+    codes, names = pd.factorize(col.astype(str))
+    return np.asarray(codes, dtype=np.int64), [str(x) for x in names]
 
-    `inc` holds measured incidents (warm-up removed) of one variant; `limits` their norm limits;
-    `missions` the missions to those incidents (for cross-border counts by direction); `units`
-    the units (for utilisation by unit type).
-    """
-    rt = _finite(inc["response_time_s"])
-    out: dict[str, Any] = {
-        "count": len(inc),
-        "count_per_replication": len(inc) / n_reps if n_reps else math.nan,
-        "mean_s": float(rt.mean()) if len(rt) else math.nan,
-        "median_s": _q(rt, 0.5),
-        "p90_s": _q(rt, 0.9),
-        "p95_s": _q(rt, 0.95),
-        "unserved": int((~inc["served"].astype(bool)).sum()),
-        "cross_border_incidents": int(inc["cross_border"].astype(bool).sum()),
-    }
-    if limits is not None:
-        urgent = judged(inc, limits)
-        n_urgent = int(urgent.sum())
-        n_within = int((urgent & within(inc["response_time_s"].to_numpy(dtype=float), limits)).sum())
-        ci = wilson_ci(n_within, n_urgent)
-        out["urgent_with_norm"] = n_urgent
-        out["within_norm_share"] = ci.estimate
-        out["within_norm_ci"] = [ci.low, ci.high]
-    if missions is not None:
-        xb = missions[missions["cross_border"].astype(bool)]
-        out["cross_border_missions"] = {str(k): int(v) for k, v in
-                                        xb.groupby("direction").size().sort_index().items()}
-    if units is not None and len(units):
-        out["utilisation"] = {str(k): float(v) for k, v in
-                              units.groupby("unit_type")["utilisation"].mean().sort_index().items()}
+
+def _variant_codes(frame: pd.DataFrame, variants: list[str]) -> IntArray:
+    """Position of each row's variant in `variants` (-1 if absent)."""
+    return np.asarray(pd.Index(variants).get_indexer(pd.Index(frame["variant"].astype(str))), dtype=np.int64)
+
+
+@dataclass
+class _CrossBorder:
+    """Cross-border missions to measured calls: variant, call row within it, direction code."""
+
+    variant: IntArray
+    row: IntArray
+    direction: IntArray
+    names: list[str]
+
+
+def _cross_border(missions: pd.DataFrame, measured: pd.DataFrame, rows_of: dict[str, IntArray],
+                  variants: list[str]) -> _CrossBorder:
+    """The cross-border missions of `missions` whose call is in `measured` (one sort, one search)."""
+    xb = missions[missions["cross_border"].astype(bool).to_numpy()] if len(missions) else missions
+    if not len(xb) or not len(measured):
+        empty = np.zeros(0, np.int64)
+        return _CrossBorder(empty, empty, empty, [])
+    span_id = int(max(measured["incident_id"].max(), xb["incident_id"].max())) + 1
+    span_rep = int(max(measured["replication"].max(), xb["replication"].max())) + 1
+
+    def key(frame: pd.DataFrame, v: IntArray) -> IntArray:
+        r, i = frame["replication"].to_numpy(np.int64), frame["incident_id"].to_numpy(np.int64)
+        return (v * span_rep + r) * span_id + i
+
+    var = _variant_codes(xb, variants)
+    m_key = key(measured, _variant_codes(measured, variants))
+    order = np.argsort(m_key, kind="stable")
+    x_key = key(xb, var)
+    pos = np.minimum(np.searchsorted(m_key[order], x_key), len(order) - 1)
+    found = (m_key[order][pos] == x_key) & (var >= 0)
+    local = np.full(len(measured), -1, dtype=np.int64)  # row of each measured call within its variant
+    for rows in rows_of.values():
+        local[rows] = np.arange(len(rows))
+    dirs, names = _codes(xb["direction"][found])
+    return _CrossBorder(var[found], local[order[pos[found]]], dirs, names)
+
+
+# ---------------------------------------------------------------------------------------- groups
+
+
+def _stats_by(c: _Calls, labels: IntArray, n: int, *, n_reps: int, dir_names: list[str],
+              units: _Units | None = None, unit_labels: IntArray | None = None) -> list[dict[str, Any]]:
+    """The statistics of each group ``0 <= g < n`` of calls labelled `labels` (-1: in no group)."""
+    ok = labels >= 0
+    lab = labels[ok]
+    rt = c.rt[ok]
+    fin = np.isfinite(rt)
+    count = np.bincount(lab, minlength=n)
+    n_fin = np.bincount(lab[fin], minlength=n)
+    total = np.bincount(lab[fin], weights=rt[fin], minlength=n)
+    quant = grouped_quantiles(rt[fin], lab[fin], n, QUANTILES)
+
+    def per_group(mask: BoolArray) -> IntArray:
+        return np.bincount(lab[mask[ok]], minlength=n)
+
+    unserved, xb, urgent = per_group(c.unserved), per_group(c.cross_border), per_group(c.judged)
+    within_ = per_group(c.judged & c.within)
+    xb_lab = labels[c.xb_row] if len(c.xb_row) else np.zeros(0, np.int64)
+    keep = xb_lab >= 0
+    nd = max(1, len(dir_names))
+    by_dir = np.bincount(xb_lab[keep] * nd + c.xb_dir[keep], minlength=n * nd).reshape(n, nd)
+    util = _utilisation(units, unit_labels, n) if units is not None and unit_labels is not None else None
+    out = []
+    for g in range(n):
+        ci = wilson_ci(int(within_[g]), int(urgent[g]))
+        d: dict[str, Any] = {
+            "count": int(count[g]),
+            "count_per_replication": int(count[g]) / n_reps if n_reps else math.nan,
+            "mean_s": float(total[g] / n_fin[g]) if n_fin[g] else math.nan,
+            "median_s": float(quant[0, g]), "p90_s": float(quant[1, g]), "p95_s": float(quant[2, g]),
+            "unserved": int(unserved[g]), "cross_border_incidents": int(xb[g]),
+            "urgent_with_norm": int(urgent[g]), "within_norm_share": ci.estimate,
+            "within_norm_ci": [ci.low, ci.high],
+            "cross_border_missions": {name: int(by_dir[g, j])
+                                      for j, name in sorted(enumerate(dir_names), key=lambda x: x[1])
+                                      if by_dir[g, j]},
+        }
+        if util is not None and util[g]:
+            d["utilisation"] = util[g]
+        out.append(d)
     return out
 
 
-def _per_rep(inc: pd.DataFrame, reps: Sequence[int]) -> list[npt.NDArray[np.float64]]:
-    by = {int(str(r)): _finite(g["response_time_s"]) for r, g in inc.groupby("replication")}
-    return [by.get(int(r), np.array([])) for r in reps]
+def _utilisation(units: _Units, labels: IntArray, n: int) -> list[dict[str, float]]:
+    """Mean utilisation by unit type of each group of units (NaN utilisations left out)."""
+    types, names = pd.factorize(pd.Series(units.type, dtype=object))
+    nt = max(1, len(names))
+    ok = labels >= 0
+    key = labels[ok] * nt + types[ok]
+    u = units.utilisation[ok]
+    fin = np.isfinite(u)
+    present = np.bincount(key, minlength=n * nt).reshape(n, nt)
+    cnt = np.bincount(key[fin], minlength=n * nt).reshape(n, nt)
+    tot = np.bincount(key[fin], weights=u[fin], minlength=n * nt).reshape(n, nt)
+    order = sorted(range(len(names)), key=lambda j: str(names[j]))
+    return [{str(names[j]): float(tot[g, j] / cnt[g, j]) if cnt[g, j] else math.nan
+             for j in order if present[g, j]} for g in range(n)]
 
 
-def paired_differences(ref: pd.DataFrame, var: pd.DataFrame, reps: Sequence[int], *,
-                       seed: int = 0, n_boot: int = N_BOOT) -> dict[str, Any]:
-    """Differences ``var - ref`` of the mean (t-interval) and p90 (paired bootstrap) response time."""
-    a: list[Any] = _per_rep(ref, reps)
-    b: list[Any] = _per_rep(var, reps)
-    keep = [i for i in range(len(reps)) if len(a[i]) and len(b[i])]
-    a, b = [a[i] for i in keep], [b[i] for i in keep]
-    ma = np.array([x.mean() for x in a])
-    mb = np.array([x.mean() for x in b])
-    mean = paired_diff_ci(ma, mb)
-    p90 = bootstrap_p90_difference(a, b, n_boot=n_boot, seed=seed)
-    return {"mean_s": _interval(mean), "p90_s": _interval(p90), "replications": len(keep)}
+def _lut(codes_names: list[str], groups: list[str]) -> IntArray:
+    """Code -> position of its name in `groups` (-1 if absent)."""
+    pos = {g: i for i, g in enumerate(groups)}
+    return np.array([pos.get(name, -1) for name in codes_names] or [-1], dtype=np.int64)
 
 
-_CHUNK = 4_000_000
-"""Resampled observations held at once when a single replication is bootstrapped."""
+def _variant_stats(c: _Calls, units: _Units, *, n_reps: int, names: dict[str, list[str]],
+                   dir_names: list[str], focus: Sequence[str]) -> dict[str, Any]:
+    """The ``variants`` entry of one variant: overall, by centre, by type, both, and per focus area."""
+    n = len(c.rt)
+    centres = sorted({names["centre"][i] for i in np.unique(c.centre)} | {str(x) for x in units.centre})
+    types = sorted({names["type"][i] for i in np.unique(c.type)})
+    kw: dict[str, Any] = {"n_reps": n_reps, "dir_names": dir_names}
+    res: dict[str, Any] = {"replications": n_reps}
+    res["overall"] = _stats_by(c, np.zeros(n, np.int64), 1, units=units,
+                               unit_labels=np.zeros(len(units.centre), np.int64), **kw)[0]
+    unit_centre = np.array([centres.index(str(x)) for x in units.centre], dtype=np.int64)
+    by_c = _stats_by(c, _lut(names["centre"], centres)[c.centre], len(centres), units=units,
+                     unit_labels=unit_centre, **kw)
+    res["by_dispatch_centre"] = dict(zip(centres, by_c, strict=True))
+    res["by_type"] = dict(zip(types, _stats_by(c, _lut(names["type"], types)[c.type], len(types), **kw),
+                              strict=True))
+    nt = len(names["type"])
+    pairs = sorted((names["centre"][k // nt], names["type"][k % nt])
+                   for k in np.unique(c.centre * nt + c.type))
+    lut = np.full(len(names["centre"]) * nt, -1, dtype=np.int64)
+    for i, (ce, ty) in enumerate(pairs):
+        lut[names["centre"].index(ce) * nt + names["type"].index(ty)] = i
+    both = _stats_by(c, lut[c.centre * nt + c.type], len(pairs), **kw)
+    res["by_dispatch_centre_and_type"] = {}
+    for (ce, ty), st in zip(pairs, both, strict=True):
+        res["by_dispatch_centre_and_type"].setdefault(ce, {})[ty] = st
+    fs = list(focus)
+    res["focus"] = dict(zip(fs, _stats_by(c, _lut(names["focus"], fs)[c.focus], len(fs), **kw),
+                            strict=True))
+    return res
 
 
-def _lerp(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64],
-          t: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    # numpy's own interpolation between neighbours (numpy.quantile, method "linear"), bit for bit
-    diff = b - a
-    return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+# ---------------------------------------------------------------------------------------- differences
 
 
-def pooled_quantiles(samples: Sequence[npt.NDArray[np.float64]], draws: npt.NDArray[np.int64],
-                     q: float) -> npt.NDArray[np.float64]:
-    """The `q` quantile of the pooled observations of each bootstrap draw.
-
-    Row ``k`` of `draws` lists replication indices (with repeats); the result ``[k]`` equals
-    ``np.quantile(np.concatenate([samples[j] for j in draws[k]]), q)`` exactly, without building the
-    pooled arrays: the observations are sorted once, and the ``i``-th smallest pooled value of a
-    draw is found by a binary search over that order, counting ``sum_j count_j * rank_j``.
-    """
-    r = len(samples)
-    n_draws = len(draws)
-    lens = np.array([len(x) for x in samples], dtype=np.int64)
-    values = np.concatenate([np.asarray(x, dtype=float) for x in samples])
-    order = np.argsort(values, kind="stable")
-    sorted_values = values[order]
-    labels = np.repeat(np.arange(r), lens)[order]
-    # ranks[m, j]: observations of replication j among the m + 1 smallest of all
-    ranks = np.cumsum(labels[:, None] == np.arange(r)[None, :], axis=0, dtype=np.int64)
-    counts = np.zeros((n_draws, r), dtype=np.int64)
-    np.add.at(counts, (np.repeat(np.arange(n_draws), draws.shape[1]), draws.ravel()), 1)
-    total = counts @ lens
-    virtual = (total - 1) * q                      # as numpy: (n - 1) * q
-    prev = np.floor(virtual).astype(np.int64)
-    top = virtual >= total - 1
-    prev[top] = total[top] - 1
-    nxt = np.where(top, prev, prev + 1)
-    gamma = virtual - np.floor(virtual)
-
-    def kth(k: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-        # smallest m whose pooled count sum_j counts_j * ranks[m, j] exceeds k
-        lo = np.zeros(n_draws, dtype=np.int64)
-        hi = np.full(n_draws, len(values) - 1, dtype=np.int64)
-        while (lo < hi).any():
-            mid = (lo + hi) // 2
-            above = np.einsum("ij,ij->i", ranks[mid], counts) > k
-            hi = np.where(above, mid, hi)
-            lo = np.where(above, lo, mid + 1)
-        return sorted_values[lo]
-
-    return _lerp(kth(prev), kth(nxt), gamma)
-
-
-def bootstrap_p90_difference(a: Sequence[npt.NDArray[np.float64]], b: Sequence[npt.NDArray[np.float64]],
-                             *, n_boot: int = N_BOOT, seed: int = 0, level: float = 0.95) -> Interval:
-    """Paired bootstrap interval of ``p90(b) - p90(a)``, resampling replications in pairs.
-
-    The same draws and numbers as ``sim.analysis.stats.paired_bootstrap_ci(a, b, p90, ...)``, computed
-    without pooling arrays for each draw (:func:`pooled_quantiles`); with a single replication the
-    observations are resampled, as there, and the quantiles taken by blocks of draws.
-    """
-    r = len(a)
-    if r == 0 or len(b) != r or any(len(x) == 0 for x in (*a, *b)):
-        return paired_bootstrap_ci(list(a), list(b), _p90, n_boot=n_boot, seed=seed, level=level)
-    est = _p90(np.concatenate(b)) - _p90(np.concatenate(a))
-    rng = np.random.default_rng(seed)
-    if r >= 2:
-        draws = np.stack([rng.integers(0, r, r) for _ in range(n_boot)])
-        diffs = pooled_quantiles(b, draws, 0.9) - pooled_quantiles(a, draws, 0.9)
-    else:
-        # one replication: observations are resampled (draws alternate a, b as in sim.analysis.stats)
-        xa, xb = np.asarray(a[0], dtype=float), np.asarray(b[0], dtype=float)
-        diffs = np.empty(n_boot)
-        step = max(1, _CHUNK // (len(xa) + len(xb)))
-        for lo in range(0, n_boot, step):
-            hi = min(n_boot, lo + step)
-            ia, ib = [], []
-            for _ in range(lo, hi):
-                ia.append(rng.integers(0, len(xa), len(xa)))
-                ib.append(rng.integers(0, len(xb), len(xb)))
-            diffs[lo:hi] = (np.quantile(xb[np.stack(ib)], 0.9, axis=1)
-                            - np.quantile(xa[np.stack(ia)], 0.9, axis=1))
-    lo, hi = np.quantile(diffs, [0.5 - level / 2, 0.5 + level / 2])
-    return Interval(float(est), float(lo), float(hi), r, level)
-
-
-def _interval(iv: Any) -> dict[str, Any]:
+def _interval(iv: Interval) -> dict[str, Any]:
     d = iv.as_dict()
     d["excludes_zero"] = bool(iv.excludes_zero())
     return d
 
 
+def _split(labels: IntArray, n: int) -> list[IntArray]:
+    """Row indices of each group ``0 <= g < n`` (one stable sort, not a pass per group)."""
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(n + 1))
+    return [order[bounds[g]:bounds[g + 1]] for g in range(n)]
+
+
+def _differences_by(ref: _Calls, var: _Calls, ref_labels: IntArray, var_labels: IntArray, n: int, *,
+                    reps: list[int], plan: BatchPlan | str | None) -> list[dict[str, Any]]:
+    """Paired differences ``var - ref`` of each group ``0 <= g < n``.
+
+    Across the common replications `reps`, or by batches of the one replication when `plan` is
+    given (the batches, or why there are none).
+    """
+    pos = np.full(max([*reps, int(ref.rep.max(initial=0)), int(var.rep.max(initial=0))]) + 1, -1, np.int64)
+    pos[reps] = np.arange(len(reps))
+    ra, rb = pos[ref.rep], pos[var.rep]
+    ga = _split(np.where(ra >= 0, ref_labels, -1), n)
+    gb = _split(np.where(rb >= 0, var_labels, -1), n)
+    out = []
+    for ia, ib in zip(ga, gb, strict=True):
+        info: dict[str, Any] = {}
+        if plan is None:
+            mean, p90, k = replication_intervals(ref.rt[ia], ra[ia], var.rt[ib], rb[ib], n_reps=len(reps))
+        else:
+            mean, p90, info = batch_intervals(ref.rt[ia], ref.t[ia], var.rt[ib], var.t[ib], plan)
+            k = int(np.isfinite(ref.rt[ia]).any() and np.isfinite(var.rt[ib]).any())
+        entry = {"mean_s": _interval(mean), "p90_s": _interval(p90), "replications": k}
+        if info:
+            entry["batches"] = info
+        out.append(entry)
+    return out
+
+
+def _batch_plan(incidents: pd.DataFrame, ref: str, rep: int) -> BatchPlan | str:
+    """The batches of replication `rep` (from the reference variant's calls, the same in all)."""
+    inc = incidents[(incidents["variant"] == ref).to_numpy() & (incidents["replication"] == rep).to_numpy()]
+    return plan_batches(inc["t_call_s"].to_numpy(dtype=float), inc["in_warmup"].to_numpy(dtype=bool))
+
+
+def _pair(calls: dict[str, _Calls], ref: str, v: str, *, reps: list[int], plan: BatchPlan | str | None,
+          names: dict[str, list[str]], focus: Sequence[str] | None) -> dict[str, Any]:
+    """The ``differences`` entry of variant `v` against `ref`."""
+    a, b = calls[ref], calls[v]
+    d: dict[str, Any] = {"against": ref}
+    kw: dict[str, Any] = {"reps": reps, "plan": plan}
+    d["overall"] = _differences_by(a, b, np.zeros(len(a.rt), np.int64), np.zeros(len(b.rt), np.int64),
+                                   1, **kw)[0]
+    for key, col in (("by_dispatch_centre", "centre"), ("by_type", "type")):
+        groups = sorted({names[col][i] for i in np.unique(getattr(a, col))})
+        lut = _lut(names[col], groups)
+        d[key] = dict(zip(groups, _differences_by(a, b, lut[getattr(a, col)], lut[getattr(b, col)],
+                                                  len(groups), **kw), strict=True))
+    if focus is None:
+        d["focus"] = {}
+    else:
+        lut = _lut(names["focus"], list(focus))
+        d["focus"] = dict(zip(focus, _differences_by(a, b, lut[a.focus], lut[b.focus], len(focus), **kw),
+                              strict=True))
+    return d
+
+
+# ---------------------------------------------------------------------------------------- summary
+
+
+def _calls(measured: pd.DataFrame, limits: FloatArray, rows: IntArray, codes: dict[str, IntArray],
+           xb: _CrossBorder, vi: int) -> _Calls:
+    """The measured calls of variant number `vi` (rows `rows` of `measured`) as arrays."""
+    sub = measured[_CALL_COLUMNS].iloc[rows]
+    lim = limits[rows]
+    rt = sub["response_time_s"].to_numpy(dtype=float)
+    mine = xb.variant == vi
+    return _Calls(
+        rt=rt, rep=sub["replication"].to_numpy(np.int64), t=sub["t_call_s"].to_numpy(dtype=float),
+        unserved=~sub["served"].to_numpy(dtype=bool), cross_border=sub["cross_border"].to_numpy(dtype=bool),
+        judged=judged(sub, lim), within=within(rt, lim), centre=codes["centre"][rows],
+        type=codes["type"][rows], focus=codes["focus"][rows], xb_row=xb.row[mine], xb_dir=xb.direction[mine])
+
+
+def _units(units: pd.DataFrame, variant: str) -> _Units:
+    uv = units[(units["variant"] == variant).to_numpy()]
+    return _Units(centre=uv["dispatch_centre"].astype(str).to_numpy(object),
+                  type=uv["unit_type"].astype(str).to_numpy(object),
+                  utilisation=uv["utilisation"].to_numpy(dtype=float))
+
+
 def summarise(incidents: pd.DataFrame, missions: pd.DataFrame, units: pd.DataFrame, *,
               variants: Sequence[str], norms: Mapping[str, Norm], focus: Sequence[str] = (),
-              seed: int = 0, n_boot: int = N_BOOT) -> dict[str, Any]:
+              seed: int = 0) -> dict[str, Any]:
     """The summary of a run, per variant, dispatch centre, incident type and focus area.
 
-    Returns a JSON-ready dict with ``variants`` (statistics per variant: ``overall``,
-    ``by_dispatch_centre``, ``by_type``, ``by_dispatch_centre_and_type``, ``focus``) and
-    ``differences`` (per variant other than the first: paired differences against the first,
-    overall, by dispatch centre, by type and per focus area).
+    Parameters
+    ----------
+    incidents, missions, units
+        The run's tables (:mod:`sim.analysis.frames`), every variant and replication.
+    variants
+        Variants to summarise; the first is the reference of the differences.
+    norms
+        Norms by dispatch centre or country (:func:`sim.analysis.measures.norm_limits`).
+    focus
+        Focus-area names (the ``focus`` column of the incidents).
+    seed
+        Not used: the intervals draw no random numbers. Accepted so that a caller may pass the run's.
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``variants`` (statistics per variant: ``overall``, ``by_dispatch_centre``,
+        ``by_type``, ``by_dispatch_centre_and_type``, ``focus``), ``differences`` (per variant
+        other than the first: paired differences against the first, overall, by dispatch centre, by
+        type and per focus area; each interval with its ``method``) and ``intervals`` (what each
+        method means, :data:`INTERVALS`).
     """
     measured = measured_calls(incidents)
-    # missions of measured incidents, with the incident's dispatch centre, type and focus
-    key = ["variant", "replication", "incident_id"]
-    attrs = measured[[*key, "dispatch_centre", "type", "focus"]] if "focus" in measured else \
-        measured[[*key, "dispatch_centre", "type"]].assign(focus="")
-    mis = missions.merge(attrs, on=key, how="inner", suffixes=("", "_incident"))
-    limits_all = norm_limits(measured, norms) if len(measured) else np.array([])
-    focus_col = measured["focus"] if "focus" in measured else pd.Series("", index=measured.index)
-
-    reps_by_variant = {v: sorted({int(r) for r in incidents.loc[incidents["variant"] == v, "replication"]})
+    if "focus" not in measured:
+        measured = measured.assign(focus="")
+    var_codes = _variant_codes(measured, list(variants))
+    order = np.argsort(var_codes, kind="stable")
+    bounds = np.searchsorted(var_codes[order], np.arange(len(variants) + 1))
+    rows_of = {v: order[bounds[i]:bounds[i + 1]] for i, v in enumerate(variants)}
+    names: dict[str, list[str]] = {}
+    codes: dict[str, IntArray] = {}
+    for key, col in (("centre", "dispatch_centre"), ("type", "type"), ("focus", "focus")):
+        codes[key], names[key] = _codes(measured[col])
+    limits = norm_limits(measured, norms) if len(measured) else np.zeros(0)
+    xb = _cross_border(missions, measured, rows_of, list(variants))
+    calls = {v: _calls(measured, limits, rows_of[v], codes, xb, i) for i, v in enumerate(variants)}
+    reps_by_variant = {v: [int(r) for r in np.unique(incidents.loc[incidents["variant"] == v, "replication"])]
                        for v in variants}
-    out_vars: dict[str, Any] = {}
-    for v in variants:
-        sel = (measured["variant"] == v).to_numpy()
-        inc_v, lim_v = measured[sel], limits_all[sel]
-        mis_v = mis[mis["variant"] == v]
-        units_v = units[units["variant"] == v]
-        n = len(reps_by_variant[v])
-        res: dict[str, Any] = {"replications": n}
-        res["overall"] = group_stats(inc_v, mis_v, units_v, n_reps=n, limits=lim_v)
-        res["by_dispatch_centre"] = {}
-        centres = set(inc_v["dispatch_centre"].astype(str)) | set(units_v["dispatch_centre"].astype(str))
-        for c in sorted(centres):
-            m = (inc_v["dispatch_centre"].astype(str) == c).to_numpy()
-            res["by_dispatch_centre"][c] = group_stats(
-                inc_v[m], mis_v[mis_v["dispatch_centre"].astype(str) == c],
-                units_v[units_v["dispatch_centre"].astype(str) == c], n_reps=n, limits=lim_v[m])
-        res["by_type"] = {}
-        for t in sorted(set(inc_v["type"].astype(str))):
-            m = (inc_v["type"].astype(str) == t).to_numpy()
-            res["by_type"][t] = group_stats(inc_v[m], mis_v[mis_v["type"].astype(str) == t], None,
-                                            n_reps=n, limits=lim_v[m])
-        res["by_dispatch_centre_and_type"] = {}
-        for (c_, t_), g in inc_v.groupby(["dispatch_centre", "type"], sort=True):
-            m = ((inc_v["dispatch_centre"] == c_) & (inc_v["type"] == t_)).to_numpy()
-            res["by_dispatch_centre_and_type"].setdefault(str(c_), {})[str(t_)] = group_stats(
-                g, mis_v[(mis_v["dispatch_centre"] == c_) & (mis_v["type"] == t_)], None, n_reps=n,
-                limits=lim_v[m])
-        res["focus"] = {}
-        fv = focus_col[sel].astype(str).to_numpy()
-        for f in focus:
-            m = fv == f
-            res["focus"][f] = group_stats(inc_v[m], mis_v[mis_v["focus"].astype(str) == f], None,
-                                          n_reps=n, limits=lim_v[m])
-        out_vars[v] = res
-
+    out_vars = {v: _variant_stats(calls[v], _units(units, v), n_reps=len(reps_by_variant[v]), names=names,
+                                  dir_names=xb.names, focus=focus) for v in variants}
     diffs: dict[str, Any] = {}
-    if variants:
-        ref = variants[0]
-        inc_ref = measured[measured["variant"] == ref]
-        for i, v in enumerate(variants[1:], start=1):
-            reps = sorted(set(reps_by_variant[ref]) & set(reps_by_variant[v]))
-            inc_v = measured[measured["variant"] == v]
-            s = seed + 7919 * i
-            d: dict[str, Any] = {"against": ref,
-                                 "overall": paired_differences(inc_ref, inc_v, reps, seed=s, n_boot=n_boot)}
-            d["by_dispatch_centre"] = {
-                str(c): paired_differences(inc_ref[inc_ref["dispatch_centre"] == c],
-                                           inc_v[inc_v["dispatch_centre"] == c], reps, seed=s, n_boot=n_boot)
-                for c in sorted(set(inc_ref["dispatch_centre"].astype(str)))}
-            d["by_type"] = {
-                str(t): paired_differences(inc_ref[inc_ref["type"] == t], inc_v[inc_v["type"] == t], reps,
-                                           seed=s, n_boot=n_boot)
-                for t in sorted(set(inc_ref["type"].astype(str)))}
-            d["focus"] = {
-                f: paired_differences(inc_ref[inc_ref["focus"] == f], inc_v[inc_v["focus"] == f], reps,
-                                      seed=s, n_boot=n_boot)
-                for f in focus} if "focus" in measured else {}
-            diffs[v] = d
-    return {"variants": out_vars, "differences": diffs}
-
-
-# ---------------------------------------------------------------------------------------- files
-
-
+    has_focus = "focus" in incidents
+    for v in variants[1:]:
+        reps = sorted(set(reps_by_variant[variants[0]]) & set(reps_by_variant[v]))
+        plan = _batch_plan(incidents, variants[0], reps[0]) if len(reps) == 1 else None
+        diffs[v] = _pair(calls, variants[0], v, reps=reps, plan=plan, names=names,
+                         focus=list(focus) if has_focus else None)
+    return {"variants": out_vars, "differences": diffs, "intervals": INTERVALS,
+            "hexagons": hexagon_summary(incidents, variants=variants, norms=norms)}

@@ -5,7 +5,7 @@ the response time, the share of urgent incidents within their norm (a call never
 as outside), cross-border missions and calls. The tables give their mean over replications with
 a Student-t 95 % interval, and the paired difference (variant minus the first variant,
 replication by replication: common random numbers) with its t-interval. ``summary.json`` of each
-point keeps its own intervals (Wilson for shares, bootstrap for percentile differences).
+point keeps its own intervals (Wilson for shares; t-intervals or batch means for differences).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sim.analysis.coverage import Coverage, coverage
+from sim.analysis.hexagons import hex_cells, hex_polygon
 from sim.analysis.measures import measured_calls, within_norm
 from sim.analysis.stats import mean_ci, wilson_ci
 from sim.model.countries import DEFAULT_NORMS
@@ -25,11 +26,6 @@ from sim.roads.network import RoadNetwork
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-
-KM_PER_DEG_LAT = 110.57
-"""Kilometres per degree of latitude, in the flat projection of maps and hexagons."""
-KM_PER_DEG_LON_EQUATOR = 111.32
-"""Kilometres per degree of longitude at the equator (times the cosine of the latitude elsewhere)."""
 
 
 # ---------------------------------------------------------------------------------------- calls
@@ -196,42 +192,10 @@ def station_utilisation(units: pd.DataFrame, *, variants: Sequence[str] | None =
 # ---------------------------------------------------------------------------------------- hexagons
 
 
-def _project_km(lon: FloatArray, lat: FloatArray, lat0: float) -> tuple[FloatArray, FloatArray]:
-    return lon * KM_PER_DEG_LON_EQUATOR * np.cos(np.radians(lat0)), lat * KM_PER_DEG_LAT
-
-
-def hex_cells(lon: npt.ArrayLike, lat: npt.ArrayLike, *, size_km: float, lat0: float) -> IntArray:
-    """Pointy-top hexagon cell ``(q, r)`` of each point, for hexagons `size_km` across the flats.
-
-    Points are projected flat around latitude `lat0` (the map's middle).
-    """
-    x, y = _project_km(np.asarray(lon, float), np.asarray(lat, float), lat0)
-    radius = size_km / np.sqrt(3.0)
-    q = (np.sqrt(3.0) / 3.0 * x - y / 3.0) / radius
-    r = (2.0 / 3.0 * y) / radius
-    # cube rounding
-    cx, cz = q, r
-    cy = -cx - cz
-    rx, ry, rz = np.round(cx), np.round(cy), np.round(cz)
-    dx, dy, dz = np.abs(rx - cx), np.abs(ry - cy), np.abs(rz - cz)
-    fix_x = (dx > dy) & (dx > dz)
-    fix_z = ~fix_x & (dz >= dy)
-    rx = np.where(fix_x, -ry - rz, rx)
-    rz = np.where(fix_z, -rx - ry, rz)
-    return np.column_stack([rx, rz]).astype(np.int64)
-
-
 def hex_outlines(cells: npt.ArrayLike, *, size_km: float, lat0: float) -> list[FloatArray]:
     """The six corners (lon, lat) of each cell ``(q, r)`` of :func:`hex_cells`' grid."""
     arr = np.asarray(cells, dtype=np.int64).reshape(-1, 2)
-    radius = size_km / np.sqrt(3.0)
-    q, r = arr[:, 0].astype(float), arr[:, 1].astype(float)
-    x = radius * np.sqrt(3.0) * (q + r / 2.0)
-    y = radius * 1.5 * r
-    ang = np.radians(60.0 * np.arange(6) + 30.0)
-    kx = KM_PER_DEG_LON_EQUATOR * np.cos(np.radians(lat0))
-    return [np.column_stack([(xi + radius * np.cos(ang)) / kx, (yi + radius * np.sin(ang)) / KM_PER_DEG_LAT])
-            for xi, yi in zip(x, y, strict=True)]
+    return [hex_polygon(int(q), int(r), size_km=size_km, lat0=lat0) for q, r in arr]
 
 
 def hex_quantile(
@@ -283,5 +247,5 @@ def spec_coverage(network: RoadNetwork, spec: ModelSpec) -> Coverage:
     driving factors and the spread of its demand's places (ambulances, 8 and 15 minutes)."""
     demand = spec.demand
     return coverage(network, spec.stations, spec.places, agreements=spec.agreements,
-                    factors=spec.factors, spread_m=demand.spread_m,
+                    driving=spec.driving, spread_m=demand.spread_m,
                     max_distance_m=demand.max_place_distance_m)

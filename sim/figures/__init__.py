@@ -10,7 +10,8 @@ The numbers they draw come from :mod:`sim.analysis.tables`. Modules:
 
 The names below are loaded on first use (``sim.figures.fig_response_cdf``), so that importing the
 package (for :mod:`sim.figures.i18n`, say) does not import matplotlib. ``sim.figures.style`` is the
-module; its context manager is ``sim.figures.style.style``.
+module; its context manager is ``sim.figures.style.style``, also exported as
+``sim.figures.figure_style``.
 
 Imports :mod:`sim.analysis` and the layers below it (and :mod:`sim.study.folders` to load results).
 """
@@ -24,11 +25,26 @@ if TYPE_CHECKING:
     from sim.figures.maps import MapLayers, fig_coverage, fig_region_map, fig_response_map, map_layers
     from sim.figures.run import FIGURES, plot_results
     from sim.figures.style import VARIANT_COLOURS, add_source, new_figure, save_figure, sim_source
+    from sim.figures.style import style as figure_style
 
 __all__ = [
-    "FIGURES", "VARIANT_COLOURS", "MapLayers", "add_source", "fig_coverage", "fig_cross_border",
-    "fig_norm_share", "fig_region_map", "fig_response_cdf", "fig_response_map", "fig_utilisation",
-    "map_layers", "new_figure", "plot_results", "save_figure", "sim_source",
+    "FIGURES",
+    "VARIANT_COLOURS",
+    "MapLayers",
+    "add_source",
+    "fig_coverage",
+    "fig_cross_border",
+    "fig_norm_share",
+    "fig_region_map",
+    "fig_response_cdf",
+    "fig_response_map",
+    "fig_utilisation",
+    "figure_style",
+    "map_layers",
+    "new_figure",
+    "plot_results",
+    "save_figure",
+    "sim_source",
 ]
 
 _HOMES: dict[str, tuple[str, ...]] = {
@@ -50,9 +66,9 @@ def __getattr__(name: str) -> Any:
     elif name in _HOMES["run"]:
         from sim.figures import run
         value = getattr(run, name)
-    elif name in _HOMES["style"]:
+    elif name in _HOMES["style"] or name == "figure_style":
         from sim.figures import style
-        value = getattr(style, name)
+        value = getattr(style, "style" if name == "figure_style" else name)
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value

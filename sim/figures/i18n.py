@@ -400,6 +400,323 @@ STRINGS: dict[str, dict[str, str]] = {
         "nl": "Geen gegevens",
         "de": "Keine Daten",
     },
+    # ---------------------------------------------------------------- export, report, animate (issue 16)
+    "report.title": {
+        "en": "xborder report: {scenario}",
+        "fr": "Rapport xborder : {scenario}",
+        "nl": "xborder-rapport: {scenario}",
+        "de": "xborder-Bericht: {scenario}",
+    },
+    "report.question": {
+        "en": "Question",
+        "fr": "Question",
+        "nl": "Vraag",
+        "de": "Frage",
+    },
+    "report.run": {
+        "en": "{n} replication(s) of {days} days per variant, seed {seed}, {state}.",
+        "fr": "{n} réplication(s) de {days} jours par variante, graine {seed}, {state}.",
+        "nl": "{n} replicatie(s) van {days} dagen per variant, seed {seed}, {state}.",
+        "de": "{n} Replikation(en) von {days} Tagen je Variante, Seed {seed}, {state}.",
+    },
+    "report.complete": {
+        "en": "complete",
+        "fr": "complet",
+        "nl": "volledig",
+        "de": "vollständig",
+    },
+    "report.incomplete": {
+        "en": "INCOMPLETE (interrupted or a worker lost)",
+        "fr": "INCOMPLET (interrompu ou processus perdu)",
+        "nl": "ONVOLLEDIG (onderbroken of proces verloren)",
+        "de": "UNVOLLSTÄNDIG (abgebrochen oder Prozess verloren)",
+    },
+    "report.table": {
+        "en": "The planner's table",
+        "fr": "Le tableau du planificateur",
+        "nl": "De tabel voor de planner",
+        "de": "Die Tabelle für die Planung",
+    },
+    "report.table_note": {
+        "en": ("Response time: call to first unit on scene (min:s). Changes: variant minus {ref} with "
+               "the 95 % interval; * the interval excludes zero."),
+        "fr": ("Délai : de l'appel à la première unité sur place (min:s). Écarts : variante moins {ref},"
+               " intervalle à 95 % ; * l'intervalle exclut zéro."),
+        "nl": ("Aanrijtijd: van melding tot eerste eenheid ter plaatse (min:s). Verschillen: variant min"
+               " {ref}, 95%-interval; * het interval sluit nul uit."),
+        "de": ("Hilfsfrist: vom Notruf bis zur ersten Einheit vor Ort (min:s). Unterschiede: Variante "
+               "minus {ref}, 95-%-Intervall; * das Intervall schließt null aus."),
+    },
+    "report.all": {
+        "en": "All incidents",
+        "fr": "Tous les incidents",
+        "nl": "Alle incidenten",
+        "de": "Alle Einsätze",
+    },
+    "report.centre": {
+        "en": "Dispatch centre {centre}",
+        "fr": "Centrale {centre}",
+        "nl": "Meldkamer {centre}",
+        "de": "Leitstelle {centre}",
+    },
+    "report.calls": {
+        "en": "Calls per replication",
+        "fr": "Appels par réplication",
+        "nl": "Meldingen per replicatie",
+        "de": "Einsätze je Replikation",
+    },
+    "report.mean": {
+        "en": "Mean response",
+        "fr": "Délai moyen",
+        "nl": "Gemiddelde aanrijtijd",
+        "de": "Mittlere Hilfsfrist",
+    },
+    "report.median": {
+        "en": "Median",
+        "fr": "Médiane",
+        "nl": "Mediaan",
+        "de": "Median",
+    },
+    "report.p90": {
+        "en": "90th percentile",
+        "fr": "90e centile",
+        "nl": "90e percentiel",
+        "de": "90. Perzentil",
+    },
+    "report.p95": {
+        "en": "95th percentile",
+        "fr": "95e centile",
+        "nl": "95e percentiel",
+        "de": "95. Perzentil",
+    },
+    "report.within": {
+        "en": "Urgent calls within the norm",
+        "fr": "Appels urgents dans la norme",
+        "nl": "Spoedmeldingen binnen de norm",
+        "de": "Dringende Einsätze in der Frist",
+    },
+    "report.unserved": {
+        "en": "Unserved calls",
+        "fr": "Appels non servis",
+        "nl": "Niet bediende meldingen",
+        "de": "Nicht bediente Einsätze",
+    },
+    "report.xb_incidents": {
+        "en": "Calls helped from abroad",
+        "fr": "Appels aidés depuis l'étranger",
+        "nl": "Meldingen met hulp uit het buitenland",
+        "de": "Einsätze mit Hilfe aus dem Ausland",
+    },
+    "report.diff_mean": {
+        "en": "Change of the mean",
+        "fr": "Écart du délai moyen",
+        "nl": "Verschil van het gemiddelde",
+        "de": "Änderung des Mittels",
+    },
+    "report.diff_p90": {
+        "en": "Change of the 90th percentile",
+        "fr": "Écart du 90e centile",
+        "nl": "Verschil van het 90e percentiel",
+        "de": "Änderung des 90. Perzentils",
+    },
+    "report.xb_missions": {
+        "en": "Cross-border missions (all replications)",
+        "fr": "Missions transfrontalières (toutes réplications)",
+        "nl": "Grensoverschrijdende ritten (alle replicaties)",
+        "de": "Grenzüberschreitende Einsätze (alle Replikationen)",
+    },
+    "report.utilisation": {
+        "en": "Unit utilisation",
+        "fr": "Taux d'occupation des unités",
+        "nl": "Bezetting van de eenheden",
+        "de": "Auslastung der Einheiten",
+    },
+    "report.map": {
+        "en": "Map",
+        "fr": "Carte",
+        "nl": "Kaart",
+        "de": "Karte",
+    },
+    "report.map_help": {
+        "en": ("Choose a layer in the box at the top right: a variant's 90th percentile, its change, the"
+               " stations, the cross-border missions. Hover over or click a hexagon or a station for its"
+               " numbers."),
+        "fr": ("Choisissez une couche dans la boîte en haut à droite : le 90e centile d'une variante, "
+               "son écart, les postes, les missions transfrontalières. Survolez ou cliquez un hexagone "
+               "ou un poste pour ses chiffres."),
+        "nl": ("Kies een laag in het vak rechtsboven: het 90e percentiel van een variant, het verschil, "
+               "de posten, de grensoverschrijdende ritten. Wijs een zeshoek of post aan of klik erop "
+               "voor de cijfers."),
+        "de": ("Wählen Sie oben rechts eine Ebene: das 90. Perzentil einer Variante, seine Änderung, die"
+               " Wachen, die grenzüberschreitenden Einsätze. Zeigen oder klicken Sie auf ein Sechseck "
+               "oder eine Wache für die Zahlen."),
+    },
+    "report.layer_p90": {
+        "en": "90th percentile: {variant}",
+        "fr": "90e centile : {variant}",
+        "nl": "90e percentiel: {variant}",
+        "de": "90. Perzentil: {variant}",
+    },
+    "report.layer_diff": {
+        "en": "Change of the 90th percentile: {variant} − {ref}",
+        "fr": "Écart du 90e centile : {variant} − {ref}",
+        "nl": "Verschil 90e percentiel: {variant} − {ref}",
+        "de": "Änderung 90. Perzentil: {variant} − {ref}",
+    },
+    "report.layer_stations": {
+        "en": "Stations",
+        "fr": "Postes",
+        "nl": "Posten",
+        "de": "Wachen",
+    },
+    "report.layer_xb": {
+        "en": "Cross-border missions: {variant}",
+        "fr": "Missions transfrontalières : {variant}",
+        "nl": "Grensoverschrijdende ritten: {variant}",
+        "de": "Grenzüberschreitende Einsätze: {variant}",
+    },
+    "report.layer_focus": {
+        "en": "Focus areas",
+        "fr": "Zones d'intérêt",
+        "nl": "Aandachtsgebieden",
+        "de": "Schwerpunktgebiete",
+    },
+    "report.hex_calls": {
+        "en": "Calls",
+        "fr": "Appels",
+        "nl": "Meldingen",
+        "de": "Einsätze",
+    },
+    "report.hex_mean": {
+        "en": "Mean (min:s)",
+        "fr": "Moyenne (min:s)",
+        "nl": "Gemiddelde (min:s)",
+        "de": "Mittel (min:s)",
+    },
+    "report.hex_p90": {
+        "en": "90th percentile (min:s)",
+        "fr": "90e centile (min:s)",
+        "nl": "90e percentiel (min:s)",
+        "de": "90. Perzentil (min:s)",
+    },
+    "report.hex_within": {
+        "en": "Urgent within the norm",
+        "fr": "Urgents dans la norme",
+        "nl": "Spoed binnen de norm",
+        "de": "Dringend in der Frist",
+    },
+    "report.hex_diff_p90": {
+        "en": "Change of the 90th percentile vs {ref} (min:s)",
+        "fr": "Écart du 90e centile / {ref} (min:s)",
+        "nl": "Verschil 90e percentiel t.o.v. {ref} (min:s)",
+        "de": "Änderung 90. Perzentil gegenüber {ref} (min:s)",
+    },
+    "report.hex_diff_within": {
+        "en": "Change within the norm vs {ref} (points)",
+        "fr": "Écart dans la norme / {ref} (points)",
+        "nl": "Verschil binnen de norm t.o.v. {ref} (punten)",
+        "de": "Änderung in der Frist gegenüber {ref} (Punkte)",
+    },
+    "report.units": {
+        "en": "Units",
+        "fr": "Unités",
+        "nl": "Eenheden",
+        "de": "Einheiten",
+    },
+    "report.util_of": {
+        "en": "Utilisation, {variant}",
+        "fr": "Occupation, {variant}",
+        "nl": "Bezetting, {variant}",
+        "de": "Auslastung, {variant}",
+    },
+    "report.xb_line": {
+        "en": "{station}, {direction}: {n} missions, {minutes} min driving on average",
+        "fr": "{station}, {direction} : {n} missions, {minutes} min de route en moyenne",
+        "nl": "{station}, {direction}: {n} ritten, gemiddeld {minutes} min rijden",
+        "de": "{station}, {direction}: {n} Einsätze, im Mittel {minutes} min Fahrt",
+    },
+    "report.figures": {
+        "en": "Figures",
+        "fr": "Figures",
+        "nl": "Figuren",
+        "de": "Abbildungen",
+    },
+    "report.legend_p90": {
+        "en": "90th percentile of the response time (min)",
+        "fr": "90e centile du délai (min)",
+        "nl": "90e percentiel van de aanrijtijd (min)",
+        "de": "90. Perzentil der Hilfsfrist (min)",
+    },
+    "report.legend_diff": {
+        "en": "Change (min; blue: faster)",
+        "fr": "Écart (min ; bleu : plus rapide)",
+        "nl": "Verschil (min; blauw: sneller)",
+        "de": "Änderung (min; blau: schneller)",
+    },
+    "report.footer": {
+        "en": ("Made by xborder from {folder}. Simulated results, not observations. The map draws the "
+               "roads and the border from the bundled OpenStreetMap extract: no map tiles, nothing "
+               "loaded from the internet."),
+        "fr": ("Produit par xborder à partir de {folder}. Résultats simulés, pas des observations. La "
+               "carte trace les routes et la frontière de l'extrait OpenStreetMap fourni : pas de "
+               "tuiles, rien n'est chargé d'internet."),
+        "nl": ("Gemaakt door xborder uit {folder}. Gesimuleerde resultaten, geen waarnemingen. De kaart "
+               "tekent wegen en grens uit het meegeleverde OpenStreetMap-uittreksel: geen kaarttegels, "
+               "niets van internet."),
+        "de": ("Erstellt von xborder aus {folder}. Simulierte Ergebnisse, keine Beobachtungen. Die Karte"
+               " zeichnet Straßen und Grenze aus dem mitgelieferten OpenStreetMap-Auszug: keine Kacheln,"
+               " nichts aus dem Internet."),
+    },
+    "anim.title": {
+        "en": "{scenario}: a simulated day",
+        "fr": "{scenario} : une journée simulée",
+        "nl": "{scenario}: een gesimuleerde dag",
+        "de": "{scenario}: ein simulierter Tag",
+    },
+    "anim.clock": {
+        "en": "Day {day}, {time}",
+        "fr": "Jour {day}, {time}",
+        "nl": "Dag {day}, {time}",
+        "de": "Tag {day}, {time}",
+    },
+    "anim.calls": {
+        "en": "Calls so far: {n}",
+        "fr": "Appels jusqu'ici : {n}",
+        "nl": "Meldingen tot nu: {n}",
+        "de": "Einsätze bisher: {n}",
+    },
+    "anim.xb": {
+        "en": "Cross-border missions: {n}",
+        "fr": "Missions transfrontalières : {n}",
+        "nl": "Grensoverschrijdende ritten: {n}",
+        "de": "Grenzüberschreitende Einsätze: {n}",
+    },
+    "anim.incident": {
+        "en": "Call (until the last unit leaves)",
+        "fr": "Appel (jusqu'au départ de la dernière unité)",
+        "nl": "Melding (tot de laatste eenheid vertrekt)",
+        "de": "Einsatzort (bis die letzte Einheit abfährt)",
+    },
+    "anim.unit": {
+        "en": "Unit from {country}",
+        "fr": "Unité de {country}",
+        "nl": "Eenheid uit {country}",
+        "de": "Einheit aus {country}",
+    },
+    "anim.source": {
+        "en": "xborder simulation, {scenario}, replication {r}",
+        "fr": "Simulation xborder, {scenario}, réplication {r}",
+        "nl": "xborder-simulatie, {scenario}, replicatie {r}",
+        "de": "xborder-Simulation, {scenario}, Replikation {r}",
+    },
+    "anim.note": {
+        "en": "Units drive their routes on the road network; hollow: on an estimated leg beyond the extract.",
+        "fr": ("Les unités suivent leur itinéraire sur le réseau ; creuses : sur un tronçon estimé "
+               "hors de l'extrait."),
+        "nl": "Eenheden rijden hun route over het wegennet; open: op een geschat stuk buiten het uittreksel.",
+        "de": ("Einheiten fahren ihre Route auf dem Straßennetz; hohl: auf einem geschätzten Abschnitt "
+               "außerhalb."),
+    },
 }
 """Key -> language -> text. Texts may hold ``str.format`` fields such as ``{n}``."""
 

@@ -25,8 +25,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.analysis.coverage import Coverage
+from sim.analysis.hexagons import KM_PER_DEG_LON_EQUATOR
 from sim.analysis.tables import (
-    KM_PER_DEG_LON_EQUATOR,
     coverage_classes,
     hex_classes,
     hex_outlines,

@@ -48,12 +48,22 @@ class Country:
 # BE: 35.2 primary 112 ambulance interventions per 1,000 in Flanders (gezondbelgie.be, 2020), all
 # urgent (non-urgent patient transport is not a 112 task); fire: 231,571 turnouts in 2019 (atv.be)
 # over 11.5 M inhabitants, about 20 per 1,000.
-# LU: 51.8 (the Walloon figure, gezondbelgie.be) as a stand-in: modelling choice. DE and FR: the NL
-# figures as a stand-in: modelling choice.
+# LU: CGDIS activity report 2019 (rtl.lu 2020-09): 53,568 urgent ambulance interventions with first
+# responders and SAMU counted in, of which SAMU 7,979; 1,858 road collisions with injured; 2,180 fires
+# and 2,459 technical interventions; population 602,000 (facts). Urgent ambulance calls
+# (53,568 - 7,979) / 602 = 75.7 per 1,000 (an upper bound: first-responder departures stay in), less
+# road collisions 1,858 / 602 = 3.1 and cardiac arrests 1.0 (as for NL and BE): 71.6. The 5,604
+# non-urgent interventions include the duty GP's visits and are not split: 0. Fire: structure fires
+# 1.0 (as for NL) and the rest of fires and technical interventions, (2,180 + 2,459) / 602 - 1.0 =
+# 6.7. With these default types a SAMU goes only to cardiac arrests and 30 % of road collisions,
+# far fewer than the 7,979 / 602 = 13.3 SAMU calls per 1,000: scenarios/arlon-luxembourg.yaml has
+# its own incident types for that. DE and FR: the NL figures as a stand-in: modelling choice.
 _NL_RATES = {"medical_urgent": 62.9 - 2.0, "medical_non_urgent": 17.7, "cardiac_arrest": 1.0,
              "road_collision": 1.0, "structure_fire": 1.0, "fire_small": 6.0}
 _BE_RATES = {"medical_urgent": 35.2 - 2.0, "medical_non_urgent": 0.0, "cardiac_arrest": 1.0,
              "road_collision": 1.0, "structure_fire": 1.5, "fire_small": 17.6}
+_LU_RATES = {"medical_urgent": 75.7 - 3.1 - 1.0, "medical_non_urgent": 0.0, "cardiac_arrest": 1.0,
+             "road_collision": 3.1, "structure_fire": 1.0, "fire_small": 6.7}
 
 COUNTRIES: dict[str, Country] = {c.code: c for c in (
     Country("BE", "Belgium",
@@ -67,7 +77,7 @@ COUNTRIES: dict[str, Country] = {c.code: c for c in (
     Country("LU", "Luxembourg",
             Norm("LU", "ambulance", 15 * 60.0, 0.90,
                  "CGDIS (greng.lu; lessentiel.lu): 90 % within 15 min", "LU 15 min / 90 %"),
-            rates=dict(_BE_RATES, medical_urgent=51.8 - 2.0), colour="#56B4E9"),
+            rates=_LU_RATES, colour="#56B4E9"),
     Country("DE", "Germany",
             Norm("DE", "ambulance", 12 * 60.0, 0.90,
                  "NRW Rettungsdienst: 8 min urban / 12 min rural for 90 % (kommunen.nrw); "

@@ -43,7 +43,7 @@ import numpy as np
 from sim.errors import DataError
 from sim.paths import bundled_regions, cache_dir, data_dir, file_hash
 from sim.roads.jurisdictions import Jurisdictions, load_jurisdictions
-from sim.roads.network import RoadNetwork
+from sim.roads.network import RoadNetwork, haversine_m
 from sim.roads.speeds import HIGHWAY_CLASSES, SpeedSettings, parse_maxspeed
 
 CACHE_FORMAT = 1
@@ -203,13 +203,10 @@ def _read_graph(src: _Source, progress: bool) -> Any:
         raise DataError(f"{path}: not a readable OSM/GraphML file ({type(exc).__name__}: {msg})") from exc
 
 
-def _build_arrays(G: Any, jur: Jurisdictions | None, progress: bool) -> tuple[dict[str, np.ndarray],
-                                                                             dict[str, Any]]:
-    """Filter, simplify and flatten an OSMnx graph into the cached arrays."""
+def _drivable_core(G: Any, info: dict[str, Any], progress: bool) -> Any:
+    """The drivable roads of `G`, simplified, largest strongly connected part; counts in `info`."""
     import osmnx as ox
-    import shapely
 
-    info: dict[str, Any] = {"raw_nodes": G.number_of_nodes(), "raw_edges": G.number_of_edges()}
     drop = [
         (u, v, k)
         for u, v, k, d in G.edges(keys=True, data=True)
@@ -232,6 +229,31 @@ def _build_arrays(G: Any, jur: Jurisdictions | None, progress: bool) -> tuple[di
     info["simplified_nodes"], info["simplified_edges"] = before_n, before_e
     info["nodes_dropped_outside_scc"] = before_n - G.number_of_nodes()
     info["edges_dropped_outside_scc"] = before_e - G.number_of_edges()
+    return G
+
+
+def _edge_geometry(geometry: list[Any], lat: np.ndarray, lon: np.ndarray, eu: np.ndarray,
+                   ev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ragged edge polylines ``(offsets, lon/lat points)``: OSMnx's geometry where edges were
+    merged, else the straight segment from u to v."""
+    import shapely
+
+    geoms = np.array(geometry, dtype=object)
+    missing = np.array([g is None for g in geoms], dtype=bool)
+    if missing.any():
+        seg = np.stack([np.column_stack([lon[eu[missing]], lat[eu[missing]]]),
+                        np.column_stack([lon[ev[missing]], lat[ev[missing]]])], axis=1)
+        geoms[missing] = shapely.linestrings(seg)
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=len(geoms)))]).astype(np.int64)
+    return offsets, coords.astype(np.float64)
+
+
+def _build_arrays(G: Any, jur: Jurisdictions | None, progress: bool) -> tuple[dict[str, np.ndarray],
+                                                                             dict[str, Any]]:
+    """Filter, simplify and flatten an OSMnx graph into the cached arrays."""
+    info: dict[str, Any] = {"raw_nodes": G.number_of_nodes(), "raw_edges": G.number_of_edges()}
+    G = _drivable_core(G, info, progress)
 
     nodes = list(G.nodes)
     index = {n: i for i, n in enumerate(nodes)}
@@ -249,8 +271,6 @@ def _build_arrays(G: Any, jur: Jurisdictions | None, progress: bool) -> tuple[di
     hw_code = np.array([classes.index(h) for h in highway], dtype=np.int64)
     length = np.array([float(d.get("length", np.nan)) for *_, d in edges], dtype=np.float64)
     if np.isnan(length).any():  # GraphML without lengths: straight line
-        from sim.roads.network import haversine_m
-
         bad = np.isnan(length)
         length[bad] = haversine_m(lat[eu[bad]], lon[eu[bad]], lat[ev[bad]], lon[ev[bad]])
     raw_maxspeed = [d.get("maxspeed") for *_, d in edges]
@@ -272,22 +292,14 @@ def _build_arrays(G: Any, jur: Jurisdictions | None, progress: bool) -> tuple[di
         c = countries[edge_country[i]] if edge_country[i] >= 0 else None
         maxspeed[i] = parse_maxspeed(_as_list(raw_maxspeed[i]), country=c)
 
-    # ragged geometry: OSMnx geometry where merged, else the straight segment
-    geoms = np.array([d.get("geometry") for *_, d in edges], dtype=object)
-    missing = np.array([g is None for g in geoms], dtype=bool)
-    if missing.any():
-        seg = np.stack([np.column_stack([lon[eu[missing]], lat[eu[missing]]]),
-                        np.column_stack([lon[ev[missing]], lat[ev[missing]]])], axis=1)
-        geoms[missing] = shapely.linestrings(seg)
-    coords, owner = shapely.get_coordinates(geoms, return_index=True)
-    offsets = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=len(edges)))]).astype(np.int64)
+    offsets, coords = _edge_geometry([d.get("geometry") for *_, d in edges], lat, lon, eu, ev)
 
     arrays = {
         "lat": lat, "lon": lon, "node_osmid": osmid, "edge_u": eu, "edge_v": ev,
         "edge_length_m": length, "edge_highway": hw_code, "edge_maxspeed_kmh": maxspeed,
         "edge_maxspeed_tagged": tagged, "edge_country": edge_country,
         "node_country": node_country, "node_centre": node_centre,
-        "edge_geom_offsets": offsets, "edge_geom_lonlat": coords.astype(np.float64),
+        "edge_geom_offsets": offsets, "edge_geom_lonlat": coords,
     }
     info.update(highway_classes=classes, countries=countries, centres=centres,
                 maxspeed_tag_share=float(tagged.mean()) if len(tagged) else 0.0,
@@ -383,11 +395,11 @@ def _read_cache(path: Path) -> tuple[tuple[dict[str, np.ndarray], dict[str, Any]
 def _network_from_arrays(name: str, arrays: dict[str, np.ndarray], info: dict[str, Any],
                          speeds: SpeedSettings) -> RoadNetwork:
     classes, countries = list(info["highway_classes"]), list(info["countries"])
-    times = speeds.edge_times_s(
-        edge_length_m=arrays["edge_length_m"], edge_highway=arrays["edge_highway"],
-        highway_classes=classes, edge_maxspeed_kmh=arrays["edge_maxspeed_kmh"],
-        edge_country=arrays["edge_country"], countries=countries,
-    )
+    kw: dict[str, Any] = dict(edge_highway=arrays["edge_highway"], highway_classes=classes,
+                              edge_maxspeed_kmh=arrays["edge_maxspeed_kmh"],
+                              edge_country=arrays["edge_country"], countries=countries)
+    times = speeds.edge_times_s(edge_length_m=arrays["edge_length_m"], **kw)
+    limits = speeds.edge_limits_kmh(**kw)
     return RoadNetwork(
         lat=arrays["lat"], lon=arrays["lon"], edge_u=arrays["edge_u"], edge_v=arrays["edge_v"],
         edge_length_m=arrays["edge_length_m"], edge_time_s=times,
@@ -395,6 +407,7 @@ def _network_from_arrays(name: str, arrays: dict[str, np.ndarray], info: dict[st
         countries=countries, centres=list(info["centres"]), name=name,
         node_osmid=arrays["node_osmid"], edge_highway=arrays["edge_highway"],
         highway_classes=classes, edge_maxspeed_kmh=arrays["edge_maxspeed_kmh"],
+        edge_limit_kmh=limits, edge_country=arrays["edge_country"],
         edge_geom_offsets=arrays["edge_geom_offsets"], edge_geom_lonlat=arrays["edge_geom_lonlat"],
     )
 
