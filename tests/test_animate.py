@@ -86,18 +86,19 @@ def test_gif_of_two_variants_side_by_side(folder: Path, tmp_path: Path) -> None:
 def test_units_are_drawn_on_their_routes(scene_of_a_day: tuple[Any, Any, Any, pd.DataFrame]) -> None:
     import shapely
 
-    scene, _, spec, mis = scene_of_a_day
+    scene, network, spec, mis = scene_of_a_day
     checked = 0
     for tr in scene.tracks:
         m = mis.loc[tr.mission]
         station = next(s for s in spec.stations if s.name == m["station"])
         if m["from_returning"] or station.off_network is not None or len(tr.route) < 3:
             continue
-        # the route is the engine's: its time times the vehicle's factor, plus the start/stop cost of
-        # a trip from a standstill, is the recorded drive
-        drive = m["t_arrive_s"] - m["t_depart_s"] - spec.driving.start_stop(m["unit_type"])
-        factors = [1.0 / spec.driving.speedup(m["unit_type"], urgent=u) for u in (True, False)]
-        assert min(abs(drive - tr.route_time_s * f) for f in factors) < 1e-6 * max(drive, 1.0)
+        # the route is the engine's: its time times the vehicle's factor, and the start/stop cost,
+        # is the recorded drive
+        drive = m["t_arrive_s"] - m["t_depart_s"]
+        f = spec.driving.factors(network, [m["unit_type"]])
+        assert min(abs(drive - f.start_stop_s[0] - tr.route_time_s * k)
+                   for k in (f.urgent[0], f.normal[0])) < 1e-6 * max(drive, 1.0)
         # what the film draws during the drive lies on that route
         line = shapely.LineString(tr.route_lonlat)
         for time in np.linspace(m["t_depart_s"], m["t_arrive_s"], 7):
@@ -110,15 +111,16 @@ def test_units_are_drawn_on_their_routes(scene_of_a_day: tuple[Any, Any, Any, pd
 
 def test_a_unit_sent_from_its_way_home_leaves_from_where_the_engine_puts_it(
         scene_of_a_day: tuple[Any, Any, Any, pd.DataFrame]) -> None:
-    scene, _, spec, mis = scene_of_a_day
+    scene, network, spec, mis = scene_of_a_day
     sent = [tr for tr in scene.tracks if mis.loc[tr.mission, "from_returning"]]
     assert sent, "the small run has units sent again on their way home"
     for tr in sent:
         m = mis.loc[tr.mission]
         if tr.estimated.any():
             continue
-        factors = [1.0 / spec.driving.speedup(m["unit_type"], urgent=u) for u in (True, False)]
-        assert min(abs(m["travel_s"] - tr.route_time_s * f) for f in factors) < 1e-6 * max(m["travel_s"], 1.0)
+        f = spec.driving.factors(network, [m["unit_type"]])
+        assert min(abs(m["travel_s"] - tr.route_time_s * k)
+                   for k in (f.urgent[0], f.normal[0])) < 1e-6 * max(m["travel_s"], 1.0)
 
 
 def test_animate_rejects_an_unknown_variant_and_a_window_outside_the_run(folder: Path,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from scipy import stats as st
@@ -18,15 +20,17 @@ from sim.model.demand import (
     Demand,
     IncidentLog,
     Place,
+    beyond_places,
     generate_incidents,
     incidents_from_log,
     place_kernels,
     unit_slots,
 )
+from sim.model.distributions import Dist
 from sim.model.spec import ModelSpec
 from sim.model.streams import Streams
-from sim.model.units import unit_type_names
-from sim.roads.network import RoadNetwork
+from sim.model.units import Station, unit_type_names
+from sim.roads.network import RoadNetwork, haversine_m
 
 
 def _grid(n: int = 6) -> RoadNetwork:
@@ -153,3 +157,92 @@ def test_replay_log() -> None:
     assert inc.dropped == ("log row 2", "log row 3")
     with pytest.raises(ValueError, match="unknown incident types: nope"):
         incidents_from_log(net, IncidentLog((1.0,), (51.0,), (4.0,), ("nope",)), spec, Streams(1))
+
+
+# ---------------------------------------------------------------------------- demand stays home
+def test_a_place_spreads_its_calls_over_nodes_of_its_own_country_only() -> None:
+    net = _grid()  # BE west of 4.036, NL east of it (nodes 1 km apart)
+    # at the border: 0.5 km from the first NL column, 0.8 km from the last BE one
+    border = (Place("be", "BE", 51.02, 4.036, 30_000), Place("nl", "NL", 51.02, 4.036, 30_000))
+    kept, off, nodes, _ = place_kernels(net, border, spread_m=1500.0, max_distance_m=3000.0)
+    assert kept.all()
+    be, nl = nodes[off[0]:off[1]], nodes[off[1]:off[2]]
+    assert len(be) and len(nl) and set(be.tolist()).isdisjoint(nl.tolist())
+    assert (net.node_country[be] == 0).all() and (net.node_country[nl] == 1).all()
+    inc = generate_incidents(net, _spec(border, horizon_s=30 * 86_400.0), Streams(6))
+    assert set(inc.node.tolist()) == set(be.tolist()) | set(nl.tolist())
+    # each country's calls in that country: BE calls at BE's rates, NL calls at NL's
+    rates = default_rates()
+    n_nl = int(np.sum(inc.country == 1))
+    expect_nl = sum(rates["NL"].values()) * 30 * 30 * 86_400 / SECONDS_PER_YEAR
+    assert abs(n_nl - expect_nl) < 4 * np.sqrt(expect_nl)
+    # a place whose nearest road of its own country is too far generates nothing, even though a
+    # foreign road passes by: it lies beyond the extract
+    west_nl = (Place("nl-in-the-west", "NL", 51.02, 4.0, 10_000),)
+    kept, _, _, _ = place_kernels(net, west_nl, spread_m=1500.0, max_distance_m=2000.0)
+    assert not kept.any()
+    assert generate_incidents(net, _spec(west_nl, horizon_s=86_400.0,
+                                         demand=Demand(default_rates(), max_place_distance_m=2000.0)),
+                              Streams(6)).dropped == ("nl-in-the-west",)
+
+
+def _beyond_spec(stations: tuple[Station, ...], *, radius_m: float | None, spread_m: float = 1500.0,
+                 horizon_s: float = 60 * 86_400.0) -> ModelSpec:
+    # "west" and "east" on the grid; "far" 30 km east of it (NL): beyond the extract
+    places = (*PLACES[:2], Place("far", "NL", 51.02, 4.5, 50_000), Place("farther", "NL", 51.02, 5.5, 50_000))
+    return replace(_spec(places, horizon_s=horizon_s,
+                         demand=Demand(default_rates(), default_hour_of_week(), spread_m=spread_m,
+                                       beyond_radius_m=radius_m)),
+                   stations=stations)
+
+
+AMB_NL = Station("amb", 51.0, 4.45, "NL", "B", {"ambulance": 1})
+FIRE_NL = Station("fire", 51.0, 4.06, "NL", "B", {"pumper": 1})
+
+
+def test_places_beyond_the_extract_generate_the_calls_their_posts_answer() -> None:
+    net = _grid()
+    spec = _beyond_spec((AMB_NL, FIRE_NL), radius_m=10_000.0)
+    types, centre = beyond_places(net, spec)
+    names = [t.name for t in spec.incident_types]
+    primary_amb = np.array([t.primary == "ambulance" for t in spec.incident_types])
+    # "far": 4 km from the ambulance post, 30 km from the fire post: its ambulance calls only
+    np.testing.assert_array_equal(types[2], primary_amb)
+    assert not types[:2].any() and not types[3].any()  # on the network; no post within 10 km
+    assert centre.tolist() == [-1, -1, 1, -1]  # the centre of the nearest NL node
+    inc = generate_incidents(net, spec, Streams(7))
+    b = inc.beyond
+    assert b.any() and inc.dropped == ("farther",)
+    assert (inc.node[b] == -1).all() and (inc.node[~b] >= 0).all()
+    assert (inc.country[b] == 1).all() and (inc.centre[b] == 1).all()
+    assert set(np.asarray(names)[inc.type_idx[b]]) <= set(np.asarray(names)[primary_amb])
+    # at the place's rates, about where the place is (within the spread)
+    expect = sum(default_rates()["NL"][n] for n in np.asarray(names)[primary_amb]) * 50 * 60 / 365.0
+    assert abs(b.sum() - expect) < 4 * np.sqrt(expect)
+    d = haversine_m(51.02, 4.5, inc.lat[b], inc.lon[b])
+    assert d.max() <= 1500.0 + 1e-6 and d.mean() > 500.0
+    assert np.all(np.diff(inc.t_call) >= 0)
+    # a radius per unit type: the fire post 30 km away now counts, the ambulance post 4 km away not
+    per_unit = replace(spec, demand=replace(spec.demand, beyond_unit_radius_m={"ambulance": 3000.0,
+                                                                             "pumper": 40_000.0}))
+    types, _ = beyond_places(net, per_unit)
+    primary_fire = np.array([t.primary == "pumper" for t in spec.incident_types])
+    assert primary_fire.any()
+    np.testing.assert_array_equal(types[2], primary_fire)
+
+
+def test_calls_beyond_the_extract_leave_the_other_calls_unchanged() -> None:
+    """Beyond the extract calls come from their own sub-streams (CRN): turning them on leaves every
+    draw of the other calls as it was, request delays included."""
+    net = _grid()
+    ag = Agreement("x", ("BE", "NL"), ("ambulance",), request_delay=Dist.exponential(90.0))
+    off = replace(_beyond_spec((AMB_NL,), radius_m=None), agreements=(ag,))
+    on = replace(_beyond_spec((AMB_NL,), radius_m=10_000.0), agreements=(ag,))
+    a, b = generate_incidents(net, off, Streams(8)), generate_incidents(net, on, Streams(8))
+    assert not a.beyond.any() and b.beyond.any()
+    keep = ~b.beyond
+    for name in ("t_call", "node", "type_idx", "country", "centre", "call_processing", "on_scene",
+                 "turnout_day", "turnout_night", "handover", "transport", "slot_active"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name)[keep], err_msg=name)
+    np.testing.assert_array_equal(a.request_delay["x"], b.request_delay["x"][keep])
+    assert (b.request_delay["x"][b.beyond] == 0).all()

@@ -48,7 +48,7 @@ def study() -> dict[str, Any]:
 
 def _enclave_rt(in_focus: np.ndarray, r: SimRecords) -> np.ndarray:
     inc = r.incidents
-    mask = in_focus[inc["node"]] & ~inc["in_warmup"]
+    mask = in_focus[inc["node"]] & ~inc["in_warmup"] & ~inc["beyond_extract"]  # node -1 beyond
     return np.asarray(inc["response_time_s"][mask], float)
 
 
@@ -73,7 +73,8 @@ def test_enclaves_are_reached_faster_under_the_benelux_agreement(study: dict[str
     enclave_help = 0
     for r in bnl:
         m = r.missions
-        to_enclave = in_focus[r.incidents["node"][m["incident_id"]]]
+        to_enclave = (in_focus[r.incidents["node"][m["incident_id"]]]
+                      & ~r.incidents["beyond_extract"][m["incident_id"]])
         dutch_amb = (m["direction"] == "NL->BE") & (m["unit_type"] == "ambulance")
         enclave_help += int(np.sum(to_enclave & dutch_amb))
     assert enclave_help > 0

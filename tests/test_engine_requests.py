@@ -1,7 +1,7 @@
 """Requests between dispatch centres, escorts and the choice among equal units: exact event logs.
 
 Tiny line networks, fixed durations, every time computed by hand in the comments (the emergency
-factors are 1: driving times are the edge times).
+driving is :func:`_helpers.exact_driving`: driving times are the edge times).
 """
 
 from __future__ import annotations

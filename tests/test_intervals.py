@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.frames import concat_frames, records_to_frames
+from sim.analysis.frames import TABLES, concat_frames, records_to_frames
 from sim.analysis.stats import (
     MIN_BATCH_CALLS,
     BatchPlan,
@@ -92,7 +92,7 @@ class _Pair:
                 for s, p in zip(self.specs, self.prepared, strict=True)]
 
     def frames(self, seed: int, reps: int) -> dict[str, pd.DataFrame]:
-        parts: dict[str, list[pd.DataFrame]] = {}
+        parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
         for r in range(reps):
             for name, rec in zip(("few", "more"), self.run(seed, r), strict=True):
                 for t, df in records_to_frames(rec, variant=name, replication=r).items():

@@ -221,9 +221,9 @@ def test_spec_coverage_spreads_places_as_the_variants_demand_does() -> None:
         lat=np.full(n, 51.4), lon=lon, edges=edges, times_s=np.full(len(edges), 120.0),
         node_country=[0] * 6 + [1] * 6, node_centre=[0] * 6 + [1] * 6,
         countries=["BE", "NL"], centres=["112 Antwerpen", "Meldkamer (NL)"])
-    stations = (Station(name="Be", lat=51.4, lon=float(lon[2]), country="BE",
+    stations = (Station(name="Be", lat=51.4, lon=float(lon[0]), country="BE",
                         dispatch_centre="112 Antwerpen", units={"ambulance": 1}),)
-    places = (Place("p", "BE", 51.4, float(lon[5]), 1000.0),)
+    places = (Place("p", "BE", 51.4, float(lon[3]), 1000.0),)
     driving = DrivingModel(lights_and_sirens=1.0)
     agreements = (Agreement(name="Benelux", parties=("BE", "NL"), unit_types=("ambulance",)),)
 
@@ -235,6 +235,7 @@ def test_spec_coverage_spreads_places_as_the_variants_demand_does() -> None:
     wide = spec_coverage(network, spec(default_demand()))  # the defaults: spread over 1.5 km
     expected = coverage(network, stations, places, agreements=agreements, driving=driving, spread_m=1.0)
     pd.testing.assert_frame_equal(narrow.table, expected.table)
-    # the place sits 3 hops (6 min) from the station; spread wide, part of it lies beyond 8 min
+    # the place sits 3 hops (6 min) from the station; spread wide (over Belgian nodes 1 to 5),
+    # part of it lies beyond 8 min
     assert narrow.table.loc[0, "national"] == pytest.approx(1000.0)
     assert wide.table.loc[0, "national"] < 1000.0

@@ -31,7 +31,8 @@ def records_to_frames(records: Any, *, variant: str, replication: int,
         ``.requests``: dicts of arrays).
     focus
         Focus-area name -> boolean mask over the incidents; adds a ``focus`` column holding the name
-        of the first area an incident lies in (``""`` if none).
+        of the first area an incident lies in (``""`` if none, and for incidents beyond the road
+        extract).
     """
     out: dict[str, pd.DataFrame] = {}
     for table in TABLES:
@@ -42,8 +43,9 @@ def records_to_frames(records: Any, *, variant: str, replication: int,
         out[table] = df
     inc = out["incidents"]
     labels = np.full(len(inc), "", dtype=object)
+    inside = ~inc["beyond_extract"].to_numpy(bool) if "beyond_extract" in inc else np.ones(len(inc), bool)
     for name, mask in (focus or {}).items():
-        m = np.asarray(mask, dtype=bool)
+        m = np.asarray(mask, dtype=bool) & inside
         labels[(labels == "") & m] = name
     inc["focus"] = labels
     return out

@@ -3,7 +3,8 @@ and each variant's difference to the reference (first) variant.
 
 The grid is of pointy-top hexagons `size_km` across the flats on an equirectangular projection
 around the latitude `lat0` (:func:`hex_cells`, :func:`hex_polygon`). The statistics follow the
-summary's conventions (:mod:`sim.analysis.summary`): measured incidents only (warm-up left out),
+summary's conventions (:mod:`sim.analysis.summary`): measured calls only
+(:func:`sim.analysis.measures.measured_calls`: warm-up and calls beyond the road extract left out),
 mean and percentile of the response times of calls that were reached, the share within the norm
 of :mod:`sim.analysis.measures` (urgent calls; one never reached is outside), pooled over
 replications. Differences are point estimates (variant minus reference) for the hexagons both
@@ -23,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from sim.analysis.measures import judged, norm_limits, within
+from sim.analysis.measures import judged, measured_calls, norm_limits, within
 from sim.model.norms import Norm
 
 FloatArray = npt.NDArray[np.float64]
@@ -145,7 +146,7 @@ def hexagon_summary(incidents: pd.DataFrame, *, variants: Sequence[str], norms: 
         and :data:`STATS`) and ``differences`` (variant -> column -> list: ``q``, ``r`` and
         :data:`DIFFS`, variant minus reference, for the hexagons both have).
     """
-    measured = incidents[~incidents["in_warmup"].astype(bool)] if len(incidents) else incidents
+    measured = measured_calls(incidents)
     auto_km, auto_lat0 = auto_size_km(measured["lon"], measured["lat"]) if len(measured) else (1.0, 0.0)
     size_km = auto_km if size_km is None else float(size_km)
     lat0 = auto_lat0 if lat0 is None else float(lat0)

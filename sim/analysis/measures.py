@@ -6,7 +6,8 @@ the same in ``compare``, ``summary.json``, a sweep and a figure:
 - an incident's **norm** is its dispatch centre's if the scenario sets one, else its country's;
 - a call is **judged** against the norm when it is urgent (urgency 1) and has a norm;
 - it is **within** the norm when its response time (call to first unit on scene) is at most the
-  norm's limit; a call never reached (response time NaN) is outside.
+  norm's limit; a call never reached (response time NaN) is outside;
+- the **measured** calls are those after the warm-up and within the road extract.
 """
 
 from __future__ import annotations
@@ -22,6 +23,19 @@ from sim.model.norms import Norm
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
+
+
+def measured_calls(incidents: pd.DataFrame) -> pd.DataFrame:
+    """The incidents the statistics judge: those called after the warm-up, and not beyond the road
+    extract (``beyond_extract``: the foreign side's own calls, reached by estimated legs, which
+    keep its units busy but are not the study's calls)."""
+    if not len(incidents):
+        return incidents
+    keep = np.ones(len(incidents), dtype=bool)
+    for col in ("in_warmup", "beyond_extract"):
+        if col in incidents:
+            keep &= ~incidents[col].to_numpy(dtype=bool)
+    return incidents[keep]
 
 
 def norm_limits(incidents: pd.DataFrame, norms: Mapping[str, Norm]) -> FloatArray:

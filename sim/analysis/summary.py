@@ -23,7 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sim.analysis.hexagons import hexagon_summary
-from sim.analysis.measures import judged, norm_limits, within
+from sim.analysis.measures import judged, measured_calls, norm_limits, within
 from sim.analysis.stats import (
     BatchPlan,
     Interval,
@@ -355,7 +355,7 @@ def summarise(incidents: pd.DataFrame, missions: pd.DataFrame, units: pd.DataFra
         type and per focus area; each interval with its ``method``) and ``intervals`` (what each
         method means, :data:`INTERVALS`).
     """
-    measured = incidents[~incidents["in_warmup"].to_numpy(dtype=bool)] if len(incidents) else incidents
+    measured = measured_calls(incidents)
     if "focus" not in measured:
         measured = measured.assign(focus="")
     var_codes = _variant_codes(measured, list(variants))

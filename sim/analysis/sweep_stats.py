@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.measures import judged, norm_limits, within
+from sim.analysis.measures import judged, measured_calls, norm_limits, within
 from sim.analysis.stats import mean_ci, paired_diff_ci
 
 KPI_MEANINGS: dict[str, str] = {
@@ -44,7 +44,7 @@ def replication_kpis(frames: Mapping[str, pd.DataFrame], *, norms: Mapping[str, 
     """
     inc = frames["incidents"]
     mis = frames["missions"]
-    measured = inc[~inc["in_warmup"].astype(bool)] if len(inc) else inc
+    measured = measured_calls(inc)
     limits = norm_limits(measured, norms) if len(measured) else np.zeros(0)
     rt_all = measured["response_time_s"].to_numpy(dtype=float) if len(measured) else np.zeros(0)
     focus = measured["focus"].astype(str).to_numpy() if "focus" in measured else np.full(len(measured), "")

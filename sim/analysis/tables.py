@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.analysis.coverage import Coverage, coverage
 from sim.analysis.hexagons import hex_cells, hex_polygon
-from sim.analysis.measures import within_norm
+from sim.analysis.measures import measured_calls, within_norm
 from sim.analysis.stats import mean_ci, wilson_ci
 from sim.model.countries import DEFAULT_NORMS
 from sim.model.norms import Norm
@@ -40,10 +40,9 @@ def variant_order(df: pd.DataFrame, variants: Sequence[str] | None = None) -> li
 
 
 def measured(incidents: pd.DataFrame) -> pd.DataFrame:
-    """The incidents called after the warm-up."""
-    if "in_warmup" in incidents and len(incidents):
-        return incidents[~incidents["in_warmup"].astype(bool)]
-    return incidents
+    """The incidents called after the warm-up, within the road extract
+    (:func:`sim.analysis.measures.measured_calls`)."""
+    return measured_calls(incidents)
 
 
 def urgent_calls(incidents: pd.DataFrame) -> pd.DataFrame:

@@ -6,7 +6,9 @@ them (:mod:`sim.engine.simulate`): shortest paths from the station's node to the
 from the incident to the patient's hospital, and back to the station along the tree of shortest
 paths to it. A unit sent again on its way home leaves from the last node of its way home that it
 has passed (the engine's modelling choice), held there during a request delay. Estimated legs (a
-station or hospital beyond the road extract) are straight lines and flagged as such.
+station or hospital beyond the road extract) are straight lines and flagged as such; so are the
+missions to calls beyond the extract (node ``-1``), which the engine drives home first, then out, and
+back by estimated legs.
 
 Times along a route follow its edges' driving times scaled to the recorded leg, and, within an
 edge, the length of its drawn geometry: a unit drawn at any time lies on its route.
@@ -24,8 +26,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from sim.engine import Prepared, prepare
+from sim.engine.prepare import station_leg_s
 from sim.model.spec import ModelSpec
-from sim.roads.network import RoadNetwork
+from sim.roads.network import RoadNetwork, haversine_m
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -171,6 +174,8 @@ class _Return:
     path: list[int]
     node_times: FloatArray  # normal-speed time from ret_from to each node, times the factor
     station: int
+    t_home: float  # back at base, as the engine computes it
+    off_lonlat: tuple[float, float] | None = None  # straight way home from beyond the extract from here
 
 
 class _Routes:
@@ -231,6 +236,73 @@ def _position(ret: _Return, now: float, net: RoadNetwork, station_lonlat: tuple[
     return node, 0.0, ll
 
 
+def _off_point(ret: _Return, now: float, home: tuple[float, float]) -> tuple[float, float]:
+    """Where a unit on its straight way home from beyond the extract is drawn at `now`."""
+    assert ret.off_lonlat is not None
+    span = ret.t_home - ret.t_free
+    f = min(max((now - ret.t_free) / span, 0.0), 1.0) if span > 0 else 1.0
+    (x0, y0), (x1, y1) = ret.off_lonlat, home
+    return x0 + f * (x1 - x0), y0 + f * (y1 - y0)
+
+
+def _start(routes: _Routes, m: Any, st: int, ret: _Return | None, now: float) -> _Builder:
+    """A mission to a call beyond the extract up to the unit leaving its base: at base, or, sent on
+    its way home, driving home first (the engine's choice)."""
+    net, station = routes.net, routes.prep.stations[st]
+    home = (station.lon, station.lat)
+    if not (bool(m.from_returning) and ret is not None):
+        b = _Builder(float(m.t_alert_s), *home)
+        b.hold(float(m.t_depart_s))
+        return b
+    if ret.off_lonlat is not None:
+        b = _Builder(now, *_off_point(ret, now, home))
+        b.hold(float(m.t_depart_s))
+    else:
+        p = routes.prep
+        acc = float(p.station_legs[st][0].time_s) if bool(p.station_estimated[st]) else 0.0
+        x, _extra, drawn = _position(ret, now, net, home, acc)
+        b = _Builder(now, *drawn)
+        b.hold(float(m.t_depart_s))
+        rest = ret.path[ret.path.index(x):] if x in ret.path else [x]
+        _drive(b, net, rest, float(m.t_depart_s), max(ret.t_home - acc, float(m.t_depart_s)))
+    b.line(*home, ret.t_home, estimated=True)
+    return b
+
+
+def _beyond_mission(routes: _Routes, m: Any, incident: Any, st: int, ret: _Return | None,
+                    next_now: float) -> tuple[MissionTrack, _Return]:
+    """The track of a mission to a call beyond the extract: straight estimated legs out, to the
+    hospital and home (:func:`sim.engine.prepare.station_leg_s`)."""
+    net, p, spec = routes.net, routes.prep, routes.spec
+    station = p.stations[st]
+    b = _start(routes, m, st, ret, float(m.decision_s))
+    b.line(float(incident["lon"]), float(incident["lat"]), float(m.t_arrive_s), estimated=True)
+    b.hold(float(m.t_leave_scene_s))
+    t_free = float(m.t_free_s)
+    back_from = (float(incident["lon"]), float(incident["lat"]))
+    hosp_name = str(m.hospital)
+    if hosp_name and hosp_name in routes.hospital_index and np.isfinite(m.t_hospital_s):
+        hosp = p.hospitals[routes.hospital_index[hosp_name]]
+        back_from = (hosp.lon, hosp.lat)
+        b.line(*back_from, float(m.t_hospital_s), estimated=True)
+        b.hold(t_free)
+    unit_type = str(m.unit_type)
+    straight = float(haversine_m(back_from[1], back_from[0], station.lat, station.lon))
+    t_home = (t_free + float(station_leg_s(net, station, straight)) / spec.driving.relative(unit_type)
+              + spec.driving.start_stop(unit_type))
+    b.line(station.lon, station.lat, t_home, estimated=True)
+    if np.isfinite(next_now):
+        b.cut(next_now)
+    node = int(p.station_node[st])
+    ret = _Return(t_free=t_free, leg_out=0.0, hosp_lonlat=None, ret_from=node, path=[node],
+                  node_times=np.zeros(1), station=st, t_home=t_home, off_lonlat=back_from)
+    track = MissionTrack(
+        mission=m.Index, unit_id=str(m.unit_id), unit_type=unit_type, country=str(m.station_country),
+        cross_border=bool(m.cross_border), incident_id=int(m.incident_id), t=np.asarray(b.t, float),
+        lon=np.asarray(b.lon, float), lat=np.asarray(b.lat, float), estimated=np.asarray(b.est, bool))
+    return track, ret
+
+
 def mission_tracks(network: RoadNetwork, spec: ModelSpec, missions: pd.DataFrame, incidents: pd.DataFrame,
                    *, start: float = -np.inf, end: float = np.inf,
                    prep: Prepared | None = None) -> list[MissionTrack]:
@@ -271,9 +343,17 @@ def _one_mission(routes: _Routes, m: Any, incident: Any, st: int, ret: _Return |
     station = p.stations[st]
     st_node = int(p.station_node[st])
     target = int(incident["node"])
+    if target < 0:
+        return _beyond_mission(routes, m, incident, st, ret, next_now)
     acc = float(p.station_legs[st][0].time_s) if bool(p.station_estimated[st]) else 0.0
     now = float(m.decision_s)
-    if bool(m.from_returning) and ret is not None:
+    if bool(m.from_returning) and ret is not None and ret.off_lonlat is not None:
+        b = _start(routes, m, st, ret, now)  # home first, then as from its base
+        node_ll = (float(net.lon[st_node]), float(net.lat[st_node]))
+        path = routes.forward(st, target)
+        t_net = ret.t_home + acc
+        b.line(*node_ll, t_net, estimated=acc > 0)
+    elif bool(m.from_returning) and ret is not None:
         x, extra, drawn = _position(ret, now, net, (station.lon, station.lat), acc)
         b = _Builder(now, *drawn)
         b.hold(float(m.t_depart_s))
@@ -321,8 +401,9 @@ def _one_mission(routes: _Routes, m: Any, incident: Any, st: int, ret: _Return |
     t_home = t_free + leg_out + float(node_times[-1])
     if acc > 0:
         b.line(station.lon, station.lat, t_home + acc, estimated=True)
+    t_back = t_free + leg_out + float(rv[ret_from]) * fn + spec.driving.start_stop(str(m.unit_type))
     ret = _Return(t_free=t_free, leg_out=leg_out, hosp_lonlat=hosp_ll, ret_from=ret_from, path=rpath,
-                  node_times=node_times, station=st)
+                  node_times=node_times, station=st, t_home=t_back)
     if np.isfinite(next_now):
         b.cut(next_now)
     track = MissionTrack(

@@ -297,13 +297,29 @@ def _moving_eta(s: Any, j: int, now: float, target: int, f: float, best: float) 
 
 
 @_jit
+def _leg(s: Any, st: int, target: int) -> float:
+    """Normal driving time from station `st` to `target`: a node, or, below 0, incident row
+    ``-1 - target`` beyond the extract (its estimated leg)."""
+    return s.fwd[st, target] if target >= 0 else s.b_leg[-1 - target, st]
+
+
+@_jit
+def _home_first(s: Any, j: int, now: float, target: int, f: float) -> float:
+    """ETA of unit `j` on its way home (no turnout) when it drives home first, then out: to a call
+    beyond the extract, and to any call while it returns from one (modelling choice)."""
+    return s.t_base[j] - now + _leg(s, s.u_station[j], target) * f + s.u_acc[j]
+
+
+@_jit
 def _best(s: Any, units: Any, lo: int, hi: int, now: float, target: int, f: float, turnout: float,
           best: float, keep_type: int, keep_min: int) -> tuple[float, int]:
     """Best (ETA, unit) among the available units ``units[lo:hi]``; the ETA must beat `best`.
 
     Units at base first (ties: the unit back at base the longest when ``tie_idle``, else the first
     in the list), then units on their way home in list order. ``keep_min > 0`` skips units whose
-    lending centre would keep fewer free units of ``keep_type``.
+    lending centre would keep fewer free units of ``keep_type``. A `target` below 0 is incident row
+    ``-1 - target`` beyond the extract (:func:`_leg`); a unit on its way home drives home first to
+    such a call, and to any call while it returns from one (:func:`_home_first`).
     """
     bmin = np.inf
     bj = -1
@@ -315,7 +331,7 @@ def _best(s: Any, units: Any, lo: int, hi: int, now: float, target: int, f: floa
         if keep_min > 0 and s.free_cnt[s.u_lender[j], keep_type] - 1 < keep_min:
             continue
         if s.t_base[j] <= now:
-            eta = s.fwd[s.u_station[j], target] * f + s.u_acc[j] + turnout
+            eta = _leg(s, s.u_station[j], target) * f + s.u_acc[j] + turnout
             if eta < bmin or (eta == bmin and s.tie_idle and bj >= 0 and s.t_base[j] < s.t_base[bj]):
                 bmin, bj = eta, j
         else:
@@ -327,7 +343,10 @@ def _best(s: Any, units: Any, lo: int, hi: int, now: float, target: int, f: floa
         bj = -1
     for q in range(nm):
         j = s.moving_buf[q]
-        e = _moving_eta(s, j, now, target, f, best)
+        if target < 0 or s.ret_off[j]:
+            e = _home_first(s, j, now, target, f)
+        else:
+            e = _moving_eta(s, j, now, target, f, best)
         if e < best:
             best, bj = e, j
     return best, bj
@@ -366,7 +385,7 @@ def _choose(s: Any, i: int, sl: int, t: int, c: int,
     ct = c * s.f_normal.shape[0] + t
     h, j = _best(s, s.home_units, s.home_ptr[ct], s.home_ptr[ct + 1], now, target, f, turnout, np.inf, 0, 0)
     e0, e1 = s.fl_ptr[ct], s.fl_ptr[ct + 1]
-    if e0 == e1:
+    if e0 == e1 or target < 0:  # beyond the extract: home units only
         return j, -1, turnout, -1, h, h
     best, bj, ba, btout, be = h, j, -1, turnout, -1
     declined = s.declined[i * s.n_slots + sl]
@@ -435,8 +454,15 @@ def _launch(s: Any, j: int, i: int, sl: int, now: float, delay: float, a: int, t
     if at_base:
         if turnout < 0.0:
             turnout = _turnout(s, i, sl, t, t_alert)
-        travel = s.u_acc[j] + s.fwd[st, target] * f
-        est = s.u_est[j]
+        travel = s.u_acc[j] + _leg(s, st, target) * f
+        est = s.u_est[j] or target < 0
+    elif target < 0 or s.ret_off[j]:  # on its way home, home first (as priced by _best)
+        turnout = 0.0
+        travel = _home_first(s, j, now, target, f)
+        est = True
+        m_prev = s.ret_mission[j]
+        if m_prev >= 0:
+            s.m_f[m_prev, _TBASE] = np.nan
     else:
         x, extra = _position(s, j, now)
         turnout = 0.0
@@ -457,7 +483,15 @@ def _launch(s: Any, j: int, i: int, sl: int, now: float, delay: float, a: int, t
     ret_from, leg_out = target, 0.0
     t_free = t_leave
     m = s.cnt[C_MISSIONS]
-    if sl == s.first_transport_slot[i] and s.transport[i]:
+    if sl == s.first_transport_slot[i] and s.transport[i] and target < 0:
+        col = 1 if s.hospital_any_policy else 0
+        hosp = s.b_hosp[-1 - target, col]
+        if hosp >= 0:
+            ft = s.f_urgent[t] if s.urg[itype] == 1 else s.f_normal[t]
+            t_hosp = t_leave + s.b_hosp_s[-1 - target, col] * ft
+            t_free = t_hosp + s.handover[i]
+            s.inc_tm[i] = m
+    elif sl == s.first_transport_slot[i] and s.transport[i]:
         any_c = s.hospital_any_policy or (a >= 0 and s.ag_foreign_hosp[a])
         hosp = s.hosp_any[target] if any_c else s.hosp_own[target]
         if hosp >= 0:
@@ -470,11 +504,17 @@ def _launch(s: Any, j: int, i: int, sl: int, now: float, delay: float, a: int, t
         if tm >= 0:  # escorts the patient: leaves with it, free at the handover
             hosp = s.m_i[tm, _HOSP]
             t_leave, t_hosp, t_free = s.m_f[tm, _TLEAVE], s.m_f[tm, _THOSP], s.m_f[tm, _TFREE]
-    if hosp >= 0:
-        ret_from = s.hosp_node[hosp]
-        leg_out = s.hosp_extra[hosp]
-        est = est or s.hosp_est[hosp]
-    t_base = t_free + leg_out + s.rev[st, ret_from] * s.f_normal[t] + s.u_acc[j]
+    if target < 0:  # back from beyond the extract: an estimated leg from the scene or the hospital
+        back = s.hs_leg[hosp, st] if hosp >= 0 else s.b_leg[-1 - target, st]
+        t_base = t_free + back * s.f_normal[t] + s.u_acc[j]
+        ret_from = s.u_node[j]
+    else:
+        if hosp >= 0:
+            ret_from = s.hosp_node[hosp]
+            leg_out = s.hosp_extra[hosp]
+            est = est or s.hosp_est[hosp]
+        t_base = t_free + leg_out + s.rev[st, ret_from] * s.f_normal[t] + s.u_acc[j]
+    s.ret_off[j] = target < 0
     # state
     s.avail[j] = False
     s.free_cnt[s.u_lender[j], t] -= 1
@@ -568,7 +608,8 @@ def dispatch(s: Any, i: int, now: float) -> int:
     for p in range(s.slot_off[i], s.slot_off[i + 1]):
         sl = s.slot_cols[p]
         t = s.slot_type[base + sl]
-        if not s.applicable[c, t]:
+        ct = c * s.f_normal.shape[0] + t
+        if not (s.applicable[c, t] if s.i_node[i] >= 0 else s.home_ptr[ct + 1] > s.home_ptr[ct]):
             if t == s.primary[s.i_type[i]]:
                 s.unserved[i] += 1  # can never be served; not queued
             else:

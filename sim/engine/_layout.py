@@ -28,6 +28,8 @@ FIELDS: tuple[str, ...] = (
     "lm", "n_lm", "lm_station", "lm_pred", "indptr", "indices", "data", "n_nodes",
     "lat_r", "lon_r", "cos_lat", "inv_vmax", "g", "hv", "stamp", "heap_f", "heap_v", "tt_cache",
     "path_buf", "moving_buf", "mh_i", "mh_f", "cnt",
+    # incidents beyond the extract (sim.engine.compile._beyond_state)
+    "b_leg", "b_hosp", "b_hosp_s", "hs_leg", "ret_off",
     # records and output
     "unserved", "na", "m_i", "m_f", "r_i", "r_f", "out_kind", "out_a", "out_t",
 )

@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.engine._layout import FIELDS, M_FLOAT, M_INT, N_COUNTERS, R_FLOAT, R_INT
-from sim.engine.prepare import Prepared
+from sim.engine.prepare import Prepared, beyond_legs
 from sim.model.agreements import RULES, Agreement, party_matches
 from sim.model.demand import Incidents, IncidentType
 from sim.model.spec import ModelSpec
@@ -108,12 +108,14 @@ class CompiledRun:
     n_centres
         Dispatch centres of the network (code ``n_centres`` stands for an unknown centre).
     home_q, lend_q
-        Per unit: the waiting queues (key ``centre * n_types + type``) it serves as a home unit,
-        and ``(queue, agreement)`` those it may serve under an agreement whose requesting centre
-        sees it (a centre that cannot see a foreign unit does not know it became free).
-    i_country, i_centre, i_type, i_t_call, urg
+        Per unit: the waiting queues (key ``centre * n_types + type``; ``(n_centres + 1 + centre)
+        * n_types + type`` for calls beyond the extract, which only home units answer) it serves as
+        a home unit, and ``(queue, agreement)`` those it may serve under an agreement whose
+        requesting centre sees it (a centre that cannot see a foreign unit does not know it became
+        free).
+    i_country, i_centre, i_type, i_t_call, urg, i_queue
         Per incident: country name, centre code, incident-type index, call time; per incident
-        type: urgency.
+        type: urgency; per incident: the key of its waiting queue less its unit type.
     """
 
     network: RoadNetwork
@@ -135,6 +137,7 @@ class CompiledRun:
     i_type: list[int]
     i_t_call: list[float]
     urg: list[int]
+    i_queue: list[int]
     state: dict[str, Any]
     core: Any
     entry_points: tuple[Any, Any, Any, Any]
@@ -318,8 +321,10 @@ def _incident_state(inc: Incidents, i_centre: list[int], agreements: tuple[Agree
     req = np.zeros((len(agreements), len(inc)))
     for a, ag in enumerate(agreements):
         req[a] = inc.request_delay[ag.name]
+    i_node = inc.node.astype(np.int64)
+    i_node[inc.beyond] = -1 - np.arange(int(inc.beyond.sum()))  # row -1 - i_node of the b_* tables
     return {
-        "n_slots": int(inc.n_slots), "i_node": inc.node.astype(np.int64),
+        "n_slots": int(inc.n_slots), "i_node": i_node,
         "i_centre": np.asarray(i_centre, np.int64), "i_type": inc.type_idx.astype(np.int64),
         "t_call": inc.t_call.astype(_F64),
         "transport": inc.transport.astype(np.bool_),
@@ -379,6 +384,18 @@ def _prepared_state(network: RoadNetwork, spec: ModelSpec, prep: Prepared) -> di
         "redispatch": bool(spec.policy.redispatch_returning),
         "tie_idle": spec.policy.tie_break == "idle_longest",
     }
+
+
+def _beyond_state(prep: Prepared, inc: Incidents, nu: int) -> dict[str, Any]:
+    """Incidents beyond the extract (core node ``-1 - k`` for row ``k``): the estimated legs from
+    the stations, their hospital by policy column (0: own country, 1: any), and the legs from the
+    hospitals back to the stations (:func:`sim.engine.prepare.beyond_legs`)."""
+    b = inc.beyond
+    leg, hosp, hosp_s = beyond_legs(prep, inc.lat[b], inc.lon[b], inc.country[b], inc.centre[b])
+    return {"b_leg": np.ascontiguousarray(leg, dtype=_F64), "b_hosp": np.ascontiguousarray(hosp, np.int64),
+            "b_hosp_s": np.ascontiguousarray(hosp_s, dtype=_F64),
+            "hs_leg": np.ascontiguousarray(prep.hospital_legs(), dtype=_F64),
+            "ret_off": np.zeros(nu, np.bool_)}
 
 
 def _search_state(network: RoadNetwork, prep: Prepared, nu: int, core: ModuleType) -> dict[str, Any]:
@@ -470,15 +487,18 @@ def compile_run(network: RoadNetwork, spec: ModelSpec, prep: Prepared, inc: Inci
         _agreement_state(agreements, cand, can_fire, n_centres, nt), _prepared_state(network, spec, prep),
         _search_state(network, prep, len(units), core_module),
         _output_state(inc, _request_capacity(inc, i_centre, cand)),
+        _beyond_state(prep, inc, len(units)),
     ))
     core = core_module.Core(*state.values())
     return CompiledRun(
         network=network, spec=spec, prep=prep, inc=inc, types=spec.incident_types, agreements=agreements,
         type_names=names, n_types=nt, n_centres=n_centres, units=units, can_fire=can_fire,
         redispatch=bool(spec.policy.redispatch_returning),
-        home_q=[[c * nt + units.type_l[j] for c in units.home_of[j]] for j in range(len(units))],
+        home_q=[[q * nt + units.type_l[j] for c in units.home_of[j] for q in (c, n_centres + 1 + c)]
+                for j in range(len(units))],
         lend_q=[[(c * nt + units.type_l[j], a) for c, a in cand.lend_targets[j]] for j in range(len(units))],
         i_country=[network.countries[c] if c >= 0 else "" for c in inc.country.tolist()],
         i_centre=i_centre, i_type=inc.type_idx.tolist(), i_t_call=inc.t_call.tolist(), urg=urg,
+        i_queue=[(c + (n_centres + 1) * b) * nt for c, b in zip(i_centre, inc.beyond.tolist(), strict=True)],
         state=state, core=core, entry_points=core_module.entry_points(core),
     )

@@ -21,7 +21,15 @@ from scipy.sparse.csgraph import dijkstra
 
 from sim.model.spec import ModelSpec
 from sim.model.units import Hospital, Station
-from sim.roads.network import SNAP_LIMIT_M, AccessLeg, RoadNetwork, entry_legs, estimated_leg_s, leg_times
+from sim.roads.network import (
+    SNAP_LIMIT_M,
+    AccessLeg,
+    RoadNetwork,
+    entry_legs,
+    estimated_leg_s,
+    haversine_m,
+    leg_times,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -147,6 +155,18 @@ class Prepared:
         graph: tuple[IntArray, IntArray, FloatArray] = self._memo["graph"]
         return graph
 
+    def hospital_legs(self) -> FloatArray:
+        """``(n_hosp, n_stations)``: the estimated leg from each hospital to each station's base
+        (:func:`station_leg_s`): how units return from a mission beyond the extract."""
+        if "hospital_legs" not in self._memo:
+            out = np.zeros((len(self.hospitals), len(self.stations)))
+            for s, st in enumerate(self.stations):
+                out[:, s] = station_leg_s(self.network, st, haversine_m(
+                    [h.lat for h in self.hospitals], [h.lon for h in self.hospitals], st.lat, st.lon))
+            self._memo["hospital_legs"] = out
+        legs: FloatArray = self._memo["hospital_legs"]
+        return legs
+
     def __getstate__(self) -> dict[str, Any]:
         # the lazily built tables are large and quick to rebuild: not pickled (e.g. to Dask workers)
         state = dict(self.__dict__)
@@ -162,6 +182,58 @@ def _landmark_stations(legs: list[tuple[AccessLeg, ...]]) -> IntArray:
         if len(group) == 1:
             first.setdefault(group[0].node, i)
     return np.asarray([first[node] for node in sorted(first)], dtype=np.int64)
+
+
+def station_leg_s(network: RoadNetwork, station: Station, straight_m: Any) -> Any:
+    """The estimated leg (s, normal driving of the reference vehicle) of a station's units over
+    `straight_m` metres of straight line, not routed on `network`:
+    :func:`sim.roads.network.estimated_leg_s` as for the station's own off-network legs (its
+    ``speed_kmh`` and detour factor when given, else the network's own pace). The engine speeds it
+    up and adds the start/stop cost like every leg (:mod:`sim.roads.driving`)."""
+    off = station.off_network
+    if off is None or off.speed_kmh is None:
+        return estimated_leg_s(network, straight_m)
+    return estimated_leg_s(network, straight_m, speed_kmh=float(off.speed_kmh),
+                           detour_factor=float(off.detour_factor))
+
+
+def beyond_legs(prep: Prepared, lat: FloatArray, lon: FloatArray, country: IntArray,
+                centre: IntArray) -> tuple[FloatArray, IntArray, FloatArray]:
+    """Estimated legs of incidents beyond the extract (at `lat`, `lon`; codes of the network's
+    `country` and `centre`).
+
+    Returns
+    -------
+    leg
+        ``(n, n_stations)``: from each station's base to the incident (:func:`station_leg_s`) for
+        the stations whose units the incident's centre sends as its own (``dispatch_centre`` or
+        ``also_serves``); ``inf`` for the others.
+    hosp, hosp_s
+        ``(n, 2)``: the hospital (index into ``prep.hospitals``, ``-1``: none) a patient goes to
+        and the estimated leg there (:func:`sim.roads.network.estimated_leg_s`, as for a hospital
+        beyond the extract): column 0 the nearest of the incident's country (any country when it
+        has none), column 1 the nearest of any country.
+    """
+    net, n = prep.network, len(lat)
+    leg = np.full((n, len(prep.stations)), np.inf)
+    for s, st in enumerate(prep.stations):
+        codes = [k for k, c in enumerate(net.centres) if c in (st.dispatch_centre, *st.also_serves)]
+        rows = np.flatnonzero(np.isin(centre, codes))
+        leg[rows, s] = station_leg_s(net, st, haversine_m(lat[rows], lon[rows], st.lat, st.lon))
+    hosp = np.full((n, 2), -1, np.int64)
+    hosp_s = np.zeros((n, 2))
+    if prep.hospitals and n:
+        h_lat = np.array([h.lat for h in prep.hospitals])
+        h_lon = np.array([h.lon for h in prep.hospitals])
+        cost = estimated_leg_s(net, haversine_m(lat[:, None], lon[:, None], h_lat[None, :], h_lon[None, :]))
+        h_country = np.array([h.country for h in prep.hospitals], dtype=object)
+        own = h_country[None, :] == np.array([net.countries[c] if c >= 0 else "" for c in country],
+                                             dtype=object)[:, None]
+        own[~own.any(axis=1)] = True
+        hosp[:, 0] = np.argmin(np.where(own, cost, np.inf), axis=1)
+        hosp[:, 1] = np.argmin(cost, axis=1)
+        hosp_s = np.take_along_axis(cost, hosp, axis=1)
+    return leg, hosp, hosp_s
 
 
 def prepare(network: RoadNetwork, spec: ModelSpec) -> Prepared:

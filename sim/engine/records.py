@@ -45,7 +45,7 @@ def incident_columns() -> tuple[str, ...]:
     """The columns of the incident records, with ``rt_<type>_s`` for each unit type in the table."""
     return ("incident_id", "type", "urgency", "t_call_s", "lat", "lon", "node", "country",
             "dispatch_centre", "response_time_s", *(f"rt_{u}_s" for u in unit_type_names()), "served",
-            "cross_border", "primary_unit_country", "estimated_leg", "in_warmup")
+            "cross_border", "primary_unit_country", "estimated_leg", "in_warmup", "beyond_extract")
 
 
 @dataclass(eq=False)
@@ -162,6 +162,7 @@ def _incident_table(run: CompiledRun, cols: dict[str, Any]) -> dict[str, Any]:
         "primary_unit_country": uc[pu],
         "estimated_leg": est_inc,
         "in_warmup": t_call < run.spec.warmup_s,
+        "beyond_extract": inc.beyond.astype(bool),
     }
 
 

@@ -67,6 +67,16 @@ How a call is handled
 7. Shifts: a unit whose shift ends goes off duty (after finishing its mission) and drives home; it
    comes back on duty at its next start hour where it is then: at base, or still on its way home.
 
+Calls beyond the road extract (:attr:`sim.model.demand.Incidents.beyond`: the foreign side's own
+calls, placed off the network) are answered only by their own centre's units, whatever the
+agreements (those of the bundled scenarios are about help *into* the extract's side), and wait in a
+queue of their own that only those units serve. A unit at base reaches such a call by its estimated
+leg (:func:`sim.engine.prepare.station_leg_s`: the network's own pace, sped up and with the
+start/stop cost like every leg, :mod:`sim.roads.driving`), a unit on its way home drives home
+first; the patient goes to the nearest hospital of the call's country by estimated leg (any
+country's under ``nearest_any``), and the unit returns to base by estimated leg; until it is home it
+is priced for any call as if it drove home first. Such missions are flagged ``estimated_leg``.
+
 Simplifications (documented modelling choices): a returning unit's position is the last node it
 passed (progress along the current edge is ignored); a unit a centre sees abroad is reserved at the
 decision and is held where it is during the request delay; a slot waiting for a lending centre's
@@ -151,10 +161,10 @@ class _Engine:
         self.nu = len(units)
         self.u_type_l, self.u_lender_l, self.u_shift = units.type_l, units.lender, units.shift
         self.u_home_q, self.u_lend_q = run.home_q, run.lend_q
-        self.i_centre_l, self.i_type_l, self.i_t_call = run.i_centre, run.i_type, run.i_t_call
+        self.i_queue_l, self.i_type_l, self.i_t_call = run.i_queue, run.i_type, run.i_t_call
         self.urg = run.urg
         # waiting slots per (centre, unit type): queue c * nt + t holds (urgency, t_call, incident, slot)
-        n_queues = (run.n_centres + 1) * self.nt
+        n_queues = 2 * (run.n_centres + 1) * self.nt  # and one per centre for calls beyond the extract
         self.qs: list[list[tuple[int, float, int, int]]] = [[] for _ in range(n_queues)]
         self.n_waiting = 0                        # slots in all queues
         self._cbd, self._cbf, self._cbs, self._cba = (self._cb_dispatch, self._cb_free, self._cb_shift,
@@ -205,7 +215,7 @@ class _Engine:
                 self.n_waiting += 1
                 sl = ua[q]
                 t = int(self.slot_type[i, sl])
-                heapq.heappush(self.qs[self.i_centre_l[i] * self.nt + t],
+                heapq.heappush(self.qs[self.i_queue_l[i] + t],
                                (self.urg[self.i_type_l[i]], self.i_t_call[i], i, sl))
             else:  # a unit started (free at ts), or a request sent (answered at ts)
                 d = ts[q] - env._now

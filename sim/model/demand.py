@@ -3,7 +3,12 @@
 An `IncidentType` says which units an incident needs and how long they are busy with it. `Demand`
 says how many incidents of each type arise per 1,000 inhabitants per year in each country, and how
 they are spread over the hours of the week. Incidents are placed by population (`Place`), each place
-spread over the network nodes near it; or replayed from a log (`IncidentLog`).
+spread over the network nodes of its own country near it (a place's calls are calls of its own
+jurisdiction); or replayed from a log (`IncidentLog`). A place with no road of its country within
+reach lies beyond the road extract: it generates no incidents, unless the demand says
+``beyond_radius_m`` and a station of its country lies within that distance of it; then its calls
+happen off the network, at estimated positions around it, and only its own dispatch centre's units
+answer them (:func:`generate_incidents`).
 
 Default figures and their sources are in :mod:`sim.model.defaults` (a spec without a demand gets
 :func:`sim.model.defaults.default_demand`).
@@ -13,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +27,7 @@ from sim.model.agreements import Agreement
 from sim.model.distributions import Dist
 from sim.model.streams import Streams
 from sim.model.units import UNIT_TYPES, unit_type_names
-from sim.roads.network import RoadNetwork, haversine_m
+from sim.roads.network import EARTH_RADIUS_M, RoadNetwork, haversine_m
 
 if TYPE_CHECKING:  # the spec holds incident types and demand: imported for type hints only
     from sim.model.spec import ModelSpec
@@ -116,6 +121,14 @@ class Demand:
         Places farther than this from any node generate no incidents (they are reported).
     scale
         Multiplies every rate (sensitivity studies, surges).
+    beyond_radius_m
+        ``None`` (the default): places with no road of their country within `max_place_distance_m`
+        generate no incidents. A distance: such a place still generates the calls of an incident
+        type when a station of its country with the type's primary unit type lies within this
+        distance of it; they happen beyond the road extract (see :func:`beyond_places`).
+    beyond_unit_radius_m
+        Unit type -> the distance used instead of `beyond_radius_m` for stations' units of that
+        type (e.g. a smaller one for fire engines, whose stations lie closer together).
     """
 
     rates_per_1000: dict[str, dict[str, float]]
@@ -123,6 +136,8 @@ class Demand:
     spread_m: float = 1500.0
     max_place_distance_m: float = 3000.0
     scale: float = 1.0
+    beyond_radius_m: float | None = None
+    beyond_unit_radius_m: dict[str, float] = field(default_factory=dict)
 
     def profile(self) -> npt.NDArray[np.float64]:
         """The hour-of-week weights as an array of 168 values with mean 1."""
@@ -175,12 +190,14 @@ class Incidents:
     t_call
         Call time (s from Monday 00:00 of week 0).
     lat, lon, node
-        Where it happens (the node's coordinates) and its network node.
+        Where it happens (the node's coordinates) and its network node; for an incident beyond the
+        extract (`beyond`) its estimated position and node ``-1``.
     type_idx
         Index into `type_names` (the order of ``spec.incident_types``).
     country, centre
         Codes into ``network.countries`` / ``network.centres`` of the *node* (the jurisdiction
-        where it happens, whose dispatch centre gets the call); ``-1`` where unknown.
+        where it happens, whose dispatch centre gets the call); ``-1`` where unknown. Beyond the
+        extract: the place's country and the centre of the nearest node of that country.
     call_processing
         Call reaching the centre to the first alert.
     slot_type
@@ -200,6 +217,9 @@ class Incidents:
         and agreement, from a sub-stream keyed by the agreement name).
     dropped
         Places (or log rows) that generated no incidents because no node is near enough.
+    beyond
+        Whether the incident happens beyond the road extract (off the network; see
+        :func:`generate_incidents`).
     """
 
     t_call: FloatArray
@@ -220,6 +240,11 @@ class Incidents:
     handover: FloatArray
     request_delay: dict[str, FloatArray] = field(default_factory=dict)
     dropped: tuple[str, ...] = ()
+    beyond: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def __post_init__(self) -> None:
+        if len(self.beyond) != len(self.t_call):
+            self.beyond = np.zeros(len(self.t_call), dtype=bool)
 
     def __len__(self) -> int:
         return len(self.t_call)
@@ -229,32 +254,72 @@ class Incidents:
         return int(self.slot_type.shape[1])
 
     def ensure_request_delays(self, agreements: Sequence[Agreement], streams: Streams) -> None:
-        """Draw the request delay of every agreement not drawn yet (keyed sub-streams, CRN-safe)."""
+        """Draw the request delay of every agreement not drawn yet (keyed sub-streams, CRN-safe).
+
+        Incidents beyond the extract get 0 and no draw (no agreement serves them), so the other
+        incidents' delays do not depend on whether there are any.
+        """
+        on = ~self.beyond
         for ag in agreements:
             if ag.name not in self.request_delay:
                 rng = streams.keyed("request_delay", ag.name)
-                self.request_delay[ag.name] = ag.request_delay.sample(rng, len(self))
+                delay = np.zeros(len(self))
+                delay[on] = ag.request_delay.sample(rng, int(on.sum()))
+                self.request_delay[ag.name] = delay
+
+
+def _country_codes(network: RoadNetwork, places: Sequence[Place]) -> IntArray:
+    """Per place: the code of its country in ``network.countries`` (``-1`` when the network has
+    none of it); ``-2`` for every place on a network that knows no jurisdiction (all nodes ``-1``),
+    where any node is the place's own."""
+    if not np.any(network.node_country >= 0):
+        return np.full(len(places), -2, dtype=np.int64)
+    code = {c: k for k, c in enumerate(network.countries)}
+    return np.array([code.get(p.country, -1) for p in places], dtype=np.int64)
+
+
+def _nearest_own(network: RoadNetwork, lat: float, lon: float, code: int,
+                 limit_m: float) -> tuple[int, float]:
+    """The nearest node of country `code` within `limit_m` of a point and its distance, or
+    ``(-1, inf)``."""
+    if code < 0 or not np.isfinite(limit_m):
+        return -1, np.inf
+    cand = network.nodes_within([lat], [lon], radius_m=limit_m * 1.05 + 10.0)[0]
+    cand = cand[network.node_country[cand] == code]
+    if not len(cand):
+        return -1, np.inf
+    d = haversine_m(lat, lon, network.lat[cand], network.lon[cand])
+    k = int(np.argmin(d))
+    return int(cand[k]), float(d[k])
 
 
 def _kernels(network: RoadNetwork, places: Sequence[Place], *, spread_m: float,
              max_distance_m: float) -> list[tuple[IntArray, FloatArray] | None]:
-    """Per place: the nodes within `spread_m` of it and its nearest node (sorted), with their weights
-    under a Gaussian kernel of scale `spread_m` (not normalised; with ``spread_m == 0`` only the
-    nearest node weighs); ``None`` for a place whose nearest node is farther than `max_distance_m`."""
+    """Per place: the nodes of its country within `spread_m` of it and its nearest node of its
+    country (sorted), with their weights under a Gaussian kernel of scale `spread_m` (not
+    normalised; with ``spread_m == 0`` only the nearest node weighs); ``None`` for a place whose
+    nearest node of its country is farther than `max_distance_m` (or whose country has no node).
+    On a network that knows no jurisdiction every node counts as the place's country."""
     if not len(places):
         return []
     plat = np.array([p.lat for p in places], dtype=float)
     plon = np.array([p.lon for p in places], dtype=float)
     nearest, dist = network.nearest_nodes(plat, plon)
     within = network.nodes_within(plat, plon, radius_m=spread_m)
+    codes = _country_codes(network, places)
     out: list[tuple[IntArray, FloatArray] | None] = []
     for p in range(len(places)):
-        if not dist[p] <= max_distance_m:
+        code, near_p, d_p, cand = int(codes[p]), int(nearest[p]), float(dist[p]), within[p]
+        if code != -2:
+            cand = cand[network.node_country[cand] == code]
+            if network.node_country[near_p] != code:
+                near_p, d_p = _nearest_own(network, plat[p], plon[p], code, max_distance_m)
+        if not d_p <= max_distance_m:
             out.append(None)
             continue
-        near = np.union1d(within[p], [nearest[p]])
+        near = np.union1d(cand, [near_p])
         d = haversine_m(plat[p], plon[p], network.lat[near], network.lon[near])
-        w = np.exp(-0.5 * (d / spread_m) ** 2) if spread_m > 0 else (near == nearest[p]).astype(float)
+        w = np.exp(-0.5 * (d / spread_m) ** 2) if spread_m > 0 else (near == near_p).astype(float)
         out.append((near, w))
     return out
 
@@ -266,9 +331,10 @@ def place_kernels(
 
     Returns ``(kept, offsets, nodes, cum)``: place ``p`` (where ``kept[p]``) owns
     ``nodes[offsets[p]:offsets[p + 1]]`` with cumulative weights ``cum[...]`` rising to ``p + 1``
-    (Gaussian kernel of scale `spread_m` over the nodes within `spread_m`, always including the
-    nearest node), so a node is drawn with ``searchsorted(cum, p + u)``. Places whose nearest node
-    is farther than `max_distance_m` are not kept and own no nodes.
+    (Gaussian kernel of scale `spread_m` over the nodes of the place's country within `spread_m`,
+    always including its nearest node of that country), so a node is drawn with
+    ``searchsorted(cum, p + u)``. Places whose nearest node of their country is farther than
+    `max_distance_m` are not kept and own no nodes.
     """
     kernels = _kernels(network, places, spread_m=spread_m, max_distance_m=max_distance_m)
     kept = np.array([k is not None for k in kernels], dtype=bool)
@@ -298,7 +364,8 @@ def spread_places(
     spread_m: float = 1500.0,
     max_distance_m: float = 3000.0,
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """Spread each place's population over the network nodes near it, as incidents are spread.
+    """Spread each place's population over the network nodes of its country near it, as incidents
+    are spread.
 
     The kernel of :func:`place_kernels` (the defaults are those of :class:`Demand`), as shares.
 
@@ -325,8 +392,32 @@ def spread_places(
     return np.concatenate(pi), np.concatenate(nodes), np.concatenate(weights)
 
 
+class _Draws(Protocol):
+    """Named random streams: :class:`sim.model.streams.Streams` or :class:`_KeyedStreams`."""
+
+    def __getitem__(self, name: str) -> np.random.Generator: ...
+
+
+class _KeyedStreams:
+    """Stream `name` of `streams` as its keyed sub-stream for `key` (each made once): the draws of
+    incidents beyond the extract, which leave every draw of the others unchanged."""
+
+    def __init__(self, streams: Streams, key: str) -> None:
+        self._streams, self._key = streams, key
+        self._gens: dict[str, np.random.Generator] = {}
+
+    def __getitem__(self, name: str) -> np.random.Generator:
+        if name not in self._gens:
+            self._gens[name] = self._streams.keyed(name, self._key)
+        return self._gens[name]
+
+
+BEYOND_KEY = "beyond_extract"
+"""The key of the sub-streams (:meth:`sim.model.streams.Streams.keyed`) of incidents beyond the extract."""
+
+
 def _draw_service(
-    spec: ModelSpec, streams: Streams, type_idx: IntArray, t_call: FloatArray
+    spec: ModelSpec, streams: _Draws, type_idx: IntArray, t_call: FloatArray
 ) -> dict[str, Any]:
     """Every per-incident draw after type and place: slots, durations, transport (vectorised per type)."""
     types = spec.incident_types
@@ -371,12 +462,13 @@ def _draw_service(
 
 def _group_rates(demand: Demand, countries: list[str], type_names: tuple[str, ...], pop: FloatArray,
                  pcountry: npt.NDArray[np.object_]) -> tuple[list[tuple[int, int]], list[float]]:
-    """The (country, incident type) groups with incidents, and the rate per second of each."""
+    """The (country, incident type) groups with incidents, and the rate per second of each (`pop`:
+    ``(places, types)``, the population generating each type)."""
     groups: list[tuple[int, int]] = []
     grate: list[float] = []
     for ci, c in enumerate(countries):
-        cpop = float(pop[pcountry == c].sum())
         for k, name in enumerate(type_names):
+            cpop = float(np.ascontiguousarray(pop[:, k])[pcountry == c].sum())
             r = demand.rates_per_1000.get(c, {}).get(name, 0.0)
             if r > 0 and cpop > 0:
                 groups.append((ci, k))
@@ -384,7 +476,7 @@ def _group_rates(demand: Demand, countries: list[str], type_names: tuple[str, ..
     return groups, grate
 
 
-def _call_times(demand: Demand, horizon: float, total_rate: float, streams: Streams) -> FloatArray:
+def _call_times(demand: Demand, horizon: float, total_rate: float, streams: _Draws) -> FloatArray:
     """Sorted call times: Poisson counts per hour bin (hour-of-week weights), uniform within."""
     n_bins = int(np.ceil(horizon / 3600.0))
     starts = np.arange(n_bins) * 3600.0
@@ -397,6 +489,130 @@ def _call_times(demand: Demand, horizon: float, total_rate: float, streams: Stre
     return t_call
 
 
+def _draw_calls(demand: Demand, horizon: float, type_names: tuple[str, ...], places: Sequence[Place],
+                pop: FloatArray, draws: _Draws) -> tuple[FloatArray, IntArray, IntArray]:
+    """``(t_call, type_idx, place)``: call times, then each call's (country, type) in proportion to
+    its rate ("types") and a place of that country by population ("places"). `pop` is
+    ``(places, types)``: the population generating each type (0: none)."""
+    generating = pop.max(axis=1, initial=0.0) > 0
+    countries = sorted({p.country for p, g in zip(places, generating, strict=True) if g})
+    pcountry = np.array([p.country for p in places], dtype=object)
+    groups, grate = _group_rates(demand, countries, type_names, pop, pcountry)
+    total_rate = float(sum(grate))
+    t_call = _call_times(demand, horizon, total_rate, draws)
+    n = len(t_call)
+    if groups:
+        gp = np.asarray(grate) / total_rate
+        g = np.minimum(np.searchsorted(np.cumsum(gp), draws["types"].random(n) * gp.sum(), side="right"),
+                       len(groups) - 1)
+    else:
+        g = np.zeros(0, np.int64)
+    gt = np.array([k for _, k in groups], dtype=np.int64)
+    type_idx = gt[g] if n else np.zeros(0, np.int64)
+    place = np.zeros(n, dtype=np.int64)
+    u_place = draws["places"].random(n)
+    for gi, (ci, k) in enumerate(groups):
+        rows = np.flatnonzero(g == gi)
+        idx = np.flatnonzero((pcountry == countries[ci]) & (pop[:, k] > 0))
+        cw = np.cumsum(pop[idx, k])
+        j = np.minimum(np.searchsorted(cw, u_place[rows] * cw[-1], side="right"), len(idx) - 1)
+        place[rows] = idx[j]
+    return t_call, type_idx, place
+
+
+def beyond_places(network: RoadNetwork, spec: ModelSpec) -> tuple[BoolArray, IntArray]:
+    """Which incident types each place generates beyond the road extract, and its dispatch centre.
+
+    A place does when no node of its country lies within ``demand.max_place_distance_m`` of it
+    (:func:`place_kernels` does not keep it), ``demand.beyond_radius_m`` is set and the network has
+    nodes of its country; its centre is that of the nearest of them (the jurisdiction's 112 or
+    dispatch centre; none when that node has none). It generates an incident type when a station
+    of its country with the type's ``primary`` unit type lies within ``demand.beyond_radius_m`` of
+    it (``demand.beyond_unit_radius_m`` for that unit type if given): the posts the scenario
+    includes answer the calls of their surroundings, not of places far beyond them.
+
+    Returns
+    -------
+    types, centre
+        ``(places, incident types)``: whether place ``p`` generates type ``k`` beyond the extract;
+        per place, its centre's code in ``network.centres`` (``-1`` where it generates none).
+    """
+    places, demand = spec.places, spec.demand
+    types = np.zeros((len(places), len(spec.incident_types)), dtype=bool)
+    centre = np.full(len(places), -1, dtype=np.int64)
+    if demand.beyond_radius_m is None or not len(places):
+        return types, centre
+    kernels = _kernels(network, places, spread_m=demand.spread_m, max_distance_m=demand.max_place_distance_m)
+    codes = _country_codes(network, places)
+    st_lat = np.array([st.lat for st in spec.stations], dtype=float)
+    st_lon = np.array([st.lon for st in spec.stations], dtype=float)
+    for p, place in enumerate(places):
+        if kernels[p] is not None or codes[p] < 0:
+            continue
+        d = haversine_m(place.lat, place.lon, st_lat, st_lon)
+        near = {u for st, dist in zip(spec.stations, d, strict=True) if st.country == place.country
+                for u, k in st.units.items()
+                if k > 0 and dist <= demand.beyond_unit_radius_m.get(u, demand.beyond_radius_m)}
+        types[p] = [t.primary in near for t in spec.incident_types]
+        if not types[p].any():
+            continue
+        own = np.flatnonzero(network.node_country == codes[p])
+        c = int(network.node_centre[own[int(np.argmin(haversine_m(place.lat, place.lon, network.lat[own],
+                                                                    network.lon[own])))]])
+        if c < 0:
+            types[p] = False
+        else:
+            centre[p] = c
+    return types, centre
+
+
+def _around(lat: FloatArray, lon: FloatArray, spread_m: float,
+            draws: _Draws) -> tuple[FloatArray, FloatArray]:
+    """Points around (`lat`, `lon`) as the place kernel spreads them: at a distance drawn from a
+    Gaussian kernel of scale `spread_m` cut at `spread_m` (density ∝ exp(-d²/2s²) over the disc, as
+    over evenly spread nodes), in a uniform direction ("places")."""
+    n = len(lat)
+    u_r, u_a = draws["places"].random(n), draws["places"].random(n)
+    if spread_m <= 0:
+        return lat.copy(), lon.copy()
+    r = spread_m * np.sqrt(-2.0 * np.log1p(-u_r * (1.0 - np.exp(-0.5))))
+    bearing = 2.0 * np.pi * u_a
+    dlat = np.degrees(r * np.cos(bearing) / EARTH_RADIUS_M)
+    dlon = np.degrees(r * np.sin(bearing) / (EARTH_RADIUS_M * np.cos(np.radians(lat))))
+    return lat + dlat, lon + dlon
+
+
+def _beyond_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams, types: BoolArray,
+                      centre: IntArray) -> Incidents:
+    """The incidents of the places beyond the extract (`types`, `centre`: :func:`beyond_places`),
+    from their own keyed sub-streams."""
+    places = spec.places
+    draws = _KeyedStreams(streams, BEYOND_KEY)
+    type_names = tuple(t.name for t in spec.incident_types)
+    pop = np.array([p.population for p in places], dtype=float)[:, None] * types
+    t_call, type_idx, place = _draw_calls(spec.demand, float(spec.horizon_s), type_names, places, pop, draws)
+    plat = np.array([p.lat for p in places], dtype=float)[place]
+    plon = np.array([p.lon for p in places], dtype=float)[place]
+    lat, lon = _around(plat, plon, spec.demand.spread_m, draws)
+    n = len(t_call)
+    return Incidents(
+        t_call=t_call, lat=lat, lon=lon, node=np.full(n, -1, np.int64), type_idx=type_idx,
+        type_names=type_names, country=_country_codes(network, places)[place], centre=centre[place],
+        beyond=np.ones(n, dtype=bool), **_draw_service(spec, draws, type_idx, t_call))
+
+
+_PER_INCIDENT = ("t_call", "lat", "lon", "node", "type_idx", "country", "centre", "call_processing",
+                 "slot_type", "slot_active", "on_scene", "turnout_day", "turnout_night", "transport",
+                 "handover", "beyond")
+
+
+def _merged(a: Incidents, b: Incidents) -> Incidents:
+    """`a` and `b` as one set sorted by call time (`a` first on equal times); no request delays."""
+    order = np.argsort(np.concatenate([a.t_call, b.t_call]), kind="stable")
+    cols: dict[str, Any] = {k: np.concatenate([getattr(a, k), getattr(b, k)])[order] for k in _PER_INCIDENT}
+    return Incidents(type_names=a.type_names, dropped=a.dropped, **cols)
+
+
 def generate_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams) -> Incidents:
     """Draw the incidents of one replication (non-homogeneous Poisson by hour of week).
 
@@ -406,9 +622,16 @@ def generate_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams) 
     country (places too far from the network are dropped and listed in ``dropped``). Counts per bin
     are Poisson ("arrivals"), times uniform within the bin ("arrivals"); each incident's (country,
     type) is drawn in proportion to its rate ("types"), then a place of that country by population
-    and a node of that place by its kernel (:func:`place_kernels`) ("places"). The incident's
-    `country` and `centre` are those of its node: the jurisdiction where it happens. Rates of a
-    country missing from ``rates_per_1000`` are zero.
+    and a node of that place by its kernel (:func:`place_kernels`: nodes of the place's own
+    country) ("places"). The incident's `country` and `centre` are those of its node: the
+    jurisdiction where it happens. Rates of a country missing from ``rates_per_1000`` are zero.
+
+    Places beyond the extract (:func:`beyond_places`, when ``demand.beyond_radius_m`` is set)
+    generate their calls of the types posts near them answer in the same way, from their own
+    sub-streams (keyed :data:`BEYOND_KEY`, so
+    the other incidents are the same with or without them), at a point drawn around the place
+    (Gaussian of scale ``demand.spread_m`` cut at that distance), with node ``-1``, ``beyond``
+    set, the place's country and its centre. They are merged in by call time.
 
     Parameters
     ----------
@@ -428,41 +651,23 @@ def generate_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams) 
     kept, offsets, knodes, kcum = place_kernels(
         network, places, spread_m=demand.spread_m, max_distance_m=demand.max_place_distance_m)
     type_names = tuple(t.name for t in spec.incident_types)
-    countries = sorted({p.country for i, p in enumerate(places) if kept[i]})
     pop = np.array([p.population if kept[i] else 0.0 for i, p in enumerate(places)], dtype=float)
-    pcountry = np.array([p.country for p in places], dtype=object)
-    groups, grate = _group_rates(demand, countries, type_names, pop, pcountry)
-    total_rate = float(sum(grate))
-    t_call = _call_times(demand, float(spec.horizon_s), total_rate, streams)
+    pop = np.repeat(pop[:, None], len(type_names), axis=1)
+    t_call, type_idx, place = _draw_calls(demand, float(spec.horizon_s), type_names, places, pop, streams)
     n = len(t_call)
-    if groups:
-        gp = np.asarray(grate) / total_rate
-        g = np.minimum(np.searchsorted(np.cumsum(gp), streams["types"].random(n) * gp.sum(), side="right"),
-                       len(groups) - 1)
-    else:
-        g = np.zeros(0, np.int64)
-    gc = np.array([c for c, _ in groups], dtype=np.int64)
-    gt = np.array([k for _, k in groups], dtype=np.int64)
-    type_idx = gt[g] if n else np.zeros(0, np.int64)
-    inc_cty = gc[g] if n else np.zeros(0, np.int64)
-    # place within the country, by population; then node within the place
-    place = np.zeros(n, dtype=np.int64)
-    u_place = streams["places"].random(n)
+    # node within the place
     u_node = streams["places"].random(n)
-    for ci, c in enumerate(countries):
-        rows = np.flatnonzero(inc_cty == ci)
-        idx = np.flatnonzero((pcountry == c) & kept)
-        cw = np.cumsum(pop[idx])
-        j = np.minimum(np.searchsorted(cw, u_place[rows] * cw[-1], side="right"), len(idx) - 1)
-        place[rows] = idx[j]
     pos = np.searchsorted(kcum, place + u_node, side="right")
     pos = np.clip(pos, offsets[place], offsets[place + 1] - 1) if n else pos
     node = knodes[pos] if n else np.zeros(0, np.int64)
     draws = _draw_service(spec, streams, type_idx, t_call)
+    types, centre = beyond_places(network, spec)
     inc = Incidents(
         t_call=t_call, lat=network.lat[node], lon=network.lon[node], node=node, type_idx=type_idx,
         type_names=type_names, country=network.node_country[node], centre=network.node_centre[node],
-        dropped=tuple(p.name for i, p in enumerate(places) if not kept[i]), **draws)
+        dropped=tuple(p.name for i, p in enumerate(places) if not kept[i] and not types[i].any()), **draws)
+    if types.any():
+        inc = _merged(inc, _beyond_incidents(network, spec, streams, types, centre))
     inc.ensure_request_delays(spec.agreements, streams)
     return inc
 

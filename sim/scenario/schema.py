@@ -304,6 +304,15 @@ def _hour_of_week(v: Any) -> Any:
     return v
 
 
+class BeyondExtractSpec(_Strict):
+    """Calls of places beyond the road extract, answered by their own centre's units: a place
+    generates an incident type's calls when a station of its country with the type's primary unit
+    lies within `radius` of it (`unit_radius` of that unit type if given)."""
+
+    radius: Distance
+    unit_radius: dict[UnitTypeName, Distance] = Field(default_factory=dict)
+
+
 class DemandSpec(_Strict):
     rates: dict[CountryCode, dict[str, Rate]] = Field(default_factory=dict)
     hour_of_week: Literal["default"] | Annotated[list[Weight], BeforeValidator(_hour_of_week)] = "default"
@@ -314,6 +323,7 @@ class DemandSpec(_Strict):
     exclude_places: list[str] = Field(default_factory=list)
     extra_places: Annotated[list[PlaceSpec], Field(max_length=MAX_LIST)] = Field(default_factory=list)
     incident_log: str | None = None
+    beyond_extract: BeyondExtractSpec | None = None
 
 
 class PolicySpec(_Strict):

@@ -95,7 +95,10 @@ def _demand(d: DemandSpec) -> Demand:
     how = d.hour_of_week
     hour_of_week = tuple(defaults.default_hour_of_week()) if how == "default" else tuple(how)
     return Demand(rates_per_1000=rates, hour_of_week=hour_of_week, spread_m=d.spread,
-                  max_place_distance_m=d.max_place_distance, scale=d.scale)
+                  max_place_distance_m=d.max_place_distance, scale=d.scale,
+                  beyond_radius_m=None if d.beyond_extract is None else d.beyond_extract.radius,
+                  beyond_unit_radius_m={} if d.beyond_extract is None else
+                  {str(u): r for u, r in d.beyond_extract.unit_radius.items()})
 
 
 def _places(d: DemandSpec, region: Any) -> tuple[Place, ...]:

@@ -36,7 +36,8 @@ LAYERS: dict[str, str] = {
     "incidents": "One point per call and variant and replication: type, urgency, call time, country and "
                  "dispatch centre, response time (call to first unit on scene, minutes) overall and per "
                  "unit kind, whether it was served and whether a unit came from abroad. Calls during "
-                 "the warm-up have in_warmup = 1 and are left out of every statistic.",
+                 "the warm-up have in_warmup = 1, calls beyond the road extract (the foreign side's own "
+                 "calls, placed off the network) beyond_extract = 1: both are left out of every statistic.",
     "stations": "One point per station and variant: its units and their utilisation (busy time over "
                 "time on duty, mean over replications, per cent).",
     "units": "One point per unit (at its station) and variant: utilisation in per cent, missions and "
@@ -44,7 +45,7 @@ LAYERS: dict[str, str] = {
     "hexagons": "Hexagons per variant: calls, mean and 90th percentile of the response time (minutes, "
                 "calls reached), urgent calls and the share of them within the norm (per cent); diff_* "
                 "is the variant minus the reference variant (empty for the reference). As in "
-                "summary.json: warm-up left out, replications pooled.",
+                "summary.json: warm-up and calls beyond the extract left out, replications pooled.",
     "coverage": "Areas a unit can reach within 8 and 15 minutes of driving with lights and sirens, per "
                 "variant: national (each country's own stations) and with the variant's agreements. "
                 "A hexagon is in when the median of its road nodes is reached in time; population from "
@@ -102,8 +103,8 @@ def _incidents(ctx: _Context) -> gpd.GeoDataFrame:
     for u in UNIT_TYPES:
         if f"rt_{u}_s" in inc:
             df[f"{u}_response_min"] = inc[f"rt_{u}_s"] / _MIN
-    for c in ("served", "cross_border", "estimated_leg", "in_warmup"):
-        df[c] = inc[c].astype(bool)
+    for c in ("served", "cross_border", "estimated_leg", "in_warmup", "beyond_extract"):
+        df[c] = inc[c].astype(bool) if c in inc else False
     df["first_unit_country"] = inc["primary_unit_country"].astype(str)
     df["focus_area"] = inc["focus"].astype(str) if "focus" in inc else ""
     return _points(df, inc["lon"], inc["lat"])

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.frames import TABLES
+from sim.analysis.measures import measured_calls
 from sim.errors import DataError
 
 
@@ -256,7 +257,7 @@ def _check_agreement(p: Path, summary: dict[str, Any], tables: dict[str, pd.Data
             raise DataError(f"{p / f'{t}.parquet'}: holds replication(s) {shown} that summary.json does not "
                             f"list: {other}")
     inc = tables["incidents"]
-    measured = inc[~inc["in_warmup"].astype(bool)] if len(inc) else inc
+    measured = measured_calls(inc)
     for v, stats in summary["variants"].items():
         rows = measured[measured["variant"] == v] if len(measured) else measured
         count = stats["overall"].get("count") if isinstance(stats["overall"], dict) else None
