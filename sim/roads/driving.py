@@ -4,11 +4,12 @@ The network's edge times are the reference vehicle (an ambulance) driving normal
 (:mod:`sim.roads.speeds`: JEMSS road-class speeds × 0.86, never above the legal limit). A vehicle
 drives every edge at that speed × its `relative_speed`, and with lights and sirens × a further
 `lights_and_sirens` speed-up (× 1.3, calibrated: see `LIGHTS_AND_SIRENS`). With lights and sirens
-no edge may be driven faster than its legal limit plus the host country's cap for the vehicle (:data:`sim.roads.speeds.SPEED_CAPS`:
-the Dutch rule, +40 km/h for ambulances, +20 km/h for fire trucks over 5 t, and the same caps as a
-modelling choice where a country publishes none). Each trip from a standstill to a standstill costs
-a further `start_stop_s` (the Kolesar-Walker form of a run with acceleration and braking: the
-cruise speed ``v`` is lost for ``v / a`` seconds), so short runs are slower than cruising.
+no edge may be driven faster than its legal limit plus the host country's cap for the vehicle
+(:data:`sim.roads.speeds.SPEED_CAPS`: the Dutch rule, +40 km/h for ambulances, +20 km/h for fire
+trucks over 5 t, and the same caps as a modelling choice where a country publishes none). Each trip
+from a standstill to a standstill costs a further `start_stop_s` (the Kolesar-Walker form of a run
+with acceleration and braking: the cruise speed ``v`` is lost for ``v / a`` seconds), so short runs
+are slower than cruising.
 
 Every vehicle and urgency is a constant multiple of the reference times, so all of them share the
 reference's shortest routes and the engine prices any of them from one set of matrices exactly
