@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from sim.cli.main import main
+from sim.roads.driving import LIGHTS_AND_SIRENS
 
 AZ_TURNHOUT = "51.314,4.944"
 BAARLE_HERTOG_CHURCH = "51.4420,4.9316"
@@ -56,7 +57,8 @@ def test_route_normal_and_urgent(capsys, baarle_network) -> None:
     urgent = json.loads(out)
     assert code == 0
     assert urgent["travel_time_s"] < normal["travel_time_s"]
-    assert urgent["travel_time_s"] == pytest.approx(normal["travel_time_s"] / 1.1 + urgent["start_stop_s"])
+    expected = normal["travel_time_s"] / LIGHTS_AND_SIRENS + urgent["start_stop_s"]
+    assert urgent["travel_time_s"] == pytest.approx(expected)
     assert urgent["length_m"] == normal["length_m"]
     code, out, _ = _run(capsys, "network", "route", "baarle-turnhout", "--from", AZ_TURNHOUT,
                         "--to", BAARLE_HERTOG_CHURCH)

@@ -12,7 +12,7 @@ from sim.model.agreements import Agreement
 from sim.model.demand import Place, spread_places
 from sim.model.spec import ModelSpec
 from sim.model.units import OffNetworkAccess, Station
-from sim.roads.driving import DrivingModel
+from sim.roads.driving import LIGHTS_AND_SIRENS, DrivingModel
 from sim.roads.network import RoadNetwork, access_legs, estimated_leg_s, haversine_m
 
 # a road of 12 nodes, 2 min between neighbours both ways; nodes 0-5 in BE, 6-11 in NL
@@ -69,10 +69,10 @@ def test_emergency_driving_shortens_driving_times() -> None:
     cov = coverage(_line(), STATIONS, PLACES, driving=exact_driving(2.0), spread_m=1.0)
     assert cov.time_national_s[6] == pytest.approx(300.0)
     assert _row(cov, "NL", 8.0).share_national == pytest.approx(1.0)
-    # the default model: 1.1 faster with lights and sirens, plus the start/stop cost of a trip
+    # the default model: LIGHTS_AND_SIRENS faster with lights and sirens, plus the start/stop cost
     default = coverage(_line(), STATIONS, PLACES, spread_m=1.0)
     start = DrivingModel().start_stop("ambulance")
-    assert default.time_national_s[6] == pytest.approx(600.0 / 1.1 + start)
+    assert default.time_national_s[6] == pytest.approx(600.0 / LIGHTS_AND_SIRENS + start)
 
 
 def test_one_way_agreement_and_station_list() -> None:
