@@ -38,9 +38,10 @@ from sim.scenario.quantities import (
     Speed,
     bounded,
 )
+from sim.scenario.ranges import UncertainSpec
 
 FIXED_IN_VARIANTS = ("name", "description", "region", "network", "horizon", "warmup",
-                     "replications", "seed", "focus", "variants")
+                     "replications", "seed", "focus", "variants", "uncertain")
 """Top-level keys every variant shares (common random numbers: every variant replays the same calls)."""
 
 
@@ -331,3 +332,4 @@ class ScenarioDoc(_Strict):
     emergency_factors: FactorsSpec = Field(default_factory=FactorsSpec)
     norms: dict[str, NormSpec] = Field(default_factory=dict)
     focus: list[FocusSpec] = Field(default_factory=list)
+    uncertain: dict[str, UncertainSpec] = Field(default_factory=dict)

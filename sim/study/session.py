@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 from tqdm import tqdm
@@ -32,6 +32,21 @@ from sim.scenario import Scenario
 from sim.study.distributed import OnDone, WorkerLost, execute
 from sim.study.folders import write_json, write_parquet, write_text
 from sim.study.tasks import Bundle, Task
+
+
+class TaskFolder(Protocol):
+    """Where the finished tasks of one point go (:class:`PartsFolder`, or a tally that writes nothing)."""
+
+    remaining: int
+
+    def add(self, variant: str, rep: int, frames: Mapping[str, pd.DataFrame]) -> None:
+        """Take the frames of one finished task."""
+
+    def finalize(self, *, complete: bool) -> Any:
+        """Called once the point's last task is in."""
+
+    def settle(self) -> None:
+        """Called after the run ends or stops."""
 
 
 class RunFailed(RuntimeError):
@@ -253,7 +268,7 @@ class PartsFolder:
 # ---------------------------------------------------------------------------------------- running
 
 
-def run_tasks(root: Path, bundle: Bundle, tasks: Sequence[Task], folders: Mapping[str, PartsFolder], *,
+def run_tasks(root: Path, bundle: Bundle, tasks: Sequence[Task], folders: Mapping[str, TaskFolder], *,
               seed: int, workers: int, dask: Any, progress: bool, label: str, started: float,
               run_info: Mapping[str, Any], on_task: OnDone | None = None,
               write_outputs: Callable[[bool], None] | None = None) -> None:

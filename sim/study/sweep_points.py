@@ -2,7 +2,7 @@
 
 Every point is validated like a scenario file; problems are reported as
 ``file:line field: message (--param PATH=VALUE)``, with the line of the field in the file.
-Paths and values: :mod:`sim.study.sweep_paths`.
+Paths and values: :mod:`sim.scenario.field_paths`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import yaml
 
 from sim.errors import UsageError
 from sim.scenario import FIXED_IN_VARIANTS, Problem, Scenario, ScenarioError
-from sim.study.sweep_paths import ByName, Part, PathError, assign, format_path, parse_path, split_values
+from sim.scenario.field_paths import ByName, Part, PathError, assign, format_path, parse_path, split_values
 
 NOT_SWEPT = {"name": "it names the scenario", "seed": "every point uses the same seed (common random "
              "numbers); use --seed", "replications": "use --reps", "description": "it is a text"}
