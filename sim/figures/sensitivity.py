@@ -41,7 +41,8 @@ def plot_sensitivity_folder(folder: str | Path, *, lang: str = "en",
     for (v, a, o), band in res.bands.groupby(["variant", "area", "output"], sort=False):
         idx = res.indices[(res.indices["variant"] == v) & (res.indices["area"] == a)
                           & (res.indices["output"] == o)]
-        fig = sensitivity_figure(idx, band.iloc[0].to_dict(), meta=res.meta, lang=lang)
+        row = {str(k): x for k, x in band.iloc[0].items()}
+        fig = sensitivity_figure(idx, row, meta=res.meta, lang=lang)
         stem = f"sensitivity-{_slug(str(v))}-{_slug(str(a)) if a else 'all'}-{o}{suffix}"
         written += save_figure(fig, res.path / "figures" / stem, formats, lang=lang)
     return written
