@@ -164,6 +164,7 @@ def end_problems(data: Mapping[str, Any], inputs: Sequence[UncertainInput], file
         return []
     nominal = [(i.low + i.high) / 2 for i in inputs]
     out: list[Problem] = []
+    reported: set[str] = set()  # an input whose low end fails is not tried at its high end
     for end in ("low", "high"):
         values = [getattr(i, end) for i in inputs]
         together = validate(edited_data(data, inputs, values))
@@ -171,13 +172,16 @@ def end_problems(data: Mapping[str, Any], inputs: Sequence[UncertainInput], file
             continue
         found = len(out)
         for k, inp in enumerate(inputs):
+            if inp.name in reported:
+                continue
             alone = list(nominal)
             alone[k] = values[k]
             for p in validate(edited_data(data, inputs, alone)):
                 what = p.path + (f" (variant {p.variant!r})" if p.variant else "")
                 out.append(Problem(filename, inp.line, f"uncertain.{inp.name}",
                                    f"at its {end} end ({inp.text(values[k])}): {what}: {p.message}"))
-        if len(out) == found:  # only the inputs together fail
+                reported.add(inp.name)
+        if len(out) == found and not reported:  # only the inputs together fail
             p = together[0]
             out.append(Problem(filename, inputs[0].line, "uncertain",
                                f"with every input at its {end} end: {p.path}: {p.message}"))
