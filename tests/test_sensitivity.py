@@ -18,7 +18,8 @@ from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.written_defaults import write_defaults
 from sim.study.sensitivity import plan_sensitivity, run_sensitivity
 
-BASE = BAARLE_SCENARIO.read_text(encoding="utf-8")
+FILE = BAARLE_SCENARIO.read_text(encoding="utf-8")
+BASE = FILE[:FILE.index("\n# Uncertain inputs")] + "\n"  # the default study without its block
 DELAY = "variants.benelux-2009.agreements[0].request_delay.mean"
 LINE = BASE.count("\n") + 3  # the line of the first key of a block appended as below
 
@@ -43,7 +44,8 @@ def test_inputs_are_read_with_ranges_in_si_units_and_their_lines() -> None:
         "  emergency_factors.urgent.ambulance:\n    range: 0.6..0.75\n    distribution: triangular\n"
         "    mode: 0.66\n    reason: Brown et al.\n    label: lights and sirens\n"), filename="b.yaml")
     delay, units, factor = sc.uncertain
-    assert (delay.name, delay.low, delay.high, delay.scale.unit, delay.line) == (DELAY, 60.0, 300.0, "min", LINE)
+    assert (delay.name, delay.low, delay.high, delay.scale.unit) == (DELAY, 60.0, 300.0, "min")
+    assert delay.line == LINE
     assert (units.low, units.high, units.scale.integer, units.text(2.4)) == (1.0, 3.0, True, 2)
     assert (factor.distribution, dict(factor.params), factor.label) == ("triangular", {"mode": 0.66},
                                                                         "lights and sirens")
@@ -76,7 +78,8 @@ def test_inputs_are_read_with_ranges_in_si_units_and_their_lines() -> None:
     ("  variants.national.horizon: {range: 1 d..2 d, reason: x}\n",
      f"b.yaml:{LINE} uncertain.variants.national.horizon: a variant cannot change horizon (every variant "
      "shares it)"),
-    ("  a..b: {range: 1..2, reason: x}\n", f"b.yaml:{LINE} uncertain.a..b: bad path 'a..b': empty key at 'a..'"),
+    ("  a..b: {range: 1..2, reason: x}\n",
+     f"b.yaml:{LINE} uncertain.a..b: bad path 'a..b': empty key at 'a..'"),
     (f"  {DELAY}: {{range: 1..5, reason: x}}\n",
      f"b.yaml:{LINE} uncertain.{DELAY}: at its low end (1): agreements[0].request_delay.mean (variant "
      "'benelux-2009'): 1 needs a unit, e.g. '90 s', '15 min', '2 h' or '28 d'"),
@@ -95,9 +98,10 @@ def test_bad_entries_get_their_exact_message(block: str, message: str) -> None:
 
 
 def test_a_variant_cannot_declare_uncertain_inputs() -> None:
-    text = BASE.replace("  national:\n", "  national:\n    uncertain: {demand.scale: {range: 1..2, reason: x}}\n")
-    with pytest.raises(ScenarioError, match="variants.national.uncertain: the uncertain block belongs to the "
-                                            "file, not to a variant"):
+    block = "    uncertain: {demand.scale: {range: 1..2, reason: x}}\n"
+    text = BASE.replace("  national:\n", "  national:\n" + block)
+    with pytest.raises(ScenarioError, match=r"variants\.national\.uncertain: the uncertain block belongs to "
+                                            "the file, not to a variant"):
         Scenario.from_text(text, filename="b.yaml")
 
 
@@ -182,12 +186,12 @@ TOY = """  variants.fastest-unit.agreements[0].request_delay:
 def _toy(tmp_path: Path) -> Path:
     path = short_copy(tmp_path, horizon="3 d")
     text = path.read_text(encoding="utf-8")
-    path.write_text(_with_block(TOY, text), encoding="utf-8")
+    path.write_text(_with_block(TOY, text[:text.index("\n# Uncertain inputs")] + "\n"), encoding="utf-8")
     return path
 
 
-def test_the_input_that_dominates_by_construction_is_ranked_first(tmp_path: Path,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_input_that_dominates_by_construction_is_ranked_first(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "sens"
     code = main(["sensitivity", str(_toy(tmp_path)), "--trajectories", "4", "--reps", "1",
                  "--variants", "national,fastest-unit", "--out", str(out), "--no-progress",
@@ -216,9 +220,9 @@ def test_identical_models_run_once_and_results_do_not_depend_on_workers_or_dask(
     # a step of the request delay leaves the national variant as it was: run once
     assert len(plan.points) == 1 + 2 * 4 and len(plan.specs) < len(plan.runs)
     assert all(plan.runs[(p, "fastest-unit")] == (p, "fastest-unit") for p in plan.points)
+    runs = (("one", {}), ("two", {"workers": 2}), ("dask", {"dask": "local", "workers": 2}))
     folders = [run_sensitivity(sc, n=2, reps=1, out=tmp_path / name, variants=["national", "fastest-unit"],
-                               region=region, progress=False, **kw)
-               for name, kw in (("one", {}), ("two", {"workers": 2}), ("dask", {"dask": "local", "workers": 2}))]
+                               region=region, progress=False, **kw) for name, kw in runs]
     for name in ("sensitivity-replications.parquet", "sensitivity.parquet", "sensitivity-bands.parquet"):
         first = pd.read_parquet(folders[0] / name)
         for other in folders[1:]:

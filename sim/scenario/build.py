@@ -279,8 +279,8 @@ def _variant_shape_problems(vname: Any, over: Any, ol: Lines, filename: str,
 
 def _problems_of(doc: dict[str, Any]) -> list[Problem]:
     """The problems of an edited document (none if it validates)."""
-    try:
-        Scenario.from_data(doc)
+    try:  # as Scenario.from_data, without the text (only the problems are wanted)
+        Scenario._validated(doc, Lines(0), [], text="", filename="<scenario>", path=None)
     except ScenarioError as exc:
         return exc.problems
     return []

@@ -73,6 +73,39 @@ def _base_loc(loc: Sequence[Part]) -> tuple[Part, ...]:
     return tuple(loc[2:]) if loc and loc[0] == "variants" else tuple(loc)
 
 
+def _shallow(value: Any) -> Any:
+    return dict(value) if isinstance(value, dict) else list(value) if isinstance(value, list) else value
+
+
+def _copy_for(data: Mapping[str, Any], loc: tuple[Part, ...]) -> dict[str, Any]:
+    """A copy of `data` that assigning at `loc` and writing its defaults leaves as it was: the
+    containers along the path (and the top-level field its defaults go to) are copied, the rest shared."""
+    doc = dict(data)
+    base = _base_loc(loc)
+    if base and isinstance(base[0], str) and base[0] in doc:
+        doc[base[0]] = _shallow(doc[base[0]])
+    node: Any = doc
+    for part in loc[:-1]:
+        if isinstance(node, dict):
+            key: Any = part.name if isinstance(part, ByName) else part
+            if key not in node:
+                break
+        elif isinstance(node, list):
+            if isinstance(part, int) and -len(node) <= part < len(node):
+                key = part % len(node)
+            else:
+                name = part.name if isinstance(part, ByName) else None
+                key = next((i for i, x in enumerate(node) if isinstance(x, dict) and x.get("name") == name),
+                           None)
+                if key is None:
+                    break
+        else:
+            break
+        node[key] = _shallow(node[key])
+        node = node[key]
+    return doc
+
+
 def _target_problem(data: Mapping[str, Any], loc: tuple[Part, ...]) -> str | None:
     """Why `loc` cannot be an uncertain input of the document `data` (``None`` if it can)."""
     first = loc[0]
@@ -90,7 +123,7 @@ def _target_problem(data: Mapping[str, Any], loc: tuple[Part, ...]) -> str | Non
                                                      "the file has: " + (", ".join(names) or "none") + ")")
         if isinstance(loc[2], str) and loc[2] in FIXED_IN_VARIANTS:
             return f"a variant cannot change {loc[2]} (every variant shares it)"
-    doc = copy.deepcopy(dict(data))
+    doc = _copy_for(data, loc)
     write_defaults(doc, _base_loc(loc))
     try:
         assign(doc, loc, None)

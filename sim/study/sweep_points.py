@@ -162,6 +162,7 @@ def _edited(sc: Scenario, edits: Sequence[tuple[SweepParam, int]], region: Any) 
                                                                                          list[str]]:
     """The scenario with the edits applied and validated (or the problems, one line each)."""
     data = copy.deepcopy(sc.data)
+    data.pop("uncertain", None)  # a point is one scenario: the file's declared ranges do not apply to it
     suffix = ", ".join(p.arg(k) for p, k in edits)
     for p, k in edits:
         assign(data, p.loc, copy.deepcopy(p.values[k]))  # paths checked by _path_problem
