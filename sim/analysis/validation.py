@@ -243,7 +243,8 @@ def agrees(figure: Published, low: float, high: float, model: float) -> bool:
 def row(figure: Published, values: np.ndarray | float, *, scenario: str, scaling: str = "",
         published: float | None = None) -> Row:
     """A row from the model's per-replication `values` (or one value), with the figure's value
-    replaced by `published` when it was scaled to the model's area."""
+    replaced by `published` when it was scaled to the model's area. The interval of a share is
+    cut to 0-100 %."""
     fig = figure if published is None else Published(figure.key, figure.what, published, figure.unit,
                                                       figure.source, figure.use)
     v = np.atleast_1d(np.asarray(values, dtype=float))
@@ -251,4 +252,5 @@ def row(figure: Published, values: np.ndarray | float, *, scenario: str, scaling
     if not len(v):
         return Row(fig, math.nan, math.nan, math.nan, 0, scenario, scaling)
     iv = mean_ci(v)
-    return Row(fig, iv.estimate, iv.low, iv.high, len(v), scenario, scaling)
+    low, high = (max(iv.low, 0.0), min(iv.high, 100.0)) if fig.unit == "%" else (iv.low, iv.high)
+    return Row(fig, iv.estimate, low, high, len(v), scenario, scaling)

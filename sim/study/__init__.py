@@ -6,8 +6,11 @@
 - :mod:`sim.study.session`: running tasks into results folders, kept on Ctrl-C or a lost worker
   (shared by runs and sweeps);
 - :mod:`sim.study.runner`: a scenario's variants into a results folder, or in memory;
-- :mod:`sim.study.sweep_paths`, :mod:`sim.study.sweep_points`, :mod:`sim.study.sweep`,
-  :mod:`sim.study.sweep_outputs`: parameter sweeps (fields addressed, points built, run, files);
+- :mod:`sim.study.sweep_points`, :mod:`sim.study.sweep`, :mod:`sim.study.sweep_outputs`: parameter
+  sweeps (points built, run, files; fields are addressed by :mod:`sim.scenario.field_paths`);
+- :mod:`sim.study.sensitivity`, :mod:`sim.study.sensitivity_outputs`: which declared uncertain
+  inputs move the gain (Morris or Sobol' designs, run, files);
+- :mod:`sim.study.validation`: the bundled scenarios against published figures (the report);
 - :mod:`sim.study.folders`: atomic writes, loading a results folder.
 
 Imports :mod:`sim.engine`, :mod:`sim.scenario` and :mod:`sim.analysis`."""
