@@ -17,6 +17,8 @@ from sim.model.units import UNIT_TYPES
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.written_defaults import write_defaults
 from sim.study.sensitivity import plan_sensitivity, run_sensitivity
+from sim.study.session import RunInterrupted
+from sim.study.tasks import Bundle, Task
 
 FILE = BAARLE_SCENARIO.read_text(encoding="utf-8")
 BASE = FILE[:FILE.index("\n# Uncertain inputs")] + "\n"  # the default study without its block
@@ -227,3 +229,28 @@ def test_identical_models_run_once_and_results_do_not_depend_on_workers_or_dask(
         first = pd.read_parquet(folders[0] / name)
         for other in folders[1:]:
             pd.testing.assert_frame_equal(first, pd.read_parquet(other / name))
+
+
+def test_an_interrupted_study_keeps_the_finished_replications(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    real = Bundle.run
+    calls: list[Task] = []
+
+    def run(self: Bundle, task: Task, seed: int) -> dict[str, pd.DataFrame]:
+        calls.append(task)
+        if len(calls) == 4:  # Ctrl-C while the 4th task runs
+            raise KeyboardInterrupt
+        return real(self, task, seed)
+
+    monkeypatch.setattr(Bundle, "run", run)
+    sc = load_scenario(_toy(tmp_path))
+    out = tmp_path / "cut"
+    with pytest.raises(RunInterrupted, match="kept 3 of"):
+        run_sensitivity(sc, n=2, reps=1, out=out, variants=["national", "fastest-unit"], progress=False)
+    meta = json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))
+    assert not meta["complete"] and "headline" not in meta
+    kept = pd.read_parquet(out / "sensitivity-replications.parquet")
+    pairs = set(zip(kept["point"], kept["variant"], strict=True))
+    assert {(p, v) for p, v, _ in calls[:3]} <= pairs  # and the points whose model is one of those
+    assert (calls[3][0], calls[3][1]) not in pairs
+    assert not (out / "sensitivity.parquet").exists() and (out / "run.json").is_file()
