@@ -20,26 +20,15 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's sim, not another one installed in editable mode
 CASES = {"baarle-turnhout": "365 d", "euregio-meuse-rhine-be": "45 d"}
 TABLES = ("incidents", "missions", "units")
 
 
 def _run(path: Path, horizon: str) -> dict[str, pd.DataFrame]:
-    import yaml
+    import sim
 
-    try:
-        from sim import load_scenario, run_in_memory
-    except ImportError:  # before the public API existed
-        from sim.scenario import load_scenario  # type: ignore[no-redef]
-        from sim.study.runner import run_replications as run_in_memory  # type: ignore[no-redef]
-    from sim.scenario import Scenario
-
-    original = load_scenario(path)
-    data = dict(original.data)
-    data["horizon"] = horizon
-    sc = Scenario.from_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
-                            filename=original.filename, path=original.path)
-    return run_in_memory(sc, reps=2, workers=2)
+    return sim.run_in_memory(sim.load_scenario(path).with_changes({"horizon": horizon}), reps=2, workers=2)
 
 
 def dump(out: Path) -> None:

@@ -31,6 +31,7 @@ _API: dict[str, tuple[str, str | None]] = {
     "ScenarioError": ("sim.scenario", "ScenarioError"),
     "run": ("sim.study.runner", "run_scenario"),
     "run_in_memory": ("sim.study.runner", "run_replications"),
+    "resume": ("sim.study.runner", "resume_run"),
     "load_results": ("sim.study.folders", "load_results"),
     "Results": ("sim.study.folders", "Results"),
     "compare_table": ("sim.analysis.compare", "compare_table"),
@@ -43,7 +44,7 @@ _API: dict[str, tuple[str, str | None]] = {
 """Public name -> (module, attribute; ``None`` for the module itself)."""
 
 __all__ = ["DataError", "Results", "Scenario", "ScenarioError", "UsageError", "compare_table", "figures",
-           "load_results", "load_scenario", "run", "run_in_memory", "stats", "tables"]
+           "load_results", "load_scenario", "resume", "run", "run_in_memory", "stats", "tables"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim import figures
@@ -52,6 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.errors import DataError, UsageError
     from sim.scenario import Scenario, ScenarioError, load_scenario
     from sim.study.folders import Results, load_results
+    from sim.study.runner import resume_run as resume
     from sim.study.runner import run_replications as run_in_memory
     from sim.study.runner import run_scenario as run
 

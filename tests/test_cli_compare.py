@@ -59,6 +59,13 @@ def _expected(summary: dict[str, Any], *, by_type: bool) -> dict[tuple[str, ...]
                 res["overall"]["cross_border_missions"].get(d, 0), None, None, None)
         for u, share in res["overall"]["utilisation"].items():
             out[("utilisation", "overall", "", u, v)] = (share, None, None, None)
+    requests = summary["requests"]
+    pairs = {(ag, d) for by in requests.values() for ag, dirs in by.items() for d in dirs}
+    for v in vs:
+        for ag, d in pairs:
+            for m in ("asked", "declined", "declined_none_free", "declined_keep_home_min"):
+                out[("requests", "agreement", ag, f"{d} {m}", v)] = (
+                    requests[v].get(ag, {}).get(d, {}).get(m, 0), None, None, None)
     for v, d in summary["differences"].items():
         groups = [("overall", "", d["overall"])] + [("focus", f, e) for f, e in d["focus"].items()]
         groups += [("dispatch_centre", c, e) for c, e in d["by_dispatch_centre"].items() if c in centres]
@@ -137,7 +144,7 @@ def test_text_is_the_default_and_markdown_shows_the_same_cells(folder: Path, sum
     md = _output(capsys, str(folder), "--format", "markdown")
     tables = _text_tables(text)
     assert {"All incidents", "Baarle-Hertog enclaves", "Cross-border missions (all replications)",
-            "Unit utilisation"} <= set(tables)
+            "Requests for help: asked / declined (all replications)", "Unit utilisation"} <= set(tables)
     for title, rows in tables.items():
         assert f"### {title}\n" in md
         for cells in rows:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _helpers import exact_driving
 
 from sim.analysis.coverage import coverage, may_serve
 from sim.engine import prepare
@@ -11,13 +12,13 @@ from sim.model.agreements import Agreement
 from sim.model.demand import Place, spread_places
 from sim.model.spec import ModelSpec
 from sim.model.units import OffNetworkAccess, Station
-from sim.roads.network import DETOUR_FACTOR, OFF_NETWORK_SPEED_KMH, RoadNetwork, access_leg, haversine_m
-from sim.roads.speeds import EmergencyFactors
+from sim.roads.driving import DrivingModel
+from sim.roads.network import RoadNetwork, access_legs, estimated_leg_s, haversine_m
 
 # a road of 12 nodes, 2 min between neighbours both ways; nodes 0-5 in BE, 6-11 in NL
 N = 12
 LON = 4.9 + 0.01 * np.arange(N)
-NO_FACTOR = EmergencyFactors(urgent={"ambulance": 1.0})
+NO_FACTOR = exact_driving()
 
 
 def _line() -> RoadNetwork:
@@ -47,7 +48,7 @@ def _row(cov, country: str, minutes: float):  # type: ignore[no-untyped-def]
 
 
 def test_agreements_add_the_border_node_that_only_a_foreign_station_reaches() -> None:
-    cov = coverage(_line(), STATIONS, PLACES, agreements=[BENELUX], factors=NO_FACTOR, spread_m=1.0)
+    cov = coverage(_line(), STATIONS, PLACES, agreements=[BENELUX], driving=NO_FACTOR, spread_m=1.0)
     # 8 min = 4 hops: BE station (node 2) reaches 0..6, NL station (node 11) reaches 7..11
     assert cov.time_national_s[6] == pytest.approx(600.0)  # from node 11: 5 hops
     assert cov.time_agreements_s[6] == pytest.approx(480.0)  # from node 2 across the border
@@ -64,11 +65,14 @@ def test_agreements_add_the_border_node_that_only_a_foreign_station_reaches() ->
     assert cov.node_population.sum() == pytest.approx(7800.0)
 
 
-def test_emergency_factor_shortens_driving_times() -> None:
-    cov = coverage(_line(), STATIONS, PLACES, factors=EmergencyFactors(urgent={"ambulance": 0.5}),
-                   spread_m=1.0)
+def test_emergency_driving_shortens_driving_times() -> None:
+    cov = coverage(_line(), STATIONS, PLACES, driving=exact_driving(2.0), spread_m=1.0)
     assert cov.time_national_s[6] == pytest.approx(300.0)
     assert _row(cov, "NL", 8.0).share_national == pytest.approx(1.0)
+    # the default model: 1.1 faster with lights and sirens, plus the start/stop cost of a trip
+    default = coverage(_line(), STATIONS, PLACES, spread_m=1.0)
+    start = DrivingModel().start_stop("ambulance")
+    assert default.time_national_s[6] == pytest.approx(600.0 / 1.1 + start)
 
 
 def test_one_way_agreement_and_station_list() -> None:
@@ -88,7 +92,7 @@ def test_one_way_agreement_and_station_list() -> None:
     joint = _station("Baarle", 6, "NL", "Meldkamer (NL)", also_serves=("112 Antwerpen",))
     assert may_serve(joint, "BE", "112 Antwerpen")
     # a one-way agreement in the other direction leaves node 6 uncovered within 8 min
-    cov = coverage(_line(), STATIONS, PLACES, agreements=[nl_helps_be], factors=NO_FACTOR,
+    cov = coverage(_line(), STATIONS, PLACES, agreements=[nl_helps_be], driving=NO_FACTOR,
                    spread_m=1.0)
     assert _row(cov, "NL", 8.0).gained == 0.0
 
@@ -96,33 +100,35 @@ def test_one_way_agreement_and_station_list() -> None:
 def test_stations_without_the_unit_type_and_off_network_access() -> None:
     fire = Station(name="F", lat=51.4, lon=float(LON[6]), country="NL",
                    dispatch_centre="Meldkamer (NL)", units={"pumper": 2})
-    cov = coverage(_line(), [*STATIONS, fire], PLACES, factors=NO_FACTOR, spread_m=1.0)
+    cov = coverage(_line(), [*STATIONS, fire], PLACES, driving=NO_FACTOR, spread_m=1.0)
     assert cov.time_national_s[6] == pytest.approx(600.0)  # the fire station does not count
     far = Station(name="Far", lat=51.5, lon=5.1, country="NL", dispatch_centre="Meldkamer (NL)",
                   units={"ambulance": 1},
                   off_network=OffNetworkAccess(entry_lat=51.4, entry_lon=float(LON[8]),
                                                access_time_s=100.0))
-    cov = coverage(_line(), [STATIONS[0], far], PLACES, factors=NO_FACTOR, spread_m=1.0)
+    cov = coverage(_line(), [STATIONS[0], far], PLACES, driving=NO_FACTOR, spread_m=1.0)
     assert cov.time_national_s[8] == pytest.approx(100.0)
     assert cov.time_national_s[6] == pytest.approx(340.0)
 
 
 def test_an_estimated_access_leg_is_the_engines() -> None:
-    """Straight line from the station to the entry point's node × detour at the leg's speed, added to
-    the network time, exactly as the engine prices the station's units."""
+    """The leg from the station to the entry point's node at the network's own pace, added to the
+    network time and sped up with it, exactly as the engine prices the station's units."""
     net = _line()
     # 5.5 km north of the road; the entry point lies about 140 m north of node 8
     entry = OffNetworkAccess(entry_lat=51.4013, entry_lon=float(LON[8]))
     far = Station(name="Far", lat=51.45, lon=float(LON[8]), country="NL", dispatch_centre="Meldkamer (NL)",
                   units={"ambulance": 1}, off_network=entry)
-    cov = coverage(net, [far], PLACES, factors=NO_FACTOR, spread_m=1.0)
-    leg = access_leg(net, lat=far.lat, lon=far.lon, access=far.off_network)
+    driving = exact_driving(2.0)
+    cov = coverage(net, [far], PLACES, driving=driving, spread_m=1.0)
+    (leg,) = access_legs(net, lat=far.lat, lon=far.lon, access=far.off_network)
     assert leg.node == 8
     straight = float(haversine_m(far.lat, far.lon, 51.4, LON[8]))
-    assert leg.time_s == straight * DETOUR_FACTOR / (OFF_NETWORK_SPEED_KMH / 3.6)
-    prep = prepare(net, ModelSpec(incident_types=(), stations=(far,), hospitals=(), turnout={}))
-    assert cov.time_national_s[8] == leg.time_s == prep.station_access_s[0]
-    assert cov.time_national_s[10] == leg.time_s + 240.0
+    assert leg.time_s == estimated_leg_s(net, straight)
+    prep = prepare(net, ModelSpec(incident_types=(), stations=(far,), hospitals=(), turnout={},
+                                  driving=driving))
+    assert cov.time_national_s[8] == leg.time_s / 2.0 == prep.fwd[0, 8] / 2.0
+    assert cov.time_national_s[10] == pytest.approx((leg.time_s + 240.0) / 2.0)
     assert np.isinf(cov.time_national_s[:6]).all()  # Belgian nodes: not served nationally
 
 
@@ -134,6 +140,6 @@ def test_places_spread_over_nearby_nodes_and_far_places_are_unassigned() -> None
     assert w.sum() == pytest.approx(1.0)
     assert set(node.tolist()) == {1, 2, 3, 4, 5}  # neighbours 700 m apart, within 1.5 km
     assert w[node == 3][0] == w.max()
-    cov = coverage(net, STATIONS, places, factors=NO_FACTOR)
+    cov = coverage(net, STATIONS, places, driving=NO_FACTOR)
     assert cov.unassigned_population == 50.0
     assert _row(cov, "NL", 15.0).agreements == 0.0

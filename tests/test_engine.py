@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from _helpers import exact_driving
 
 from sim.engine import INCIDENT_COLUMNS, MISSION_COLUMNS, UNIT_COLUMNS, SimRecords, prepare, simulate
 from sim.engine._core import bounds, walk
@@ -21,7 +22,6 @@ from sim.model.spec import ModelSpec
 from sim.model.streams import Streams
 from sim.model.units import Hospital, Shift, Station, Turnout
 from sim.roads.network import RoadNetwork
-from sim.roads.speeds import EmergencyFactors
 
 ZERO = Turnout(day=Dist.fixed(0.0))
 
@@ -58,7 +58,7 @@ def test_exact_event_log_on_a_line() -> None:
         hospitals=(Hospital("hosp", "XX", 51.0, 4.06),),
         turnout={"ambulance": Turnout(day=fixed(30))},
         policy=DispatchPolicy(call_processing=fixed(60)),
-        factors=EmergencyFactors(urgent={"ambulance": 0.5}, normal={}),
+        driving=exact_driving(2.0),
         horizon_s=10_000.0,
         incident_log=IncidentLog(t_s=(0.0, 50.0, 100.0), lat=(51.0, 51.0, 51.0), lon=(4.03, 4.01, 4.0),
                                  type=("urgent_t", "calm", "urgent_nt")),
@@ -101,7 +101,7 @@ def test_returning_unit_is_taken_from_the_last_node_it_passed() -> None:
     spec = ModelSpec(
         incident_types=types,
         stations=(Station("base", 51.0, 4.0, "XX", "centre", {"ambulance": 1}),),
-        hospitals=(), turnout={"ambulance": Turnout(day=fixed(30))},
+        hospitals=(), turnout={"ambulance": Turnout(day=fixed(30))}, driving=exact_driving(),
         policy=DispatchPolicy(call_processing=fixed(0)), horizon_s=5_000.0,
         # I0 at node 3: arrive 30 + 600, free 730, home at 1330 via node 2 (1030) and node 1 (1230).
         # I1 at node 3 at 1100: the unit passed node 2 (not yet node 1): 300 s back to node 3.
@@ -130,7 +130,7 @@ def test_a_unit_back_on_duty_while_driving_home_is_sent_from_the_road() -> None:
         incident_types=types,
         stations=(Station("base", 51.0, 4.0, "XX", "centre", {"ambulance": 1},
                           shifts={"ambulance": shift}),),
-        hospitals=(), turnout={"ambulance": Turnout(day=fixed(30))},
+        hospitals=(), turnout={"ambulance": Turnout(day=fixed(30))}, driving=exact_driving(),
         policy=DispatchPolicy(call_processing=fixed(0)), horizon_s=5_000.0,
         incident_log=IncidentLog(t_s=(0.0, 1100.0), lat=(51.0, 51.0), lon=(4.06, 4.06), type=("a", "a")),
     )
@@ -174,7 +174,7 @@ def test_erlang_c(lam_per_h: float, mean_service_s: float, c: int) -> None:
         hospitals=(), turnout={"ambulance": ZERO},
         places=(Place("p", "XX", 51.0, 4.0, 1000.0),),
         demand=Demand({"XX": {"call": lam * SECONDS_PER_YEAR}}, spread_m=0.0),
-        policy=DispatchPolicy(call_processing=Dist.fixed(0.0)),
+        policy=DispatchPolicy(call_processing=Dist.fixed(0.0)), driving=exact_driving(),
         horizon_s=n_calls / lam,
     )
     r = simulate(net, spec, seed=12345 + c)
@@ -222,7 +222,7 @@ def _two_centre_spec(agreements: tuple[Agreement, ...] = (), **kw: object) -> Mo
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("rule", ["if_home_eta_over", "if_faster_by"])
+@pytest.mark.parametrize("rule", ["if_home_eta_over", "if_faster_by", "if_home_short_or_slower"])
 def test_agreement_that_never_fires_changes_nothing(rule: str) -> None:
     net = _two_centres()
     never = Agreement("never", ("BE", "NL"), ("ambulance", "pumper", "smur", "ladder"),
@@ -343,7 +343,20 @@ def test_shifts_take_units_off_duty() -> None:
     assert len(hour) > 20
     assert ((hour >= 7) & (hour < 23)).all()  # alerted only on duty (they finish missions past 23:00)
     u = r.units
-    np.testing.assert_allclose(u["on_duty_s"][u["station"] == "nl"], 20 * 16 * 3600.0)
+    # on duty: its shifts, plus the time spent finishing missions past 23:00 (busy time counts from
+    # the decision, within [warm-up, horizon))
+    lo, hi = spec.warmup_s, spec.horizon_s
+    t_dec = np.maximum(m["t_alert_s"] - np.nan_to_num(m["request_delay_s"]), lo)
+    end = np.minimum(m["t_free_s"], hi)
+    shift_s = sum(max(0.0, min(hi, d * 86400 + 23 * 3600) - max(lo, d * 86400 + 7 * 3600))
+                  for d in range(int(hi // 86400) + 1))
+    for uid in u["unit_id"][u["station"] == "nl"]:
+        mine = (m["unit_id"] == uid) & (end > t_dec)
+        off = [(d // 86400) * 86400 + 23 * 3600 for d in t_dec[mine]]  # 23:00 of the decision's day
+        late = sum(e - max(d, o) for d, e, o in zip(t_dec[mine], end[mine], off, strict=True) if e > o)
+        row = u["unit_id"] == uid
+        np.testing.assert_allclose(u["on_duty_s"][row], shift_s + late, rtol=1e-9)
+        assert u["busy_s"][row] <= u["on_duty_s"][row]
 
 
 # ---------------------------------------------------------------------------- records assembly and fast paths
@@ -372,9 +385,16 @@ def test_records_agree_with_the_missions_they_summarise() -> None:
         rows = np.flatnonzero((m["incident_id"] == i) & (m["unit_type"] == p))
         first = rows[np.argmin(m["t_arrive_s"][rows])]
         assert inc["primary_unit_country"][i] == m["station_country"][first]
-    # busy time: decision (alert minus request delay) to free again, within [warm-up, horizon)
+    # busy time: decision (alert minus request delay; a unit sent in answer to a request from a centre
+    # that cannot see it is committed when sent, at its alert) to free again, within [warm-up, horizon)
     lo, hi = 86_400.0, 21 * 86_400.0
-    dec = m["t_alert_s"] - m["request_delay_s"]
+    rq = r.requests
+    answered = {(i, u) for i, u, v, o in zip(rq["incident_id"], rq["unit_id"], rq["visibility"],
+                                             rq["outcome"], strict=True)
+                if v == "station" and o == "accepted"}
+    assert answered
+    sent = np.array([(i, u) in answered for i, u in zip(m["incident_id"], m["unit_id"], strict=True)])
+    dec = np.where(sent, m["t_alert_s"], m["t_alert_s"] - m["request_delay_s"])
     busy = np.clip(np.minimum(m["t_free_s"], hi) - np.maximum(dec, lo), 0.0, None)
     for k, unit in enumerate(u["unit_id"]):
         assert u["busy_s"][k] == pytest.approx(busy[m["unit_id"] == unit].sum(), rel=1e-12, abs=1e-6)

@@ -5,11 +5,14 @@ Every generated case is checked for three invariants of the records:
 * every incident is served by each unit kind it needs (as many missions as units needed) or is
   recorded unserved; a kind its dispatch centre can never get (no own unit, no agreement that lends
   one) counts as not applicable, unless it is the incident's primary kind;
-* no unit is on two missions at once: from its decision (``t_alert - request_delay``) to ``t_free``
-  the missions of a unit do not overlap (a unit driving home may be sent again, so ``t_base`` may
-  lie after the next decision only when the next mission starts from the road);
+* no unit is on two missions at once: from the moment it is committed (``t_alert - request_delay``;
+  at its alert when a lending centre sent it in answer to a request) to ``t_free`` the missions of a
+  unit do not overlap (a unit driving home may be sent again, so ``t_base`` may lie after the next
+  decision only when the next mission starts from the road);
 * every mission's timestamps are ordered:
-  call <= alert <= depart <= arrive <= leave scene <= hospital <= free <= base (where present).
+  call <= alert <= depart <= arrive <= leave scene <= hospital <= free <= base (where present);
+* every mission under an agreement has one accepted request, alerted when it was answered; a
+  declined request has a reason and sends nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from sim.model.defaults import default_incident_types, default_turnout
 from sim.model.demand import IncidentLog
 from sim.model.distributions import Dist
 from sim.model.spec import ModelSpec
-from sim.model.units import UNIT_TYPES, Hospital, OffNetworkAccess, Shift, Station
+from sim.model.units import UNIT_TYPES, EntryPoint, Hospital, OffNetworkAccess, Shift, Station
 from sim.roads.network import RoadNetwork
 
 UNIT_NAMES = list(UNIT_TYPES)
@@ -71,9 +74,11 @@ def cases(draw: st.DrawFn) -> Case:
         shifts = {u: Shift(float(draw(st.integers(0, 23))), float(draw(st.integers(0, 23))))
                   for u in units if draw(st.booleans())}
         off = None
-        if draw(st.integers(0, 3)) == 0:  # beyond the extract, entering at its node
+        if draw(st.integers(0, 3)) == 0:  # beyond the extract, entering at its node (and maybe another)
+            more = tuple(EntryPoint(lat[e], lon[e], access_time_s=draw(st.floats(0.0, 600.0)))
+                         for e in draw(st.lists(st.integers(0, n - 1), max_size=2)))
             off = OffNetworkAccess(entry_lat=lat[node], entry_lon=lon[node],
-                                   access_time_s=draw(st.floats(0.0, 600.0)))
+                                   access_time_s=draw(st.floats(0.0, 600.0)), more_entries=more)
         stations.append(Station(f"s{k}", lat[node] + (0.05 if off else 0.0), lon[node], COUNTRIES[c],
                                 CENTRES[c], {u: m for u, m in units.items() if m > 0}, shifts=shifts,
                                 off_network=off,
@@ -86,13 +91,15 @@ def cases(draw: st.DrawFn) -> Case:
         agreements.append(Agreement(
             f"ag{k}", parties, tuple(draw(st.lists(st.sampled_from(UNIT_NAMES), min_size=1, unique=True))),
             rule=draw(st.sampled_from(["always_fastest", "if_faster_by", "if_home_eta_over",
-                                       "if_no_home_unit"])),
+                                       "if_no_home_unit", "if_home_short_or_slower"])),
+            visibility=draw(st.sampled_from([None, "station", "full"])),
             direction=draw(st.sampled_from(["both", "first_helps_second", "second_helps_first"])),
             threshold_s=draw(st.floats(0.0, 1200.0)),
             request_delay=draw(st.sampled_from([Dist.fixed(0.0), Dist.fixed(90.0), Dist.exponential(60.0)])),
             keep_home_min=draw(st.integers(0, 2)), foreign_hospital=draw(st.booleans())))
     k_inc = draw(st.integers(1, 30))
-    t = draw(st.lists(st.floats(0.0, HORIZON, exclude_max=True), min_size=k_inc, max_size=k_inc))
+    window = draw(st.sampled_from([HORIZON, 4 * 3600.0]))  # spread out, or busy (queues, requests)
+    t = draw(st.lists(st.floats(0.0, window, exclude_max=True), min_size=k_inc, max_size=k_inc))
     where = draw(st.lists(st.integers(0, n - 1), min_size=k_inc, max_size=k_inc))
     kinds = draw(st.lists(st.sampled_from([ty.name for ty in TYPES]), min_size=k_inc, max_size=k_inc))
     log = IncidentLog(t_s=tuple(t), lat=tuple(lat[w] for w in where), lon=tuple(lon[w] for w in where),
@@ -100,7 +107,8 @@ def cases(draw: st.DrawFn) -> Case:
     policy = DispatchPolicy(call_processing=draw(st.sampled_from([Dist.fixed(0.0), Dist.fixed(60.0),
                                                                   Dist.exponential(90.0)])),
                             redispatch_returning=draw(st.booleans()),
-                            hospital=draw(st.sampled_from(["nearest", "nearest_any"])))
+                            hospital=draw(st.sampled_from(["nearest", "nearest_any"])),
+                            tie_break=draw(st.sampled_from(["idle_longest", "first"])))
     spec = ModelSpec(incident_types=TYPES, stations=tuple(stations), hospitals=hospitals,
                      turnout=default_turnout(), policy=policy, agreements=tuple(agreements),
                      horizon_s=HORIZON, incident_log=log)
@@ -137,6 +145,16 @@ def _gettable(spec: ModelSpec, centre: int, unit: str) -> bool:
 
 def _run(case: Case) -> SimRecords:
     return simulate(case.network, case.spec, seed=case.seed)
+
+
+def _committed(r: SimRecords) -> np.ndarray:
+    """When each mission's unit was committed: at the decision (alert less the request delay), or at
+    its alert when a lending centre sent it in answer to a request."""
+    m, q = r.missions, r.requests
+    sent = {(i, u) for i, u, v, o in zip(q["incident_id"], q["unit_id"], q["visibility"], q["outcome"],
+                                         strict=True) if v == "station" and o == "accepted"}
+    answered = np.array([(i, u) in sent for i, u in zip(m["incident_id"], m["unit_id"], strict=True)], bool)
+    return np.where(answered, m["t_alert_s"], m["t_alert_s"] - m["request_delay_s"])
 
 
 PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -178,9 +196,10 @@ def test_every_incident_is_served_by_each_needed_kind_or_recorded_unserved(case:
 @PROPS
 @given(cases())
 def test_no_unit_is_on_two_missions_at_once(case: Case) -> None:
-    m = _run(case).missions
+    r = _run(case)
+    m = r.missions
     redispatch = case.spec.policy.redispatch_returning
-    decided = m["t_alert_s"] - m["request_delay_s"]
+    decided = _committed(r)
     for unit in np.unique(m["unit_id"]):
         k = np.flatnonzero(m["unit_id"] == unit)
         k = k[np.argsort(decided[k], kind="stable")]
@@ -204,10 +223,16 @@ def test_every_mission_timestamp_sequence_is_ordered(case: Case) -> None:
         present = row[~np.isnan(row)]
         assert np.all(np.diff(present) >= 0), row
         assert not np.isnan(row[:5]).any() and not np.isnan(row[6])  # call .. leave and free always set
-    # a hospital stop always has a hospital; only ambulances take patients there
+    # a hospital stop always has a hospital; only ambulances take patients there, a physician team
+    # escorting one arrives with it and is free with it
     has_h = ~np.isnan(m["t_hospital_s"])
     assert (m["hospital"][has_h] != "").all() and (m["hospital"][~has_h] == "").all()
-    assert (m["unit_type"][has_h] == "ambulance").all()
+    assert set(m["unit_type"][has_h]) <= {"ambulance", "smur"}
+    for k in np.flatnonzero(has_h & (m["unit_type"] == "smur")):
+        amb = (m["incident_id"] == m["incident_id"][k]) & (m["unit_type"] == "ambulance") & has_h
+        assert amb.sum() == 1
+        for c in ("t_leave_scene_s", "t_hospital_s", "t_free_s", "hospital"):
+            assert m[c][k] == m[c][amb][0]
     # units alerted abroad only through an agreement, or as their station's own also_serves centre
     by_name = {s.name: s for s in case.spec.stations}
     ctr = dict(zip(r.incidents["incident_id"], r.incidents["dispatch_centre"], strict=True))
@@ -215,3 +240,32 @@ def test_every_mission_timestamp_sequence_is_ordered(case: Case) -> None:
         home = _home(by_name[m["station"][k]], ctr[m["incident_id"][k]])
         assert (m["agreement"][k] == "") == home
         assert m["t_alert_s"][k] - m["request_delay_s"][k] >= m["t_call_s"][k] - 1e-6
+
+
+@PROPS
+@given(cases())
+def test_every_mission_under_an_agreement_answers_one_accepted_request(case: Case) -> None:
+    r = _run(case)
+    m, q = r.missions, r.requests
+    accepted = q["outcome"] == "accepted"
+    lent = m["agreement"] != ""
+    assert int(lent.sum()) == int(accepted.sum())
+    # the same unit may serve two slots of one incident: pair them in time order
+    for key in {(i, u) for i, u in zip(m["incident_id"][lent], m["unit_id"][lent], strict=True)}:
+        ks = np.flatnonzero(lent & (m["incident_id"] == key[0]) & (m["unit_id"] == key[1]))
+        rows = np.flatnonzero(accepted & (q["incident_id"] == key[0]) & (q["unit_id"] == key[1]))
+        assert len(ks) == len(rows)
+        for k, row in zip(ks[np.argsort(m["t_alert_s"][ks], kind="stable")],
+                          rows[np.argsort(q["t_answer_s"][rows], kind="stable")], strict=True):
+            assert q["agreement"][row] == m["agreement"][k]
+            assert q["t_answer_s"][row] == q["t_request_s"][row] + q["request_delay_s"][row]
+            assert m["request_delay_s"][k] == q["request_delay_s"][row]
+            if q["visibility"][row] == "station":  # alerted when the lending centre answered
+                assert m["t_alert_s"][k] == q["t_answer_s"][row]
+            else:  # reserved at the request, alerted after the delay
+                assert m["t_alert_s"][k] == q["t_request_s"][row] + q["request_delay_s"][row]
+    declined = q["outcome"] == "declined"
+    assert set(q["reason"][declined]) <= {"none_free", "keep_home_min"}
+    assert (q["unit_id"][~accepted] == "").all() and (q["reason"][~declined] == "").all()
+    assert (q["visibility"][~accepted] == "station").all()
+    assert (q["t_request_s"] >= q["t_call_s"]).all()

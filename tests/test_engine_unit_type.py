@@ -28,8 +28,8 @@ from sim.model.units import (
     register_unit_type,
     unregister_unit_type,
 )
+from sim.roads.driving import DrivingModel
 from sim.roads.network import RoadNetwork
-from sim.roads.speeds import EmergencyFactors
 
 fixed = Dist.fixed
 
@@ -69,7 +69,8 @@ def _spec() -> ModelSpec:
         hospitals=(Hospital("hosp", "XX", 51.0, 4.06),),
         turnout={"boat": Turnout(day=fixed(45.0)), "ambulance": Turnout(day=fixed(30))},
         policy=DispatchPolicy(call_processing=fixed(60)),
-        factors=EmergencyFactors(urgent={"boat": 0.5, "ambulance": 0.5}, normal={}),
+        driving=DrivingModel(lights_and_sirens=2.0, relative_speed={},
+                             start_stop_s={"boat": 0.0, "ambulance": 0.0}),
         horizon_s=10_000.0,
         incident_log=IncidentLog(t_s=(0.0, 5000.0), lat=(51.0, 51.0), lon=(4.03, 4.01),
                                  type=("water_rescue", "medical")),

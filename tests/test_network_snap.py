@@ -1,12 +1,21 @@
-"""Snapping points to the network and off-network access legs."""
+"""Snapping points to the network, off-network access legs, several entry points."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim.model.units import OffNetworkAccess
-from sim.roads.network import AccessLeg, OffNetworkError, RoadNetwork, access_leg, haversine_m
+from sim.model.units import EntryPoint, OffNetworkAccess
+from sim.roads.network import (
+    AccessLeg,
+    OffNetworkError,
+    RoadNetwork,
+    access_legs,
+    entry_legs,
+    estimated_leg_s,
+    haversine_m,
+    leg_times,
+)
 
 
 @pytest.fixture
@@ -54,7 +63,7 @@ def test_off_network_error_is_a_value_error(line) -> None:
 def test_access_leg_estimated_from_distance(line) -> None:
     acc = OffNetworkAccess(entry_lat=51.0, entry_lon=4.0201, entry_name="N12 border",
                            detour_factor=1.4, speed_kmh=60.0)
-    leg = access_leg(line, lat=51.0, lon=4.1, access=acc)
+    (leg,) = access_legs(line, lat=51.0, lon=4.1, access=acc)
     straight = float(haversine_m(51.0, 4.1, 51.0, 4.02))
     assert isinstance(leg, AccessLeg)
     assert leg.node == 2 and leg.entry_name == "N12 border" and leg.estimated
@@ -62,16 +71,47 @@ def test_access_leg_estimated_from_distance(line) -> None:
     assert leg.time_s == pytest.approx(straight * 1.4 / (60 / 3.6))
 
 
+def test_access_leg_without_a_speed_goes_at_the_networks_pace(line) -> None:
+    acc = OffNetworkAccess(entry_lat=51.0, entry_lon=4.0201)
+    (leg,) = access_legs(line, lat=51.0, lon=4.1, access=acc)
+    straight = float(haversine_m(51.0, 4.1, 51.0, 4.02))
+    assert leg.time_s == pytest.approx(estimated_leg_s(line, straight))
+    # the line's own routes: 60 s per 700 m hop, so about 11.6 km/h in a straight line
+    pace = line.leg_pace
+    assert pace.pace_s_per_m[0] == pytest.approx(60.0 / float(haversine_m(51.0, 4.0, 51.0, 4.01)), rel=1e-6)
+    assert leg.time_s == pytest.approx(straight * pace.pace_s_per_m[0])
+
+
 def test_access_leg_with_given_time(line) -> None:
     acc = OffNetworkAccess(entry_lat=51.0, entry_lon=4.0, entry_name="E19", access_time_s=420.0)
-    leg = access_leg(line, lat=51.0, lon=3.9, access=acc)
+    (leg,) = access_legs(line, lat=51.0, lon=3.9, access=acc)
     assert leg.node == 0 and leg.time_s == 420.0 and leg.estimated
 
 
 def test_access_leg_entry_off_network_is_an_error(line) -> None:
     acc = OffNetworkAccess(entry_lat=51.5, entry_lon=4.0, entry_name="nowhere road")
     with pytest.raises(OffNetworkError, match="nowhere road"):
-        access_leg(line, lat=51.6, lon=4.0, access=acc)
+        access_legs(line, lat=51.6, lon=4.0, access=acc)
+
+
+def test_a_base_with_two_entries_uses_the_fastest_for_each_node(line) -> None:
+    acc = OffNetworkAccess(entry_lat=51.0, entry_lon=4.0, entry_name="west", access_time_s=100.0,
+                           more_entries=(EntryPoint(51.0, 4.02, "east", 130.0),))
+    legs = entry_legs(line, lat=51.1, lon=4.01, access=acc)
+    assert [(leg.node, leg.time_s, leg.entry_name) for leg in legs] == [(0, 100.0, "west"),
+                                                                        (2, 130.0, "east")]
+    on = entry_legs(line, lat=51.0, lon=4.0)
+    fwd, pred = leg_times(line, [legs, on], predecessors=True)
+    # west: 100, 160, 220; east: 250, 190, 130 -> 100, 160, 130
+    np.testing.assert_array_equal(fwd[0], [100.0, 160.0, 130.0])
+    np.testing.assert_array_equal(fwd[1], [0.0, 60.0, 120.0])
+    np.testing.assert_array_equal(pred[0], [-9999, 0, -9999])  # node 2 is reached from the east entry
+    rev, nxt = leg_times(line, [legs], reverse=True, predecessors=True)
+    np.testing.assert_array_equal(rev[0], [100.0, 160.0, 130.0])
+    np.testing.assert_array_equal(nxt[0], [-9999, 0, -9999])  # leave by the nearer entry
+    assert np.array_equal(leg_times(line, [legs]), fwd[:1])
+    limited = leg_times(line, [legs], limit=120.0)
+    np.testing.assert_array_equal(limited[0], [100.0, np.inf, np.inf])
 
 
 def test_dutch_post_reaches_baarle_through_a_border_road(baarle_region) -> None:
@@ -81,7 +121,7 @@ def test_dutch_post_reaches_baarle_through_a_border_road(baarle_region) -> None:
         net.snap(post.lat, post.lon, labels=post.name)
     # enter at the N639 into Baarle-Nassau from the north-west (a Dutch node in the extract)
     acc = OffNetworkAccess(entry_lat=51.4455, entry_lon=4.9270, entry_name="Baarle-Nassau north")
-    leg = access_leg(net, lat=post.lat, lon=post.lon, access=acc)
+    (leg,) = access_legs(net, lat=post.lat, lon=post.lon, access=acc)
     assert net.country_of([leg.node]) == ["NL"]
     assert 5 * 60 < leg.time_s < 60 * 60 and leg.estimated
     assert np.isfinite(net.times_from([leg.node])).all()

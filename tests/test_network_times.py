@@ -46,7 +46,7 @@ def test_route_and_times_from_agree(baarle_network) -> None:
     assert path[0] == a and path[-1] == b
     assert t == pytest.approx(net.times_from([a])[0, b])
     assert t == pytest.approx(float(net.edge_time_s[net.path_edges(path)].sum()))
-    assert 11 * 60 <= t <= 20 * 60
+    assert 40 <= length / t * 3.6 <= 60  # normal driving at JEMSS road-class speeds on minor roads
     assert 10_000 < length < 25_000
     geom = net.path_lonlat(path)
     assert len(geom) >= len(path)

@@ -33,6 +33,8 @@ replications: 4
 seed: 11
 demand:
   max_place_distance: 1.5 km
+  rates:
+    NL: {medical_urgent: 240}   # busy enough that Belgian units are asked across the border
 norms:
   112 Antwerpen: {limit: 12 min, share: 0.9, source: test override}
 focus:

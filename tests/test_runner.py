@@ -185,7 +185,8 @@ def test_ctrl_c_on_the_command_line_exits_130_and_keeps_the_folder(
     out = tmp_path / "cli"
     assert main(["run", str(small_file), "--out", str(out), "--no-progress"]) == 130
     err = capsys.readouterr().err
-    assert err.strip() == f"xborder: interrupted: kept 1 of 6 finished replications in {out}"
+    assert err.strip() == (f"xborder: interrupted: kept 1 of 6 finished replications in {out}; "
+                           f"xborder run --resume {out} finishes it")
     assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["replications_done"] == {
         "national": [0], "benelux": []}
 

@@ -104,7 +104,7 @@ BAD = [
      "s.yaml:37 agreements[0].threshold (variant 'benelux'): '3 km' is not a duration: unit 'km' is not "
      "one of s, min, h, d, w"),
     ("negative rate", _edit("medical_urgent: 30", "medical_urgent: -30"),
-     "s.yaml:9 demand.rates.BE.medical_urgent: must be at least 0"),
+     "s.yaml:9 demand.rates.BE.medical_urgent: must be between 0 and 1000 (per 1,000 inhabitants per year)"),
     ("unknown incident type in rates", _edit("medical_urgent: 30", "medical_urgnet: 30"),
      "s.yaml:9 demand.rates.BE.medical_urgnet: unknown incident type 'medical_urgnet' "
      "(did you mean 'medical_urgent'?)"),
@@ -119,7 +119,21 @@ BAD = [
      "s.yaml:29 variants.national: empty variant: give the keys it changes, e.g. agreements: []"),
     ("variant changes the seed", _edit("  national:\n    agreements: []\n", "  national:\n    seed: 3\n"),
      "s.yaml:30 variants.national.seed: cannot change in a variant: every variant shares region, "
-     "network, horizon, warm-up, replications, seed and focus"),
+     "network, horizon, warm-up, replications, seed, focus and speeds"),
+    ("variant changes the speeds", _edit("  national:\n    agreements: []\n",
+                                         "  national:\n    speeds: {lights_and_sirens: 1.3}\n"),
+     "s.yaml:30 variants.national.speeds: cannot change in a variant: every variant shares region, "
+     "network, horizon, warm-up, replications, seed, focus and speeds"),
+    ("unknown road class", GOOD + "speeds:\n  class_speeds: {motorways: 100 km/h}\n",
+     "s.yaml:40 speeds.class_speeds.motorways: unknown road class 'motorways' (did you mean 'motorway'?)"),
+    ("negative cap", GOOD + "speeds:\n  caps: {BE: {pumper: -20 km/h}}\n",
+     "s.yaml:40 speeds.caps.BE.pumper: must be at least 0 km/h"),
+    ("unknown unit type of a cap", GOOD + "speeds:\n  caps: {BE: {firetruck: 20 km/h}}\n",
+     "s.yaml:40 speeds.caps.BE.firetruck: unknown unit type 'firetruck' (known: ambulance, smur, "
+     "pumper, ladder)"),
+    ("off-network station without an entry point",
+     _edit("      entry: {lat: 51.45679, lon: 4.944873, source: extract node}\n", "      note: far\n"),
+     "s.yaml:25 stations[1].off_network: an off-network station needs an entry point (entry, or entries)"),
     ("distribution missing a parameter", _edit("{kind: lognormal, mean: 2 min, sd: 1 min}",
                                                "{kind: lognormal, mean: 2 min}"),
      "s.yaml:38 agreements[0].request_delay (variant 'benelux'): a lognormal distribution takes mean "
@@ -147,7 +161,9 @@ BAD = [
      "s.yaml:17 stations[0].units.ambulance: must be a valid integer, got a number with a fractional part"),
     ("unknown rule", _edit("rule: if_faster_by", "rule: if_faster"),
      "s.yaml:36 agreements[0].rule (variant 'benelux'): must be 'always_fastest', 'if_faster_by', "
-     "'if_home_eta_over' or 'if_no_home_unit'"),
+     "'if_home_eta_over', 'if_no_home_unit' or 'if_home_short_or_slower'"),
+    ("unknown visibility", _edit("rule: if_faster_by", "rule: if_faster_by\n        visibility: partial"),
+     "s.yaml:37 agreements[0].visibility (variant 'benelux'): must be 'station' or 'full'"),
     ("unknown unit type of an agreement", _edit("unit_types: [ambulance]", "unit_types: [ambulanse]"),
      "s.yaml:35 agreements[0].unit_types[0] (variant 'benelux'): must be 'ambulance', 'smur', 'pumper' "
      "or 'ladder'"),
@@ -238,7 +254,7 @@ def test_bundled_scenarios_are_valid(path: Path) -> None:
 
 def test_bundled_default_scenario_variants() -> None:
     sc = load_scenario(REPO / "scenarios" / "baarle-turnhout.yaml")
-    assert sc.variant_names[:3] == ["national", "benelux-2009", "fastest-unit"]
+    assert sc.variant_names[:4] == ["national", "benelux-2009", "benelux-2009-faster-by", "fastest-unit"]
     region = sc.load_region()
     specs = sc.model_specs(region)
     assert specs["national"].agreements == ()
@@ -247,10 +263,13 @@ def test_bundled_default_scenario_variants() -> None:
     corps = {s.name: s for s in specs["benelux-2009"].stations}["Baarle joint fire corps (NL-BE)"]
     assert corps.also_serves == ("112 Antwerpen",)
     (ag,) = specs["benelux-2009"].agreements
-    assert (ag.rule, ag.threshold_s, ag.unit_types) == ("if_faster_by", 180.0, ("ambulance",))
-    assert ag.request_delay == Dist.lognormal(120.0, 60.0, cap=600.0)
+    assert (ag.rule, ag.threshold_s, ag.unit_types) == ("if_home_short_or_slower", 900.0, ("ambulance",))
+    assert ag.request_delay == Dist.lognormal(120.0, 60.0, cap=600.0) and ag.visibility == "station"
+    (alt,) = specs["benelux-2009-faster-by"].agreements
+    assert (alt.rule, alt.threshold_s, alt.visibility) == ("if_faster_by", 180.0, "station")
     (fast,) = specs["fastest-unit"].agreements
     assert fast.rule == "always_fastest" and fast.request_delay == Dist.fixed(0.0)
+    assert fast.visibility == "full"
     gilze = {s.name: s for s in specs["national"].stations}["Gilze"]
     assert gilze.off_network is not None and gilze.dispatch_centre == "Meldkamer (NL)"
     assert (gilze.shifts["ambulance"].start_hour, gilze.shifts["ambulance"].end_hour) == (7.0, 23.0)
@@ -274,7 +293,8 @@ def test_named_list_edits_in_variants() -> None:
     assert [s.name for s in sc.variants["national"].stations] == ["Turnhout", "Gilze"]
     # an error inside a name-addressed edit points at the variant's line
     bad = text.replace("Turnhout: {units: {ambulance: 1}}", "Turnhout: {units: {ambulance: -1}}")
-    assert "s.yaml:42 stations[0].units.ambulance (variant 'lean'): must be at least 0" in _problems(bad)
+    assert ("s.yaml:42 stations[0].units.ambulance (variant 'lean'): must be between 0 and 100"
+            in _problems(bad))
 
 
 def test_focus_area_of_the_enclaves() -> None:
@@ -335,10 +355,12 @@ def test_incident_log_problems_name_the_file(tmp_path: Path) -> None:
         f"s.yaml:8 demand.incident_log: incident log {log}: no such file"]
     log.write_text("t_s,lat,lon,type\n10,51.44,4.93,heart_attack\n", encoding="utf-8")
     assert _problems(text, network=True, tmp_path=tmp_path) == [
-        f"s.yaml:8 demand.incident_log: incident log {log}: unknown incident type(s) heart_attack"]
+        f"s.yaml:8 demand.incident_log: incident log {log}:2: unknown incident type 'heart_attack' "
+        "(known: cardiac_arrest, fire_small, medical_non_urgent, medical_urgent, road_collision, "
+        "structure_fire)"]
     log.write_text("t_s,lat,lon\n10,51.44,4.93\n", encoding="utf-8")
     assert _problems(text, network=True, tmp_path=tmp_path) == [
-        f"s.yaml:8 demand.incident_log: incident log {log}: missing column(s) type "
+        f"s.yaml:8 demand.incident_log: incident log {log}:1: missing column(s) type "
         "(needs t_s, lat, lon, type)"]
 
 
@@ -391,3 +413,40 @@ def test_an_unregistered_unit_type_is_refused() -> None:
     assert "drone" not in UNIT_TYPES
     assert "s.yaml:17 stations[0].units.drone: unknown unit type 'drone' (known: ambulance, smur, pumper, "\
            "ladder)" in _problems(DRONE)
+
+
+def test_the_speeds_block_sets_the_driving_model_and_the_networks_times() -> None:
+    text = GOOD + ("speeds:\n  class_speeds: {primary: 80 km/h}\n  normal_factor: 0.9\n"
+                   "  lights_and_sirens: 1.3\n  relative_speed: {pumper: 0.8}\n"
+                   "  caps: {BE: {ambulance: 30 km/h}}\n  start_stop: {ambulance: 5 s}\n")
+    sc = Scenario.from_text(text, filename="s.yaml")
+    region = sc.load_region()
+    d = sc.model_spec("national", region).driving
+    assert d.roads.class_kmh["primary"] == 80.0 and d.roads.class_kmh["motorway"] == 113.0
+    assert d.roads.normal_factor == 0.9 and d.lights_and_sirens == 1.3
+    assert d.relative("pumper") == 0.8 and d.relative("ladder") == 0.83
+    assert d.cap_kmh("BE", "ambulance") == 30.0 and d.cap_kmh("NL", "ambulance") == 40.0
+    assert d.start_stop("ambulance") == 5.0
+    # the network is timed with the block's road speeds, and the engine checks it
+    assert region.network.meta["speed_key"] == d.roads.cache_key()
+    default = Scenario.from_text(GOOD, filename="s.yaml")
+    plain = default.model_spec("national", default.load_region()).driving
+    assert plain.roads.cache_key() != d.roads.cache_key()
+
+
+def test_an_off_network_station_may_list_several_entries(tmp_path: Path) -> None:
+    extra = ("      entries:\n"
+             "        - {name: Poppel, lat: 51.47112, lon: 5.048395, source: extract node,\n"
+             "           access_time: 9 min}\n")
+    text = _edit("      entry: {lat: 51.45679, lon: 4.944873, source: extract node}\n",
+                 "      entry: {lat: 51.45679, lon: 4.944873, source: extract node}\n" + extra)
+    sc = Scenario.from_text(text, filename="s.yaml")
+    gilze = sc.model_spec("national", sc.load_region()).stations[1]
+    assert gilze.off_network is not None
+    entries = gilze.off_network.entries
+    assert [(e.name, e.access_time_s) for e in entries] == [("", None), ("Poppel", 540.0)]
+    assert _problems(text, network=True, tmp_path=tmp_path) == []
+    far = text.replace("lat: 51.47112", "lat: 51.57112")
+    assert _problems(far, network=True, tmp_path=tmp_path) == [
+        "s.yaml:28 stations[1].off_network.entries[0]: the entry point is 9.4 km from the network "
+        "(at most 1 km)"]

@@ -43,19 +43,19 @@ def test_inputs_are_read_with_ranges_in_si_units_and_their_lines() -> None:
     sc = Scenario.from_text(_with_block(
         f"  {DELAY}:\n    range: 1..5 min\n    reason: the phone call is not measured\n"
         "  stations[Hoogstraten ambulance].units.ambulance: {range: 1..3, reason: posts are a choice}\n"
-        "  emergency_factors.urgent.ambulance:\n    range: 0.6..0.75\n    distribution: triangular\n"
-        "    mode: 0.66\n    reason: Brown et al.\n    label: lights and sirens\n"), filename="b.yaml")
+        "  speeds.lights_and_sirens:\n    range: 1.0..1.25\n    distribution: triangular\n"
+        "    mode: 1.1\n    reason: JEMSS\n    label: lights and sirens\n"), filename="b.yaml")
     delay, units, factor = sc.uncertain
     assert (delay.name, delay.low, delay.high, delay.scale.unit) == (DELAY, 60.0, 300.0, "min")
     assert delay.line == LINE
     assert (units.low, units.high, units.scale.integer, units.text(2.4)) == (1.0, 3.0, True, 2)
-    assert (factor.distribution, dict(factor.params), factor.label) == ("triangular", {"mode": 0.66},
+    assert (factor.distribution, dict(factor.params), factor.label) == ("triangular", {"mode": 1.1},
                                                                         "lights and sirens")
     assert delay.text(150.0) == "2.5 min"
-    point = sc.at_values([150.0, 2.6, 0.7])
+    point = sc.at_values([150.0, 2.6, 1.2])
     assert point.variants["benelux-2009"].agreements[0].request_delay.mean == 150.0
     assert point.base.stations[2].units == {"ambulance": 3}
-    assert point.base.emergency_factors.urgent == {"ambulance": 0.7}
+    assert point.base.speeds.lights_and_sirens == 1.2
     assert point.uncertain == () and "uncertain" not in point.data
 
 

@@ -1,4 +1,4 @@
-"""maxspeed parsing, default limits by country and road class, speed settings, emergency factors."""
+"""maxspeed parsing, default limits by country and road class, road-class speeds, speed caps."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ import numpy as np
 import pytest
 
 from sim.roads.speeds import (
+    CLASS_SPEEDS_KMH,
     DEFAULT_LIMITS,
     HIGHWAY_CLASSES,
     NO_LIMIT_KMH,
+    SPEED_CAPS,
     WALK_KMH,
-    EmergencyFactors,
     SpeedSettings,
+    cap_over_limit_kmh,
     limit_source,
     parse_maxspeed,
 )
@@ -92,10 +94,10 @@ def test_every_country_has_every_class_with_a_source() -> None:
     assert "R413-2" in limit_source("FR", "motorway")
 
 
-def test_edge_speeds_use_tag_then_country_default() -> None:
+def test_edge_limits_use_tag_then_country_default() -> None:
     s = SpeedSettings()
     classes = ["motorway", "residential", "weird_class"]
-    speeds = s.edge_speeds_kmh(
+    limits = s.edge_limits_kmh(
         edge_highway=[0, 0, 1, 1, 2, 1],
         highway_classes=classes,
         edge_maxspeed_kmh=[np.nan, 100.0, np.nan, np.nan, np.nan, 2.0],
@@ -104,19 +106,34 @@ def test_edge_speeds_use_tag_then_country_default() -> None:
     )
     # DE motorway default, tag 100, NL residential default, unknown country -> BE fallback,
     # unknown class, tag below the minimum
-    assert speeds.tolist() == [130.0, 100.0, 50.0, 50.0, 50.0, 5.0]
+    assert limits.tolist() == [130.0, 100.0, 50.0, 50.0, 50.0, 5.0]
 
 
-def test_edge_times_apply_the_normal_factor() -> None:
-    kw = dict(edge_length_m=[1000.0, 0.0], edge_highway=[0, 0], highway_classes=["primary"],
-              edge_maxspeed_kmh=[np.nan, np.nan], edge_country=[0, 0], countries=["NL"])
+def test_every_class_has_a_jemss_speed_with_a_source() -> None:
+    assert set(CLASS_SPEEDS_KMH) == set(HIGHWAY_CLASSES)
+    # JEMSS Utrecht (facts, section Speeds): 113/74/61/50/46/42 km/h, motorway ... unclassified
+    assert [CLASS_SPEEDS_KMH[c][0] for c in ("motorway", "trunk", "primary", "secondary", "tertiary",
+                                             "unclassified")] == [113, 74, 61, 50, 46, 42]
+    assert CLASS_SPEEDS_KMH["motorway_link"][0] == 113 and CLASS_SPEEDS_KMH["residential"][0] == 42
+    assert all(source for _, source in CLASS_SPEEDS_KMH.values())
+
+
+def test_edge_times_are_class_speeds_within_the_limit() -> None:
+    kw = dict(edge_length_m=[1000.0, 1000.0, 1000.0, 0.0], edge_highway=[0, 0, 1, 0],
+              highway_classes=["primary", "motorway"], edge_maxspeed_kmh=[np.nan, 30.0, np.nan, np.nan],
+              edge_country=[0, 0, 0, 0], countries=["NL"])
     t = SpeedSettings().edge_times_s(**kw)
-    assert t[0] == pytest.approx(1000 / (80 * 0.86 / 3.6))
-    assert t[1] > 0  # zero-length edges still take a positive time
-    no_tags = SpeedSettings(use_maxspeed=False).edge_speeds_kmh(
+    # NL primary: class 61 below the 80 limit; a 30 km/h zone; NL motorway: 100 (day limit) < 113
+    assert t[0] == pytest.approx(1000 / (61 * 0.86 / 3.6))
+    assert t[1] == pytest.approx(1000 / (30 * 0.86 / 3.6))
+    assert t[2] == pytest.approx(1000 / (100 * 0.86 / 3.6))
+    assert t[3] > 0  # zero-length edges still take a positive time
+    no_tags = SpeedSettings(use_maxspeed=False).edge_limits_kmh(
         edge_highway=[0], highway_classes=["primary"], edge_maxspeed_kmh=[30.0], edge_country=[0],
         countries=["NL"])
     assert no_tags.tolist() == [80.0]
+    faster = SpeedSettings(class_kmh={**SpeedSettings().class_kmh, "primary": 200.0}).edge_times_s(**kw)
+    assert faster[0] == pytest.approx(1000 / (80 * 0.86 / 3.6))  # the limit binds
 
 
 def test_cache_key_is_stable_and_sensitive() -> None:
@@ -125,6 +142,7 @@ def test_cache_key_is_stable_and_sensitive() -> None:
     custom = {c: dict(t) for c, t in SpeedSettings().defaults.items()}
     custom["BE"]["residential"] = 30.0
     assert SpeedSettings(defaults=custom).cache_key() != SpeedSettings().cache_key()
+    assert SpeedSettings(class_kmh={"motorway": 100.0}).cache_key() != SpeedSettings().cache_key()
 
 
 def test_invalid_settings_are_refused() -> None:
@@ -134,13 +152,16 @@ def test_invalid_settings_are_refused() -> None:
         SpeedSettings(fallback_country="XX")
     with pytest.raises(ValueError, match="BE/residential"):
         SpeedSettings(defaults={"BE": {"residential": -1.0}})
+    with pytest.raises(ValueError, match="class speed primary"):
+        SpeedSettings(class_kmh={"primary": 0.0})
 
 
-def test_emergency_factors_follow_the_published_savings() -> None:
-    f = EmergencyFactors()
-    # Brown et al. 1998 / Ho & Lindquist 2001: lights and sirens save 30.9-38.5 % of travel time
-    assert 1 - 0.385 <= f.factor("ambulance", urgent=True) <= 1 - 0.309
-    assert f.factor("ambulance", urgent=False) == 1.0
-    assert f.factor(None, urgent=True) == 1.0
-    assert f.factor("smur", urgent=True) < f.factor("ladder", urgent=True) < 1.0
-    assert EmergencyFactors(urgent={"ambulance": 0.5}).factor("ambulance", urgent=True) == 0.5
+def test_caps_follow_the_dutch_rule_elsewhere_as_a_modelling_choice() -> None:
+    # facts: NL ambulances at most 40 km/h over the limit, fire trucks over 5 t at most 20 km/h
+    assert SPEED_CAPS["NL"]["ambulance"][0] == 40 and SPEED_CAPS["NL"]["pumper"][0] == 20
+    assert "rtvnoord" in SPEED_CAPS["NL"]["ambulance"][1]
+    for country in ("BE", "LU", "DE", "FR", None):
+        kmh, source = cap_over_limit_kmh(country, "ladder")
+        assert kmh == 20 and source.startswith("modelling choice")
+    assert cap_over_limit_kmh("BE", "ambulance")[0] == 40
+    assert cap_over_limit_kmh("BE", "boat")[0] == 40  # an unknown type: as an ambulance

@@ -115,11 +115,11 @@ def test_assign_creates_keys_edits_named_items_and_refuses_missing_items() -> No
      "(did you mean 'benelux-2009'?) (--param variants.benelux.agreements[0].threshold)"),
     ("agreements[0].threshold=1 min,2 min",
      "baarle-turnhout.yaml:206 agreements[0].threshold: no item [0]: agreements has 0 items; variants "
-     "benelux-2009, fastest-unit set agreements: address one as "
+     "benelux-2009, benelux-2009-faster-by, fastest-unit set agreements: address one as "
      "variants.benelux-2009.agreements[0].threshold (--param agreements[0].threshold)"),
     ("variants.benelux-2009.agreements[0].threshold=2 min,-1 min",
-     "baarle-turnhout.yaml:221 agreements[0].threshold (variant 'benelux-2009'): must not be negative "
-     "(--param variants.benelux-2009.agreements[0].threshold=-1 min)"),
+     "baarle-turnhout.yaml:224 agreements[0].threshold (variant 'benelux-2009'): must be between 0 s "
+     "and 7 d (--param variants.benelux-2009.agreements[0].threshold=-1 min)"),
     ("horizon=7 d,7",
      "baarle-turnhout.yaml:27 horizon: 7 needs a unit, e.g. '90 s', '15 min', '2 h' or '28 d' "
      "(--param horizon=7)"),
@@ -144,10 +144,10 @@ def test_assign_creates_keys_edits_named_items_and_refuses_missing_items() -> No
      "baarle-turnhout.yaml:71 stations[0].units[0]: stations[0].units is a mapping, not a list (address its "
      "items by name: stations[0].units[NAME]) (--param stations[0].units[0])"),
     (f"{DELAY}.kind=gamma,weibull",
-     "baarle-turnhout.yaml:222 agreements[0].request_delay (variant 'benelux-2009'): a weibull distribution "
+     "baarle-turnhout.yaml:225 agreements[0].request_delay (variant 'benelux-2009'): a weibull distribution "
      f"takes shape and scale; missing shape, scale; mean, sd does not apply (--param {DELAY}.kind=weibull)"),
     ("variants.fastest-unit.agreements[0].request_delay.mean=1 min",
-     "baarle-turnhout.yaml:234 variants.fastest-unit.agreements[0].request_delay.mean: "
+     "baarle-turnhout.yaml:258 variants.fastest-unit.agreements[0].request_delay.mean: "
      "variants.fastest-unit.agreements[0].request_delay is '0 s', not a mapping: it has no key 'mean' "
      "(--param variants.fastest-unit.agreements[0].request_delay.mean)"),
 ])
@@ -186,7 +186,7 @@ def test_every_bad_param_is_reported_at_once(capsys: pytest.CaptureFixture[str])
      "xborder: error: --workers sets the size of --dask local; a cluster at an address has its own workers"),
     (["--variants", "national,nope"],
      "xborder: error: baarle-turnhout.yaml: unknown variant(s) nope (the file has: national, benelux-2009, "
-     "fastest-unit)"),
+     "benelux-2009-faster-by, fastest-unit)"),
 ])
 def test_bad_options_exit_2(args: list[str], message: str, tmp_path: Path,
                             capsys: pytest.CaptureFixture[str]) -> None:
@@ -238,7 +238,8 @@ def test_grid_points_are_validated_scenarios_first_parameter_slowest(tmp_path: P
         assert p.scenario.base.horizon == 2 * 86400.0
     # the delay touches benelux-2009 only, the scale every variant
     assert unchanged_variants(points[:3:2], sc.variant_names) == []
-    assert unchanged_variants([points[0], points[3]], sc.variant_names) == ["national", "fastest-unit"]
+    assert unchanged_variants([points[0], points[3]], sc.variant_names) == [
+        "national", "benelux-2009-faster-by", "fastest-unit"]
 
 
 # ---------------------------------------------------------------------------------------- running
@@ -270,9 +271,10 @@ def test_sweep_tables_are_identical_with_1_and_2_workers_and_dask(tmp_path: Path
     outs = {k: tmp_path / k for k in ("one", "two")}
     assert main([*args, "--workers", "1", "--out", str(outs["one"])]) == 0
     printed = capsys.readouterr().out
-    assert ("Sweep of baarle-turnhout: 2 point(s) × 3 variant(s) × 2 replication(s) = 12 runs, "
+    assert ("Sweep of baarle-turnhout: 2 point(s) × 4 variant(s) × 2 replication(s) = 16 runs, "
             "seed 4") in printed
-    assert "note: the sweep does not change variant(s) national, fastest-unit" in printed
+    assert ("note: the sweep does not change variant(s) national, benelux-2009-faster-by, fastest-unit"
+            in printed)
     sc = load_scenario(path)
     param = parse_param(f"{DELAY}=0 s,20 min")
     run_sweep(sc, [param], reps=2, seed=4, out=outs["two"], workers=2, progress=False)
@@ -309,11 +311,12 @@ def test_sweep_tables_are_identical_with_1_and_2_workers_and_dask(tmp_path: Path
     assert json.loads((one / "points" / "p02" / "summary.json").read_text())["complete"]
 
     # one row per point × variant; the same seed everywhere: unchanged variants give equal rows
-    assert list(table["point"]) == [1, 1, 1, 2, 2, 2]
-    assert list(table["variant"]) == ["national", "benelux-2009", "fastest-unit"] * 2
-    assert list(table[DELAY]) == ["0 s"] * 3 + ["20 min"] * 3
+    assert list(table["point"]) == [1] * 4 + [2] * 4
+    assert list(table["variant"]) == ["national", "benelux-2009", "benelux-2009-faster-by",
+                                      "fastest-unit"] * 2
+    assert list(table[DELAY]) == ["0 s"] * 4 + ["20 min"] * 4
     kpis = [c for c in table.columns if c.startswith(("mean_s", "p90_s", "within_norm", "cross_border"))]
-    for v in ("national", "fastest-unit"):
+    for v in ("national", "benelux-2009-faster-by", "fastest-unit"):
         a = table[(table["point"] == 1) & (table["variant"] == v)][kpis].reset_index(drop=True)
         b = table[(table["point"] == 2) & (table["variant"] == v)][kpis].reset_index(drop=True)
         pd.testing.assert_frame_equal(a, b)
@@ -345,25 +348,28 @@ def test_interrupted_sweep_keeps_finished_points_and_replications(tmp_path: Path
 
     def run(self: Bundle, task: Task, seed: int) -> dict[str, pd.DataFrame]:
         calls.append(task)
-        if len(calls) == 5:  # Ctrl-C while the 5th task runs
+        if len(calls) == 6:  # Ctrl-C while the 6th task runs
             raise KeyboardInterrupt
         return real(self, task, seed)
 
     monkeypatch.setattr(Bundle, "run", run)
     sc = load_scenario(short_copy(tmp_path))
     out = tmp_path / "cut"
-    with pytest.raises(RunInterrupted, match="kept 4 of 6 finished replications"):
+    with pytest.raises(RunInterrupted, match="kept 5 of 8 finished replications"):
         run_sweep(sc, [parse_param("demand.scale=1,2")], reps=1, seed=1, out=out, workers=1, progress=False)
-    assert calls[:5] == [("p01", "national", 0), ("p01", "benelux-2009", 0), ("p01", "fastest-unit", 0),
+    assert calls[:6] == [("p01", "national", 0), ("p01", "benelux-2009", 0),
+                         ("p01", "benelux-2009-faster-by", 0), ("p01", "fastest-unit", 0),
                          ("p02", "national", 0), ("p02", "benelux-2009", 0)]
     assert not json.loads((out / "sweep.json").read_text())["complete"]
     table = pd.read_parquet(out / "sweep.parquet")
     assert list(zip(table["point"], table["variant"], table["replications"], strict=True)) == [
-        (1, "national", 1), (1, "benelux-2009", 1), (1, "fastest-unit", 1), (2, "national", 1)]
+        (1, "national", 1), (1, "benelux-2009", 1), (1, "benelux-2009-faster-by", 1), (1, "fastest-unit", 1),
+        (2, "national", 1)]
     p1 = json.loads((out / "points" / "p01" / "summary.json").read_text())
     p2 = json.loads((out / "points" / "p02" / "summary.json").read_text())
     assert p1["complete"] and not p2["complete"]
-    assert p2["replications_done"] == {"national": [0], "benelux-2009": [], "fastest-unit": []}
+    assert p2["replications_done"] == {"national": [0], "benelux-2009": [], "benelux-2009-faster-by": [],
+                                       "fastest-unit": []}
     assert not list(out.rglob("parts"))
     assert len(pd.read_parquet(out / "points" / "p02" / "incidents.parquet")["variant"].unique()) == 1
 
@@ -376,7 +382,7 @@ def test_ctrl_c_during_a_sweep_on_the_command_line_draws_what_finished(
 
     def run(self: Bundle, task: Task, seed: int) -> dict[str, pd.DataFrame]:
         calls.append(task)
-        if len(calls) == 5:  # Ctrl-C while the 5th task runs
+        if len(calls) == 6:  # Ctrl-C while the 6th task runs
             raise KeyboardInterrupt
         return real(self, task, seed)
 
@@ -385,10 +391,10 @@ def test_ctrl_c_during_a_sweep_on_the_command_line_draws_what_finished(
     assert main(["sweep", str(short_copy(tmp_path)), "--param", "demand.scale=1,2", "--reps", "1",
                  "--seed", "1", "--out", str(out), "--no-progress"]) == 130
     captured = capsys.readouterr()
-    assert captured.err.strip() == f"xborder: interrupted: kept 4 of 6 finished replications in {out}"
+    assert captured.err.strip() == f"xborder: interrupted: kept 5 of 8 finished replications in {out}"
     assert "Sweep results" not in captured.out
     assert not json.loads((out / "sweep.json").read_text())["complete"]
-    assert len(pd.read_parquet(out / "sweep.parquet")) == 4
+    assert len(pd.read_parquet(out / "sweep.parquet")) == 5
     # the figures of what finished, as for a whole sweep
     assert sorted(f.name for f in (out / "figures").iterdir()) == [
         "sweep-baarle-hertog-enclaves.png", "sweep-baarle-hertog-enclaves.svg", "sweep.png", "sweep.svg"]

@@ -29,8 +29,8 @@ from sim.model.demand import Demand, Place
 from sim.model.norms import Norm
 from sim.model.spec import ModelSpec
 from sim.model.units import Station
+from sim.roads.driving import DrivingModel
 from sim.roads.network import RoadNetwork
-from sim.roads.speeds import EmergencyFactors
 
 NORMS = {
     "BE": Norm("BE", "ambulance", 15 * 60.0, 0.90, source="test"),
@@ -224,16 +224,16 @@ def test_spec_coverage_spreads_places_as_the_variants_demand_does() -> None:
     stations = (Station(name="Be", lat=51.4, lon=float(lon[2]), country="BE",
                         dispatch_centre="112 Antwerpen", units={"ambulance": 1}),)
     places = (Place("p", "BE", 51.4, float(lon[5]), 1000.0),)
-    factors = EmergencyFactors(urgent={"ambulance": 1.0})
+    driving = DrivingModel(lights_and_sirens=1.0)
     agreements = (Agreement(name="Benelux", parties=("BE", "NL"), unit_types=("ambulance",)),)
 
     def spec(demand: Demand) -> ModelSpec:
         return ModelSpec(incident_types=(), stations=stations, hospitals=(), turnout={}, demand=demand,
-                         places=places, agreements=agreements, factors=factors)
+                         places=places, agreements=agreements, driving=driving)
 
     narrow = spec_coverage(network, spec(Demand(rates_per_1000={}, spread_m=1.0)))
     wide = spec_coverage(network, spec(default_demand()))  # the defaults: spread over 1.5 km
-    expected = coverage(network, stations, places, agreements=agreements, factors=factors, spread_m=1.0)
+    expected = coverage(network, stations, places, agreements=agreements, driving=driving, spread_m=1.0)
     pd.testing.assert_frame_equal(narrow.table, expected.table)
     # the place sits 3 hops (6 min) from the station; spread wide, part of it lies beyond 8 min
     assert narrow.table.loc[0, "national"] == pytest.approx(1000.0)

@@ -6,14 +6,17 @@ JSON. Its columns:
 
 ``section``
     ``statistics`` (a group's statistics), ``differences`` (a variant minus the reference variant,
-    paired by replication), ``cross_border_missions`` (missions by direction, all replications)
-    or ``utilisation`` (mean share of time busy, by unit type).
+    paired by replication), ``cross_border_missions`` (missions by direction, all replications),
+    ``utilisation`` (mean share of time busy, by unit type) or ``requests`` (requests for help
+    between dispatch centres, all replications: :mod:`sim.analysis.requests`).
 ``scope``, ``group``
     Which incidents: ``overall`` (group ``""``), ``focus`` (a focus area), ``dispatch_centre``
-    (a centre that received calls) or ``type`` (an incident type).
+    (a centre that received calls) or ``type`` (an incident type); for requests, scope
+    ``agreement`` and the agreement's name.
 ``measure``
     For statistics and differences one of :data:`MEASURES`; the direction (``BE->NL``) for
-    cross-border missions; the unit type for utilisation.
+    cross-border missions; the unit type for utilisation; for requests the direction (lending
+    country -> incident country) and one of :data:`REQUEST_MEASURES`, as ``NL->BE declined``.
 ``variant``, ``value``
     The variant and the number: seconds for times, a share (0-1) for shares, a count for counts
     (missing numbers are NaN).
@@ -41,6 +44,10 @@ MEASURES: tuple[str, ...] = ("count_per_replication", "mean_s", "median_s", "p90
 
 DIFFERENCES: tuple[str, ...] = ("mean_s", "p90_s")
 """The differences against the reference variant."""
+
+REQUEST_MEASURES: tuple[str, ...] = ("asked", "declined", "declined_none_free", "declined_keep_home_min")
+"""The request counts of each agreement and direction in the table (of
+:data:`sim.analysis.requests.COUNTS`)."""
 
 COLUMNS: tuple[str, ...] = ("section", "scope", "group", "measure", "variant", "value", "low", "high",
                             "excludes_zero")
@@ -82,6 +89,19 @@ def _centres(vs: Mapping[str, Any], variants: list[str]) -> list[str]:
     return sorted({c for v in variants for c, st in vs[v]["by_dispatch_centre"].items() if st.get("count")})
 
 
+def _request_rows(requests: Mapping[str, Any], variants: list[str]) -> list[dict[str, Any]]:
+    """Requests by agreement and direction, a row per variant (0 where a variant has none)."""
+    keys = sorted({(ag, d) for v in variants for ag, by in requests.get(v, {}).items() for d in by})
+    rows = []
+    for ag, direction in keys:
+        for m in REQUEST_MEASURES:
+            rows += [{"section": "requests", "scope": "agreement", "group": ag, "measure": f"{direction} {m}",
+                      "variant": v,
+                      "value": float(requests.get(v, {}).get(ag, {}).get(direction, {}).get(m, 0))}
+                     for v in variants]
+    return rows
+
+
 def compare_table(summary: Mapping[str, Any]) -> pd.DataFrame:
     """The planner's table of a run's summary (``summary.json``), one number per row.
 
@@ -119,6 +139,7 @@ def compare_table(summary: Mapping[str, Any]) -> pd.DataFrame:
     for unit_type in sorted({u for v in variants for u in util[v]}):
         rows += [{"section": "utilisation", "scope": "overall", "group": "", "measure": unit_type,
                   "variant": v, "value": _num(util[v][unit_type])} for v in variants if unit_type in util[v]]
+    rows += _request_rows(summary.get("requests", {}), variants)
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     table["excludes_zero"] = table["excludes_zero"].astype(object)
     reps = summary.get("replications_done", {})

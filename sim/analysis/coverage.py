@@ -23,8 +23,8 @@ import pandas as pd
 from sim.model.agreements import Agreement, party_matches
 from sim.model.demand import Place, spread_places
 from sim.model.units import Station
-from sim.roads.network import RoadNetwork, entry_leg
-from sim.roads.speeds import EmergencyFactors
+from sim.roads.driving import DrivingModel
+from sim.roads.network import RoadNetwork, entry_legs, leg_times
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -97,18 +97,19 @@ def may_serve(
 
 
 def _station_times(
-    network: RoadNetwork, stations: Sequence[Station], *, factor: float, limit_s: float
+    network: RoadNetwork, stations: Sequence[Station], *, factor: float, start_s: float, limit_s: float
 ) -> FloatArray:
-    """Driving time (s) from each station to every node, shape ``(len(stations), n)``: the network
-    time × `factor` plus the station's access leg, as in the engine (:func:`entry_leg`)."""
-    legs = [entry_leg(network, lat=s.lat, lon=s.lon, access=s.off_network, label=f"station {s.name!r}")
+    """Driving time (s) from each station to every node, shape ``(len(stations), n)``, as the engine
+    prices a unit at its base: its legs and the network time (:func:`leg_times`) × `factor`, plus
+    the start/stop cost."""
+    legs = [entry_legs(network, lat=s.lat, lon=s.lon, access=s.off_network, label=f"station {s.name!r}")
             for s in stations]
-    times = network.times_from([leg.node for leg in legs], limit=limit_s / factor) * factor
-    return times + np.array([leg.time_s for leg in legs])[:, None]
+    return leg_times(network, legs, limit=limit_s / factor) * factor + start_s
 
 
 def _node_times(network: RoadNetwork, use: Sequence[Station], *, agreements: Sequence[Agreement],
-                unit_type: str | None, factor: float, limit_s: float) -> tuple[FloatArray, FloatArray]:
+                unit_type: str | None, factor: float, start_s: float,
+                limit_s: float) -> tuple[FloatArray, FloatArray]:
     """Per node, the shortest driving time from a station allowed to serve it: ``(national, with
     agreements)``, ``inf`` where none reaches it within `limit_s`."""
     n = network.n_nodes
@@ -116,7 +117,7 @@ def _node_times(network: RoadNetwork, use: Sequence[Station], *, agreements: Seq
     agr = np.full(n, np.inf)
     if not use or not n:
         return nat, agr
-    times = _station_times(network, use, factor=factor, limit_s=limit_s)
+    times = _station_times(network, use, factor=factor, start_s=start_s, limit_s=limit_s)
     node_c, node_z = network.node_country, network.node_centre
     # nodes share their rights by (country, centre): decide once per combination
     combos = np.unique(np.column_stack([node_c, node_z]), axis=0)
@@ -142,7 +143,7 @@ def coverage(
     agreements: Sequence[Agreement] = (),
     unit_type: str | None = "ambulance",
     thresholds_s: Sequence[float] = DEFAULT_THRESHOLDS_S,
-    factors: EmergencyFactors | None = None,
+    driving: DrivingModel | None = None,
     spread_m: float = 1500.0,
     max_distance_m: float = 3000.0,
 ) -> Coverage:
@@ -160,12 +161,12 @@ def coverage(
     agreements
         Agreements in force in the "with agreements" case (see :func:`may_serve`).
     unit_type
-        The unit type whose stations and emergency driving factor are used.
+        The unit type whose stations and emergency driving are used.
     thresholds_s
         Driving-time thresholds in seconds (default 8 and 15 minutes).
-    factors
-        Emergency-driving factors (default :class:`sim.roads.speeds.EmergencyFactors`); driving is
-        with lights and sirens.
+    driving
+        The driving model (default :class:`sim.roads.driving.DrivingModel`); driving is with lights
+        and sirens, from the base (start/stop cost included).
     spread_m, max_distance_m
         How places are spread over nodes.
 
@@ -179,9 +180,13 @@ def coverage(
         raise ValueError("at least one threshold is needed")
     n = network.n_nodes
     use = [s for s in stations if unit_type is None or s.units.get(unit_type, 0) > 0]
-    factor = (factors or EmergencyFactors()).factor(unit_type, urgent=True)
+    if unit_type is None:
+        factor, start = 1.0, 0.0
+    else:
+        f = (driving or DrivingModel()).factors(network, [unit_type])
+        factor, start = float(f.urgent[0]), float(f.start_stop_s[0])
     nat, agr = _node_times(network, use, agreements=agreements, unit_type=unit_type, factor=factor,
-                           limit_s=max(thr) * 1.01)
+                           start_s=start, limit_s=max(thr) * 1.01)
     pi, node, w = spread_places(network, places, spread_m=spread_m, max_distance_m=max_distance_m)
     pop = np.array([p.population for p in places], dtype=float)
     node_pop = np.asarray(np.bincount(node, weights=w * pop[pi], minlength=n), dtype=float)

@@ -1,5 +1,5 @@
-"""Engine records as DataFrames: one row per incident, mission and unit, with ``variant`` and
-``replication`` columns added (the tables of a results folder).
+"""Engine records as DataFrames: one row per incident, mission, unit and request for help, with
+``variant`` and ``replication`` columns added (the tables of a results folder).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-TABLES = ("incidents", "missions", "units")
+TABLES = ("incidents", "missions", "units", "requests")
 """The tables of a run: one frame (and parquet file) each."""
 KEY = ["variant", "replication"]
 
@@ -27,8 +27,8 @@ def records_to_frames(records: Any, *, variant: str, replication: int,
     Parameters
     ----------
     records
-        A :class:`sim.engine.records.SimRecords` (``.incidents``, ``.missions``, ``.units``:
-        dicts of arrays).
+        A :class:`sim.engine.records.SimRecords` (``.incidents``, ``.missions``, ``.units``,
+        ``.requests``: dicts of arrays).
     focus
         Focus-area name -> boolean mask over the incidents; adds a ``focus`` column holding the name
         of the first area an incident lies in (``""`` if none).

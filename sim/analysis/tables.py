@@ -248,5 +248,5 @@ def spec_coverage(network: RoadNetwork, spec: ModelSpec) -> Coverage:
     driving factors and the spread of its demand's places (ambulances, 8 and 15 minutes)."""
     demand = spec.demand
     return coverage(network, spec.stations, spec.places, agreements=spec.agreements,
-                    factors=spec.factors, spread_m=demand.spread_m,
+                    driving=spec.driving, spread_m=demand.spread_m,
                     max_distance_m=demand.max_place_distance_m)

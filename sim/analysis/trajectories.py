@@ -271,7 +271,7 @@ def _one_mission(routes: _Routes, m: Any, incident: Any, st: int, ret: _Return |
     station = p.stations[st]
     st_node = int(p.station_node[st])
     target = int(incident["node"])
-    acc = float(p.station_access_s[st])
+    acc = float(p.station_legs[st][0].time_s) if bool(p.station_estimated[st]) else 0.0
     now = float(m.decision_s)
     if bool(m.from_returning) and ret is not None:
         x, extra, drawn = _position(ret, now, net, (station.lon, station.lat), acc)
@@ -308,7 +308,7 @@ def _one_mission(routes: _Routes, m: Any, incident: Any, st: int, ret: _Return |
         if extra_h > 0:
             b.line(float(net.lon[ret_from]), float(net.lat[ret_from]), t_free + leg_out, estimated=True)
     # the way home: along the station's tree, at normal speed
-    fn = spec.factors.factor(str(m.unit_type), urgent=False)
+    fn = 1.0 / spec.driving.relative(str(m.unit_type))  # normal driving, as the engine's f_normal
     rpath = _tree_path(p.rev_next[st], ret_from)
     rv = p.rev[st]
     node_times = np.array([(rv[ret_from] - rv[z]) * fn for z in rpath])

@@ -97,7 +97,8 @@ class _Cells:
 
 
 def _heading(attrs: Mapping[Any, Any]) -> list[str]:
-    state = "complete" if attrs["complete"] else "INCOMPLETE (interrupted or a worker lost)"
+    why = attrs.get("stopped") or "interrupted or a worker lost"
+    state = "complete" if attrs["complete"] else f"INCOMPLETE ({why})"
     lines = [f"Scenario {attrs['scenario']}: {attrs['replications']} replication(s) of "
              f"{(attrs['horizon_s'] or 0) / 86400:g} d per variant, seed {attrs['seed']}, {state}"]
     if attrs["norms"]:
@@ -122,11 +123,21 @@ def _group_blocks(cells: _Cells, variants: list[str], *, by_type: bool) -> Itera
 
 
 def _count_blocks(cells: _Cells, variants: list[str]) -> Iterator[Block]:
-    """Cross-border missions by direction; unit utilisation by type (if any)."""
+    """Cross-border missions by direction; requests for help by agreement and direction (if any);
+    unit utilisation by type (if any)."""
     directions = sorted(cells.groups("cross_border_missions", "overall", "measure"))
     yield "Cross-border missions (all replications)", [
         (d, [_count(cells.value("cross_border_missions", "overall", "", d, v)) for v in variants])
         for d in directions] or [("none", ["0"] * len(variants))]
+    t = cells.table
+    asked = t[(t["section"] == "requests") & t["measure"].str.endswith(" asked")]
+    pairs = list(dict.fromkeys(zip(asked["group"], asked["measure"].str.removesuffix(" asked"), strict=True)))
+    if pairs:
+        yield "Requests for help: asked / declined (all replications)", [
+            (f"{d} {ag}", [f"{_count(cells.value('requests', 'agreement', ag, f'{d} asked', v))} / "
+                             f"{_count(cells.value('requests', 'agreement', ag, f'{d} declined', v))}"
+                             for v in variants])
+            for ag, d in pairs]
     util_types = sorted(cells.groups("utilisation", "overall", "measure"))
     if util_types:
         yield "Unit utilisation", [(u, [_pct(cells.value("utilisation", "overall", "", u, v))
@@ -183,11 +194,19 @@ def print_text(table: pd.DataFrame, *, out: Any = None, by_type: bool = False) -
         _text_table(title, rows, variants, out)
 
 
-def print_compare(summary: dict[str, Any], *, out: Any = None, by_type: bool = False) -> None:
-    """Print the planner's table of a run's `summary` as text (``xborder compare``)."""
+def planner_table(summary: Mapping[str, Any]) -> pd.DataFrame:
+    """:func:`sim.analysis.compare.compare_table` of `summary`, with why the run stopped (if it did)
+    in ``attrs["stopped"]``."""
     from sim.analysis.compare import compare_table
 
-    print_text(compare_table(summary), out=out, by_type=by_type)
+    table = compare_table(summary)
+    table.attrs["stopped"] = summary.get("stopped")
+    return table
+
+
+def print_compare(summary: dict[str, Any], *, out: Any = None, by_type: bool = False) -> None:
+    """Print the planner's table of a run's `summary` as text (``xborder compare``)."""
+    print_text(planner_table(summary), out=out, by_type=by_type)
 
 
 # ---------------------------------------------------------------------------------------- markdown
@@ -256,10 +275,9 @@ def print_json(table: pd.DataFrame, *, out: Any = None) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from sim.analysis.compare import compare_table
     from sim.study.folders import load_results
 
-    table = compare_table(load_results(args.results_dir).summary)
+    table = planner_table(load_results(args.results_dir).summary)
     if args.format == "text":
         print_text(table, by_type=args.by_type)
     elif args.format == "markdown":

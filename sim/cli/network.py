@@ -12,8 +12,8 @@ from scipy.sparse.csgraph import connected_components
 from sim.cli._common import print_json
 from sim.errors import UsageError
 from sim.model.units import UNIT_TYPES
+from sim.roads.driving import DrivingModel
 from sim.roads.network import SNAP_LIMIT_M, OffNetworkError, RoadNetwork
-from sim.roads.speeds import EmergencyFactors
 
 
 def register(subparsers: Any) -> None:
@@ -139,13 +139,18 @@ def _route(args: argparse.Namespace) -> int:
     except OffNetworkError as exc:
         raise UsageError(str(exc)) from None
     normal_s, length_m, path = net.route(src, dst)
-    factor = EmergencyFactors().factor(args.vehicle, urgent=args.urgent)
+    factor, start = 1.0, 0.0
+    if args.vehicle:
+        f = DrivingModel().factors(net, [args.vehicle])
+        factor = float((f.urgent if args.urgent else f.normal)[0])
+        start = float(f.start_stop_s[0])
     countries = sorted({c for c in net.country_of(path) if c})
     out = {
-        "travel_time_s": normal_s * factor,
+        "travel_time_s": normal_s * factor + start,
         "length_m": length_m,
         "normal_time_s": normal_s,
         "emergency_factor": factor,
+        "start_stop_s": start,
         "vehicle": args.vehicle,
         "urgent": bool(args.urgent),
         "from_node": src, "to_node": dst,

@@ -46,8 +46,9 @@ def _plot(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder (give a folder written by xborder run)")
     if not (folder / "summary.json").is_file():
-        raise UsageError(f"{folder}: not a results folder (no summary.json; give a folder written by "
-                       "xborder run)")
+        from sim.study.folders import load_results
+
+        load_results(folder)  # says what the folder lacks (and how to finish a run never assembled)
     from sim.figures.run import plot_results  # matplotlib is imported only when plotting
 
     t0 = time.perf_counter()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,41 +44,81 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from sim.scenario import ScenarioError, load_scenario
-    from sim.study.folders import load_results
     from sim.study.runner import run_scenario
-    from sim.study.session import RunFailed, RunInterrupted
 
+    if args.resume is not None:
+        return _resume(args)
+    if args.file is None:
+        raise UsageError("run needs a scenario file (or --resume RESULTS_DIR)")
     try:
         sc = load_scenario(args.file)
-        region_problems = sc.check_network(sc.load_region())
+        problems = sc.check_network(sc.load_region())
     except ScenarioError as exc:
-        for p in exc.problems:
-            print(p, file=sys.stderr)
-        return 2
-    if region_problems:
-        for p in region_problems:
+        problems = exc.problems
+    if problems:
+        for p in problems:
             print(p, file=sys.stderr)
         return 2
     if args.reps is not None and args.reps < 1:
         raise UsageError("--reps must be at least 1")
-    variants = comma_list(args.variants)
     t0 = time.perf_counter()
+    return _finish(lambda: run_scenario(sc, reps=args.reps, seed=args.seed, out=args.out,
+                                        workers=args.workers, progress=not args.no_progress,
+                                        variants=comma_list(args.variants), dask=args.dask),
+                   args, t0, region=sc.load_region)
+
+
+def _resume(args: argparse.Namespace) -> int:
+    from sim.scenario import ScenarioError
+    from sim.study.runner import read_plan, resume_run, scenario_as_run
+
+    given = ["scenario file"] * (args.file is not None) + [
+        f"--{k}" for k in ("reps", "seed", "out", "variants") if getattr(args, k) is not None]
+    if given:
+        raise UsageError("--resume runs the folder's own scenario, variants, replications and seed: "
+                         f"give no {' or '.join(given)} with it")
+    folder = Path(args.resume)
     try:
-        folder = run_scenario(sc, reps=args.reps, seed=args.seed, out=args.out, workers=args.workers,
-                              progress=not args.no_progress, variants=variants, dask=args.dask)
-    except RunInterrupted as exc:
-        print(f"xborder: {exc}", file=sys.stderr)
-        return 130
-    except RunFailed as exc:
-        print(f"xborder: error: {exc}", file=sys.stderr)
-        return 1
-    elapsed = time.perf_counter() - t0
-    print(f"Results in {folder} ({elapsed:.1f} s)")
+        sc = scenario_as_run(folder, read_plan(folder))
+    except ScenarioError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        return 2
+    ran: list[int] = []
+
+    def resume() -> Path:
+        path, n = resume_run(folder, workers=args.workers, progress=not args.no_progress, dask=args.dask)
+        ran.append(n)
+        return path
+
+    t0 = time.perf_counter()
+    rc = _finish(resume, args, t0, region=sc.load_region)
+    if rc == 0 and ran == [0]:
+        print(f"({folder} was complete: nothing to resume)", file=sys.stderr)
+    return rc
+
+
+def _finish(run: Callable[[], Path], args: argparse.Namespace, t0: float,
+            region: Callable[[], Any]) -> int:
+    """Run, then print the planner's table (and draw the figures with --plot); a stopped run ends
+    with one line, how to resume it and the exit code of its stop."""
+    from sim.study.folders import load_results
+    from sim.study.session import RunFailed, RunInterrupted
+
+    try:
+        folder = run()
+    except (RunInterrupted, RunFailed) as exc:
+        line = f"xborder: {exc}" if isinstance(exc, RunInterrupted) else f"xborder: error: {exc}"
+        if exc.done < exc.total or exc.unassembled:
+            line += f"; xborder run --resume {exc.path} finishes it"
+        print(line, file=sys.stderr)
+        return exc.exit_code
+    print(f"Results in {folder} ({time.perf_counter() - t0:.1f} s)")
     print_compare(load_results(folder).summary, out=sys.stdout)
     if args.plot:
         from sim.figures.run import plot_results  # matplotlib is imported only when plotting
 
-        written = plot_results(folder, region=sc.load_region())
+        written = plot_results(folder, region=region())
         print(f"{len(written)} figure file(s) in {folder / 'figures'}")
     return 0
 
@@ -100,9 +141,14 @@ def register(subparsers: Any) -> None:
         "run", help="run every variant of a scenario and write a results folder",
         description="Run every variant of a scenario with common random numbers. Writes "
                     "results/<scenario>/<timestamp>/ (or --out): incidents.parquet, missions.parquet, "
-                    "units.parquet, summary.json, scenario.yaml, versions.json. Never overwrites "
-                    "results; Ctrl-C keeps the finished replications.")
-    p.add_argument("file", help="scenario YAML file")
+                    "units.parquet, summary.json, scenario.yaml, versions.json, run.json. Never "
+                    "overwrites results. Ctrl-C, SIGTERM, SIGHUP or a failure keep the finished "
+                    "replications (\"complete\": false in summary.json, with the reason); "
+                    "--resume RESULTS_DIR runs the missing ones.")
+    p.add_argument("file", nargs="?", default=None, help="scenario YAML file")
+    p.add_argument("--resume", default=None, metavar="RESULTS_DIR",
+                   help="finish a stopped run: run the replications its folder lacks, with its own "
+                        "scenario, variants, replications and seed (same files as an uninterrupted run)")
     p.add_argument("--reps", type=int, default=None, help="replications (default: the file's)")
     p.add_argument("--seed", type=int, default=None, help="root random seed (default: the file's)")
     p.add_argument("--out", default=None, help="results folder (must not exist or be empty)")

@@ -137,11 +137,11 @@ def _sweep(args: argparse.Namespace) -> int:
     except RunInterrupted as exc:  # the figures of what finished, as for a whole sweep
         _draw(exc.path, params, args.lang)
         print(f"xborder: {exc}", file=sys.stderr)
-        return 130
+        return exc.exit_code  # 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP
     except RunFailed as exc:
         _draw(exc.path, params, args.lang)
         print(f"xborder: error: {exc}", file=sys.stderr)
-        return 1
+        return exc.exit_code
     _draw(folder, params, args.lang)
     print(f"Sweep results in {folder} ({time.perf_counter() - t0:.1f} s)")
     print_sweep(load_sweep(folder), params=[p.path for p in params])

@@ -9,10 +9,10 @@ from the modules that hold them. ``INCIDENT_COLUMNS`` follows :data:`sim.model.u
 from typing import Any
 
 from sim.engine.prepare import Prepared, prepare
-from sim.engine.records import MISSION_COLUMNS, UNIT_COLUMNS, SimRecords, incident_columns
+from sim.engine.records import MISSION_COLUMNS, REQUEST_COLUMNS, UNIT_COLUMNS, SimRecords, incident_columns
 from sim.engine.simulate import simulate
 
-__all__ = ["INCIDENT_COLUMNS", "MISSION_COLUMNS", "UNIT_COLUMNS", "Prepared", "SimRecords",
+__all__ = ["INCIDENT_COLUMNS", "MISSION_COLUMNS", "REQUEST_COLUMNS", "UNIT_COLUMNS", "Prepared", "SimRecords",
            "incident_columns", "prepare", "simulate"]
 
 

@@ -14,8 +14,9 @@ than lists. So a whole decision is one call, and its state is one :class:`Core` 
 references to the same arrays for the rare paths it handles itself (queues, shifts, records).
 
 Entry points (:func:`entry_points`): :func:`dispatch` (all slots of one call), :func:`start` (one
-unit to one slot, for a slot taken from a queue), :func:`free` (a unit becomes free); and, for
-tests, :func:`bounds` and :func:`walk`.
+unit to one slot, for a slot taken from a queue), :func:`free` (a unit becomes free),
+:func:`answer` (a lending centre answers a request); and, for tests, :func:`bounds` and
+:func:`walk`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,19 @@ from numba import typeof, types
 from numba.experimental import structref
 from numba.typed import Dict
 
-from sim.engine._layout import C_MISSIONS, C_SEARCHES, C_SETTLED, C_STAMP, FIELDS, M_FLOAT
+from sim.engine._layout import (
+    ACCEPTED,
+    C_MISSIONS,
+    C_REQUESTS,
+    C_SEARCHES,
+    C_SETTLED,
+    C_STAMP,
+    FIELDS,
+    KEEP_HOME,
+    M_FLOAT,
+    M_INT,
+    NONE_FREE,
+)
 from sim.model.agreements import RULES
 from sim.model.units import is_night
 from sim.roads._astar import K_BEST, astar, jit
@@ -38,8 +51,10 @@ from sim.roads.network import EARTH_RADIUS_M
 _IF_FASTER_BY = RULES["if_faster_by"].code
 _IF_HOME_ETA_OVER = RULES["if_home_eta_over"].code
 _IF_NO_HOME_UNIT = RULES["if_no_home_unit"].code
+_IF_SHORT_OR_SLOWER = RULES["if_home_short_or_slower"].code
 
-_TBASE = M_FLOAT.index("t_base")
+_TBASE, _TARRIVE, _TLEAVE = M_FLOAT.index("t_base"), M_FLOAT.index("t_arrive"), M_FLOAT.index("t_leave")
+_THOSP, _TFREE, _HOSP = M_FLOAT.index("t_hosp"), M_FLOAT.index("t_free"), M_INT.index("hosp")
 
 _jit = jit()
 
@@ -128,7 +143,7 @@ def _position(s: Any, j: int, now: float) -> tuple[int, float]:
             y, c = z, cz
         s.cur_y[j], s.cur_c[j] = y, c
     if end and e2 >= c:  # on the off-network leg of an off-network station: turn back
-        return s.u_node[j], e2 - c
+        return y, e2 - c
     return y, 0.0
 
 
@@ -286,9 +301,9 @@ def _best(s: Any, units: Any, lo: int, hi: int, now: float, target: int, f: floa
           best: float, keep_type: int, keep_min: int) -> tuple[float, int]:
     """Best (ETA, unit) among the available units ``units[lo:hi]``; the ETA must beat `best`.
 
-    Units at base first (ties: the first in the list), then units on their way home in list
-    order. ``keep_min > 0`` skips units whose lending centre would keep fewer free units of
-    ``keep_type``.
+    Units at base first (ties: the unit back at base the longest when ``tie_idle``, else the first
+    in the list), then units on their way home in list order. ``keep_min > 0`` skips units whose
+    lending centre would keep fewer free units of ``keep_type``.
     """
     bmin = np.inf
     bj = -1
@@ -301,7 +316,7 @@ def _best(s: Any, units: Any, lo: int, hi: int, now: float, target: int, f: floa
             continue
         if s.t_base[j] <= now:
             eta = s.fwd[s.u_station[j], target] * f + s.u_acc[j] + turnout
-            if eta < bmin:
+            if eta < bmin or (eta == bmin and s.tie_idle and bj >= 0 and s.t_base[j] < s.t_base[bj]):
                 bmin, bj = eta, j
         else:
             s.moving_buf[nm] = j
@@ -319,8 +334,32 @@ def _best(s: Any, units: Any, lo: int, hi: int, now: float, target: int, f: floa
 
 
 @_jit
-def _choose(s: Any, i: int, sl: int, t: int, c: int, now: float) -> tuple[int, int, float]:
-    """``(unit or -1, agreement or -1, its turnout if at base)`` for slot `sl` of incident `i`."""
+def _station_eta(s: Any, e: int, target: int, f: float) -> float:
+    """The requesting centre's ETA of candidate-list entry `e` without turnout and request delay:
+    the best drive from the stations of the entry's units on duty (it knows the rosters, not where
+    units are or whether they are busy)."""
+    best = np.inf
+    for q in range(s.fl_uptr[e], s.fl_uptr[e + 1]):
+        j = s.fl_units[q]
+        if not s.on_duty[j]:
+            continue
+        eta = s.fwd[s.u_station[j], target] * f + s.u_acc[j]
+        if eta < best:
+            best = eta
+    return best
+
+
+@_jit
+def _choose(s: Any, i: int, sl: int, t: int, c: int,
+            now: float) -> tuple[int, int, float, int, float, float]:
+    """What centre `c` does for slot `sl` of incident `i` at `now`.
+
+    ``(unit, agreement, turnout, entry, h, eta)``: a unit to start (``agreement`` -1 for a home
+    unit; `turnout` its turnout if at base), or, with unit -1 and ``entry >= 0``, a request to the
+    lending centre of that ``visibility: station`` entry (`eta` the centre's estimate), or nothing
+    (both -1); `h` is the best home ETA (``inf``: no home unit free). Entries already declined for
+    the slot are skipped.
+    """
     target = s.i_node[i]
     f = s.f_urgent[t] if s.lights[s.i_type[i]] else s.f_normal[t]
     turnout = _turnout(s, i, sl, t, now)
@@ -328,14 +367,19 @@ def _choose(s: Any, i: int, sl: int, t: int, c: int, now: float) -> tuple[int, i
     h, j = _best(s, s.home_units, s.home_ptr[ct], s.home_ptr[ct + 1], now, target, f, turnout, np.inf, 0, 0)
     e0, e1 = s.fl_ptr[ct], s.fl_ptr[ct + 1]
     if e0 == e1:
-        return j, -1, turnout
-    best, bj, ba, btout = h, j, -1, turnout
+        return j, -1, turnout, -1, h, h
+    best, bj, ba, btout, be = h, j, -1, turnout, -1
+    declined = s.declined[i * s.n_slots + sl]
+    since_call = now - s.t_call[i]
     for e in range(e0, e1):
         a = s.fl_ag[e]
         rule = s.ag_rule[a]
         if rule == _IF_NO_HOME_UNIT and j >= 0:
             continue
         if rule == _IF_HOME_ETA_OVER and not h > s.ag_threshold[a]:
+            continue
+        if rule == _IF_SHORT_OR_SLOWER and not (s.ag_threshold[a] < np.inf
+                                                and (j < 0 or since_call + h > s.ag_threshold[a])):
             continue
         margin = s.ag_threshold[a] if rule == _IF_FASTER_BY else 0.0
         lim = h - margin  # NaN when both are inf: such a rule never fires
@@ -344,18 +388,39 @@ def _choose(s: Any, i: int, sl: int, t: int, c: int, now: float) -> tuple[int, i
         bound = lim if lim < best else best
         delay = s.req[a, i]
         tout = _turnout(s, i, sl, t, now + delay)
+        if s.fl_station[e]:
+            if (declined >> (e - e0)) & 1:
+                continue
+            ea = _station_eta(s, e, target, f) + tout + delay
+            if ea < bound:
+                best, bj, ba, btout, be = ea, -1, a, tout, e
+            continue
         ea, fj = _best(s, s.fl_units, s.fl_uptr[e], s.fl_uptr[e + 1], now, target, f, tout + delay, bound,
                        t, s.ag_keep[a])
         if fj >= 0 and ea < bound:
-            best, bj, ba, btout = ea, fj, a, tout
-    return bj, ba, btout
+            best, bj, ba, btout, be = ea, fj, a, tout, -1
+    return bj, ba, btout, be, h, best
 
 
-# -------------------------------------------------------------------------------------- entry points
 @_jit
-def start(s: Any, j: int, i: int, sl: int, now: float, a: int, turnout: float) -> float:
-    """Send unit `j` to slot `sl` of incident `i` (decision at `now`; `a` agreement or -1); record
-    the mission; return when the unit is free again (to schedule).
+def _ride_along(s: Any, i: int, t: int, t_arrive: float) -> int:
+    """The mission of incident `i`'s transport that a unit of type `t` arriving at `t_arrive` escorts
+    to hospital, or -1: its type rides along, the patient is transported by a unit already started,
+    the draw falls within the type's share and the patient has not left the scene yet."""
+    if not s.ride_share[t] > 0.0:
+        return -1
+    tm = s.inc_tm[i]
+    if tm < 0 or not s.ride_u[i] < s.ride_share[t] or not t_arrive < s.m_f[tm, _TLEAVE]:
+        return -1
+    return tm
+
+
+@_jit
+def _launch(s: Any, j: int, i: int, sl: int, now: float, delay: float, a: int, turnout: float,
+            req_rec: float) -> float:
+    """Send unit `j` to slot `sl` of incident `i`: reserved at `now`, alerted after `delay` (`a`:
+    agreement or -1; `req_rec`: the request delay the mission records); record the mission; return
+    when the unit is free again (to schedule).
 
     `turnout`: the unit's turnout when it is at base, if the caller already drew it for this alert
     time (:func:`_choose`); negative: look it up.
@@ -364,7 +429,6 @@ def start(s: Any, j: int, i: int, sl: int, now: float, a: int, turnout: float) -
     target = s.i_node[i]
     itype = s.i_type[i]
     f = s.f_urgent[t] if s.lights[itype] else s.f_normal[t]
-    delay = s.req[a, i] if a >= 0 else 0.0
     t_alert = now + delay
     st = s.u_station[j]
     at_base = now >= s.t_base[j]
@@ -392,6 +456,7 @@ def start(s: Any, j: int, i: int, sl: int, now: float, a: int, turnout: float) -
     hosp, t_hosp = -1, np.nan
     ret_from, leg_out = target, 0.0
     t_free = t_leave
+    m = s.cnt[C_MISSIONS]
     if sl == s.first_transport_slot[i] and s.transport[i]:
         any_c = s.hospital_any_policy or (a >= 0 and s.ag_foreign_hosp[a])
         hosp = s.hosp_any[target] if any_c else s.hosp_own[target]
@@ -399,9 +464,16 @@ def start(s: Any, j: int, i: int, sl: int, now: float, a: int, turnout: float) -
             ft = s.f_urgent[t] if s.urg[itype] == 1 else s.f_normal[t]
             t_hosp = t_leave + s.hosp_rev[hosp, target] * ft + s.hosp_extra[hosp]
             t_free = t_hosp + s.handover[i]
-            ret_from = s.hosp_node[hosp]
-            leg_out = s.hosp_extra[hosp]
-            est = est or s.hosp_est[hosp]
+            s.inc_tm[i] = m
+    else:
+        tm = _ride_along(s, i, t, t_arrive)
+        if tm >= 0:  # escorts the patient: leaves with it, free at the handover
+            hosp = s.m_i[tm, _HOSP]
+            t_leave, t_hosp, t_free = s.m_f[tm, _TLEAVE], s.m_f[tm, _THOSP], s.m_f[tm, _TFREE]
+    if hosp >= 0:
+        ret_from = s.hosp_node[hosp]
+        leg_out = s.hosp_extra[hosp]
+        est = est or s.hosp_est[hosp]
     t_base = t_free + leg_out + s.rev[st, ret_from] * s.f_normal[t] + s.u_acc[j]
     # state
     s.avail[j] = False
@@ -412,23 +484,84 @@ def start(s: Any, j: int, i: int, sl: int, now: float, a: int, turnout: float) -
     s.ret_leg_out[j] = leg_out
     s.cur_set[j] = False
     s.t_base[j] = t_base
-    m = s.cnt[C_MISSIONS]
     s.ret_mission[j] = m
     s.cnt[C_MISSIONS] = m + 1
     mi, mf = s.m_i[m], s.m_f[m]
     mi[0], mi[1], mi[2], mi[3], mi[4], mi[5] = i, j, a, not at_base, est, hosp
     mf[0], mf[1], mf[2], mf[3], mf[4] = now, t_alert, t_depart, t_arrive, t_leave
-    mf[5], mf[6], mf[7], mf[8], mf[9] = t_hosp, t_free, delay, travel, t_base
+    mf[5], mf[6], mf[7], mf[8], mf[9] = t_hosp, t_free, req_rec, travel, t_base
     at = t_free if s.redispatch else t_base
     s.t_avail[j] = at
     return at
 
 
 @_jit
+def _new_request(s: Any, i: int, sl: int, a: int, e: int, lender: int, now: float, delay: float,
+                 eta: float, h: float) -> int:
+    """Record a request of incident `i`'s centre (outcome still pending); return its row."""
+    r = s.cnt[C_REQUESTS]
+    if r >= s.r_i.shape[0]:  # the compiled bound was wrong: never write past the records
+        raise RuntimeError("more requests than the engine's bound")
+    s.cnt[C_REQUESTS] = r + 1
+    ri, rf = s.r_i[r], s.r_f[r]
+    ri[0], ri[1], ri[2], ri[3], ri[4], ri[5] = i, sl, a, e, s.i_centre[i], lender
+    ri[6], ri[7], ri[8] = 0, -1, 1 if e < 0 else 0
+    rf[0], rf[1], rf[2], rf[3], rf[4] = now, now + delay, delay, eta, h
+    return r
+
+
+@_jit
+def _record_seen(s: Any, i: int, sl: int, a: int, j: int, now: float, delay: float, h: float) -> None:
+    """Record the request for unit `j` that the requesting centre picked in sight (``visibility:
+    full``), just started: accepted, its ETA the mission's."""
+    eta = s.m_f[s.cnt[C_MISSIONS] - 1, _TARRIVE] - now
+    r = _new_request(s, i, sl, a, -1, s.u_lender[j], now, delay, eta, h)
+    s.r_i[r, 6] = ACCEPTED
+    s.r_i[r, 7] = j
+
+
+@_jit
+def _decide(s: Any, i: int, sl: int, t: int, c: int, now: float, no: int) -> int:
+    """Decide slot `sl` (unit type `t`) of incident `i` at `now` and write it at ``out_*[no]``;
+    return ``no + 1``. Kind 0: unit ``out_a`` started, free at ``out_t``; kind 1: slot ``out_a``
+    left waiting (the caller queues it); kind 2: request ``out_a`` sent, answered at ``out_t``."""
+    j, a, tout, e, h, eta = _choose(s, i, sl, t, c, now)
+    if e >= 0:
+        delay = s.req[a, i]
+        s.out_kind[no] = 2
+        s.out_a[no] = _new_request(s, i, sl, a, e, s.fl_lender[e], now, delay, eta, h)
+        s.out_t[no] = now + delay
+    elif j < 0:
+        s.unserved[i] += 1
+        s.out_kind[no] = 1
+        s.out_a[no] = sl
+    else:
+        delay = s.req[a, i] if a >= 0 else 0.0
+        s.out_kind[no] = 0
+        s.out_a[no] = j
+        s.out_t[no] = _launch(s, j, i, sl, now, delay, a, tout, delay)
+        if a >= 0:
+            _record_seen(s, i, sl, a, j, now, delay, h)
+    return no + 1
+
+
+# -------------------------------------------------------------------------------------- entry points
+@_jit
+def start(s: Any, j: int, i: int, sl: int, now: float, a: int, turnout: float) -> float:
+    """Send unit `j` to slot `sl` of incident `i` (decision at `now`; `a` agreement or -1, its
+    request delay before the alert); record the mission; return when the unit is free again (to
+    schedule). `turnout`: as :func:`_launch` (negative: look it up)."""
+    delay = s.req[a, i] if a >= 0 else 0.0
+    at = _launch(s, j, i, sl, now, delay, a, turnout, delay)
+    if a >= 0:
+        _record_seen(s, i, sl, a, j, now, delay, np.inf)
+    return at
+
+
+@_jit
 def dispatch(s: Any, i: int, now: float) -> int:
     """The dispatch decision for incident `i` at `now`, slot by slot; returns the number of entries
-    written to ``out_*``: kind 0, a unit ``out_a`` started, free at ``out_t``; kind 1, slot
-    ``out_a`` left waiting (the caller queues it)."""
+    written to ``out_*`` (:func:`_decide`)."""
     c = s.i_centre[i]
     base = i * s.n_slots
     no = 0
@@ -441,17 +574,32 @@ def dispatch(s: Any, i: int, now: float) -> int:
             else:
                 s.na[i] += 1
             continue
-        j, a, tout = _choose(s, i, sl, t, c, now)
-        if j < 0:
-            s.unserved[i] += 1
-            s.out_kind[no] = 1
-            s.out_a[no] = sl
-        else:
-            s.out_kind[no] = 0
-            s.out_a[no] = j
-            s.out_t[no] = start(s, j, i, sl, now, a, tout)
-        no += 1
+        no = _decide(s, i, sl, t, c, now, no)
     return no
+
+
+@_jit
+def answer(s: Any, r: int, now: float) -> int:
+    """The lending centre answers request `r` at `now`: it sends its best free unit of the type
+    among those the agreement lends (alerted now), or declines (none free; fewer than
+    ``keep_home_min`` would be left), and the requesting centre decides the slot again without
+    that entry (:func:`_decide`). Returns the number of entries written to ``out_*`` (1)."""
+    ri = s.r_i[r]
+    i, sl, a, e, c = ri[0], ri[1], ri[2], ri[3], ri[4]
+    t = s.slot_type[i * s.n_slots + sl]
+    f = s.f_urgent[t] if s.lights[s.i_type[i]] else s.f_normal[t]
+    tout = _turnout(s, i, sl, t, now)
+    _, j = _best(s, s.fl_units, s.fl_uptr[e], s.fl_uptr[e + 1], now, s.i_node[i], f, tout, np.inf, 0, 0)
+    keep = s.ag_keep[a]
+    if j >= 0 and (keep == 0 or s.free_cnt[s.fl_lender[e], t] - 1 >= keep):
+        ri[6], ri[7] = ACCEPTED, j
+        s.out_kind[0] = 0
+        s.out_a[0] = j
+        s.out_t[0] = _launch(s, j, i, sl, now, 0.0, a, tout, s.r_f[r, 2])
+        return 1
+    ri[6] = NONE_FREE if j < 0 else KEEP_HOME
+    s.declined[i * s.n_slots + sl] |= 1 << (e - s.fl_ptr[c * s.f_normal.shape[0] + t])
+    return _decide(s, i, sl, t, c, now, 0)
 
 
 @_jit
@@ -481,10 +629,11 @@ def _entry(fn: Any, core: Core, *arg_types: Any) -> Any:
         return fn
 
 
-def entry_points(core: Core) -> tuple[Any, Any, Any]:
-    """``(dispatch, start, free)`` for `core`, to call as ``dispatch(core, i: int, now: float)``,
-    ``start(core, j, i, sl: int, now: float, a: int, turnout: float)``, ``free(core, j: int)``:
-    Python ints and floats exactly as annotated (the entry points do not convert)."""
+def entry_points(core: Core) -> tuple[Any, Any, Any, Any]:
+    """``(dispatch, start, free, answer)`` for `core`, to call as ``dispatch(core, i: int, now: float)``,
+    ``start(core, j, i, sl: int, now: float, a: int, turnout: float)``, ``free(core, j: int)``,
+    ``answer(core, r: int, now: float)``: Python ints and floats exactly as annotated (the entry
+    points do not convert)."""
     i64, f64 = types.int64, types.float64
     return (_entry(dispatch, core, i64, f64), _entry(start, core, i64, i64, i64, f64, i64, f64),
-            _entry(free, core, i64))
+            _entry(free, core, i64), _entry(answer, core, i64, f64))

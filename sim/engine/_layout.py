@@ -13,23 +13,23 @@ FIELDS: tuple[str, ...] = (
     "t_base", "t_avail", "ret_t0", "ret_from", "ret_leg_out", "ret_mission",
     "cur_set", "cur_y", "cur_c", "cur_rv0", "cur_end", "free_cnt",
     # unit types, incident types
-    "f_urgent", "f_normal", "night_s", "night_e", "urg", "primary", "lights",
+    "f_urgent", "f_normal", "night_s", "night_e", "ride_share", "urg", "primary", "lights",
     # incidents and their slots (slot arrays are flat: [incident * n_slots + slot])
-    "n_slots", "i_node", "i_centre", "i_type", "transport", "first_transport_slot", "handover",
-    "slot_off", "slot_cols", "slot_type", "on_scene", "turnout_day", "turnout_night", "applicable",
-    "req",
+    "n_slots", "i_node", "i_centre", "i_type", "t_call", "transport", "first_transport_slot", "handover",
+    "ride_u", "inc_tm", "slot_off", "slot_cols", "slot_type", "on_scene", "turnout_day", "turnout_night",
+    "applicable", "req", "declined",
     # agreements and candidate lists (CSR, keyed centre * n_types + type)
     "ag_rule", "ag_threshold", "ag_keep", "ag_foreign_hosp",
-    "home_ptr", "home_units", "fl_ptr", "fl_ag", "fl_uptr", "fl_units",
+    "home_ptr", "home_units", "fl_ptr", "fl_ag", "fl_station", "fl_lender", "fl_uptr", "fl_units",
     # prepared matrices, hospitals
     "fwd", "rev", "rev_next", "hosp_rev", "hosp_extra", "hosp_node", "hosp_est", "hosp_own",
-    "hosp_any", "hospital_any_policy", "redispatch",
+    "hosp_any", "hospital_any_policy", "redispatch", "tie_idle",
     # landmarks, network, searches
     "lm", "n_lm", "lm_station", "lm_pred", "indptr", "indices", "data", "n_nodes",
     "lat_r", "lon_r", "cos_lat", "inv_vmax", "g", "hv", "stamp", "heap_f", "heap_v", "tt_cache",
     "path_buf", "moving_buf", "mh_i", "mh_f", "cnt",
     # records and output
-    "unserved", "na", "m_i", "m_f", "out_kind", "out_a", "out_t",
+    "unserved", "na", "m_i", "m_f", "r_i", "r_f", "out_kind", "out_a", "out_t",
 )
 """The fields of :class:`sim.engine._core.Core`, in the order its constructor takes them."""
 
@@ -40,6 +40,22 @@ M_FLOAT: tuple[str, ...] = ("t_dec", "t_alert", "t_depart", "t_arrive", "t_leave
                             "req", "travel", "t_base")
 """Columns of the mission records ``m_f`` (floats)."""
 
-C_STAMP, C_SEARCHES, C_SETTLED, C_MISSIONS = 0, 1, 2, 3
-"""Counters in ``cnt``: the searches' stamp, A* searches, nodes they settled, missions recorded."""
-N_COUNTERS = 4
+R_INT: tuple[str, ...] = ("inc", "slot", "ag", "entry", "centre", "lender", "outcome", "unit", "full")
+"""Columns of the request records ``r_i`` (integers): incident, slot, agreement, candidate-list entry
+(``-1`` for a unit picked in sight), requesting centre, lending centre, outcome (a code of
+:data:`OUTCOMES`), unit sent (``-1``), whether the requesting centre saw the unit (``visibility:
+full``)."""
+R_FLOAT: tuple[str, ...] = ("t_request", "t_answer", "delay", "est", "home")
+"""Columns of the request records ``r_f`` (floats): when asked, when answered, the request delay,
+the requesting centre's ETA of the foreign unit and of its best home unit (``inf``: none free),
+both counted from the request."""
+OUTCOMES: tuple[tuple[str, str], ...] = (("pending", ""), ("accepted", ""), ("declined", "none_free"),
+                                         ("declined", "keep_home_min"))
+"""(outcome, reason) of each outcome code: not answered before the horizon, a unit sent, declined
+because no unit of the type is free, declined because fewer than ``keep_home_min`` would be left."""
+PENDING, ACCEPTED, NONE_FREE, KEEP_HOME = 0, 1, 2, 3
+
+C_STAMP, C_SEARCHES, C_SETTLED, C_MISSIONS, C_REQUESTS = 0, 1, 2, 3, 4
+"""Counters in ``cnt``: the searches' stamp, A* searches, nodes they settled, missions and requests
+recorded."""
+N_COUNTERS = 5

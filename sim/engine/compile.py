@@ -12,7 +12,13 @@ core does not know is an error naming it.
 Unit types are read from :data:`sim.model.units.UNIT_TYPES` when a run is compiled: a type's code is
 its index in the table, so a type added with :func:`sim.model.units.register_unit_type` runs like
 the bundled ones. On a transported call the first slot of a type that ``transports`` takes the
-patient to hospital.
+patient to hospital; a type with a ``ride_along_share`` escorts it on that share of transports.
+
+Candidate lists: per requesting centre and unit type, its home units, then per agreement the units
+it may borrow. Units the centre sees (``visibility: full``; by default those of its own country,
+:meth:`sim.model.agreements.Agreement.sees_units`) form one entry per agreement; units it cannot see
+form one entry per lending centre (the centre it phones). A unit is listed under the first agreement
+that covers it.
 """
 
 from __future__ import annotations
@@ -25,13 +31,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sim.engine._layout import FIELDS, M_FLOAT, M_INT, N_COUNTERS
+from sim.engine._layout import FIELDS, M_FLOAT, M_INT, N_COUNTERS, R_FLOAT, R_INT
 from sim.engine.prepare import Prepared
 from sim.model.agreements import RULES, Agreement, party_matches
 from sim.model.demand import Incidents, IncidentType
 from sim.model.spec import ModelSpec
 from sim.model.streams import Streams
 from sim.model.units import UNIT_TYPES, Shift, unit_type_names
+from sim.roads.driving import Factors
 from sim.roads.network import RoadNetwork
 
 FloatArray = npt.NDArray[np.float64]
@@ -93,7 +100,8 @@ class CompiledRun:
     core
         The :class:`sim.engine._core.Core` holding the same arrays.
     entry_points
-        ``(dispatch, start, free)`` of the compiled core for `core` (:func:`sim.engine._core.entry_points`).
+        ``(dispatch, start, free, answer)`` of the compiled core for `core`
+        (:func:`sim.engine._core.entry_points`).
     type_names, n_types
         The unit types of :data:`sim.model.units.UNIT_TYPES` when the run was compiled (a type's code
         is its index here), and how many; the records use the same.
@@ -101,7 +109,8 @@ class CompiledRun:
         Dispatch centres of the network (code ``n_centres`` stands for an unknown centre).
     home_q, lend_q
         Per unit: the waiting queues (key ``centre * n_types + type``) it serves as a home unit,
-        and ``(queue, agreement)`` those it may serve under an agreement.
+        and ``(queue, agreement)`` those it may serve under an agreement whose requesting centre
+        sees it (a centre that cannot see a foreign unit does not know it became free).
     i_country, i_centre, i_type, i_t_call, urg
         Per incident: country name, centre code, incident-type index, call time; per incident
         type: urgency.
@@ -128,7 +137,7 @@ class CompiledRun:
     urg: list[int]
     state: dict[str, Any]
     core: Any
-    entry_points: tuple[Any, Any, Any]
+    entry_points: tuple[Any, Any, Any, Any]
 
 
 def _can_fire(ag: Agreement) -> bool:
@@ -166,15 +175,32 @@ def _units(spec: ModelSpec, network: RoadNetwork, names: tuple[str, ...]) -> Uni
                  lender=[centre_code.get(c, len(network.centres)) for c in centre], home_of=home_of)
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """Foreign units a centre may get under one agreement: those it sees (``lender`` -1), or those
+    of one lending centre it cannot see (``station``: it asks that centre)."""
+
+    agreement: int
+    units: list[int]
+    station: bool
+    lender: int
+
+
+MAX_ENTRIES = 62
+"""Most candidate-list entries per centre and unit type (the core keeps a slot's declined entries
+as bits of one integer)."""
+
+
 @dataclass(eq=False)
 class _Candidates:
-    """Per centre code and unit-type code: the home units, and ``(agreement, units)`` of foreign
-    ones in agreement order (a unit is listed under the first agreement that covers it)."""
+    """Per centre code and unit-type code: the home units, and the entries of foreign ones in
+    agreement order (a unit is listed under the first agreement that covers it)."""
 
     home: list[list[list[int]]]
-    foreign: list[list[list[tuple[int, list[int]]]]]
+    foreign: list[list[list[_Entry]]]
     lend_targets: list[list[tuple[int, int]]]
-    """Per unit: ``(centre, agreement)`` under which it may answer that centre's calls."""
+    """Per unit: ``(centre, agreement)`` under which it may answer that centre's waiting calls
+    (only where the centre sees it)."""
 
 
 def _lent_units(spec: ModelSpec, units: Units, ag: Agreement, *, t: int, centre: str, country: str,
@@ -197,6 +223,18 @@ def _lent_units(spec: ModelSpec, units: Units, ag: Agreement, *, t: int, centre:
     return out
 
 
+def _entries(ag: Agreement, a: int, lent: list[int], units: Units, country: str) -> list[_Entry]:
+    """`lent` as entries: the units the requesting centre (in `country`) sees, then those it does
+    not see by lending centre."""
+    seen = [j for j in lent if ag.sees_units(lender_country=units.country[j], borrower_country=country)]
+    out = [_Entry(a, seen, False, -1)] if seen else []
+    seen_set = set(seen)
+    unseen = [j for j in lent if j not in seen_set]
+    for lender in sorted({units.lender[j] for j in unseen}):
+        out.append(_Entry(a, [j for j in unseen if units.lender[j] == lender], True, lender))
+    return out
+
+
 def _candidates(spec: ModelSpec, network: RoadNetwork, units: Units, agreements: tuple[Agreement, ...],
                 names: tuple[str, ...]) -> _Candidates:
     n_centres, nu, nt = len(network.centres), len(units), len(names)
@@ -205,8 +243,7 @@ def _candidates(spec: ModelSpec, network: RoadNetwork, units: Units, agreements:
     for c in range(n_centres):
         for t in range(nt):
             home[c][t] = [j for j in range(nu) if units.type_l[j] == t and c in units.home_of[j]]
-    foreign: list[list[list[tuple[int, list[int]]]]] = [[[] for _ in range(nt)]
-                                                         for _ in range(n_centres + 1)]
+    foreign: list[list[list[_Entry]]] = [[[] for _ in range(nt)] for _ in range(n_centres + 1)]
     lend_targets: list[list[tuple[int, int]]] = [[] for _ in range(nu)]
     for c in range(n_centres):
         for t in range(nt):
@@ -216,20 +253,26 @@ def _candidates(spec: ModelSpec, network: RoadNetwork, units: Units, agreements:
                     continue
                 lent = _lent_units(spec, units, ag, t=t, centre=network.centres[c],
                                    country=centre_country[c], claimed=claimed)
-                if lent:
-                    foreign[c][t].append((a, lent))
-                    for j in lent:
-                        lend_targets[j].append((c, a))
+                for entry in _entries(ag, a, lent, units, centre_country[c]):
+                    foreign[c][t].append(entry)
+                    if not entry.station:
+                        for j in entry.units:
+                            lend_targets[j].append((c, a))
+            if len(foreign[c][t]) > MAX_ENTRIES:
+                raise ValueError(f"centre {network.centres[c]!r} may borrow {names[t]} units through "
+                                 f"{len(foreign[c][t])} agreements and lending centres "
+                                 f"(at most {MAX_ENTRIES})")
     return _Candidates(home=home, foreign=foreign, lend_targets=lend_targets)
 
 
 # ------------------------------------------------------------------------------------------ state parts
-def _unit_state(prep: Prepared, units: Units, n_centres: int, nt: int) -> dict[str, Any]:
+def _unit_state(prep: Prepared, units: Units, n_centres: int, nt: int, factors: Factors) -> dict[str, Any]:
     nu, st = len(units), units.station
     return {
         "u_station": units.station, "u_type": units.type,
         "u_node": prep.station_node[st].astype(np.int64),
-        "u_acc": prep.station_access_s[st].astype(_F64),
+        # a trip from the base starts and ends at a standstill (the legs beyond the extract are in fwd)
+        "u_acc": factors.start_stop_s[units.type].astype(_F64),
         "u_est": prep.station_estimated[st].astype(np.bool_),
         "u_lender": np.asarray(units.lender, np.int64),
         "avail": np.zeros(nu, np.bool_), "in_mission": np.zeros(nu, np.bool_),
@@ -243,17 +286,17 @@ def _unit_state(prep: Prepared, units: Units, n_centres: int, nt: int) -> dict[s
     }
 
 
-def _type_state(spec: ModelSpec, urg: list[int], names: tuple[str, ...]) -> dict[str, Any]:
-    f, types = spec.factors, spec.incident_types
+def _type_state(spec: ModelSpec, urg: list[int], names: tuple[str, ...], factors: Factors) -> dict[str, Any]:
+    types = spec.incident_types
     night = []
     for u in names:
         tout = spec.turnout.get(u)
         night.append((tout.night_start_hour, tout.night_end_hour) if tout is not None else (0.0, 0.0))
     return {
-        "f_urgent": np.asarray([f.factor(u, urgent=True) for u in names], _F64),
-        "f_normal": np.asarray([f.factor(u, urgent=False) for u in names], _F64),
+        "f_urgent": factors.urgent.astype(_F64), "f_normal": factors.normal.astype(_F64),
         "night_s": np.asarray([a for a, _ in night], _F64),
         "night_e": np.asarray([b for _, b in night], _F64),
+        "ride_share": np.asarray([UNIT_TYPES[u].ride_along_share for u in names], _F64),
         "urg": np.asarray(urg, np.int64),
         "primary": np.asarray([names.index(t.primary) for t in types], np.int64),
         "lights": np.asarray([t.lights_and_sirens for t in types], np.bool_),
@@ -270,7 +313,7 @@ def _first_transport_slot(inc: Incidents, names: tuple[str, ...]) -> IntArray:
 
 
 def _incident_state(inc: Incidents, i_centre: list[int], agreements: tuple[Agreement, ...],
-                    names: tuple[str, ...]) -> dict[str, Any]:
+                    names: tuple[str, ...], streams: Streams) -> dict[str, Any]:
     used = (inc.slot_type >= 0) & inc.slot_active  # slots to fill, per incident in slot order
     req = np.zeros((len(agreements), len(inc)))
     for a, ag in enumerate(agreements):
@@ -278,9 +321,13 @@ def _incident_state(inc: Incidents, i_centre: list[int], agreements: tuple[Agree
     return {
         "n_slots": int(inc.n_slots), "i_node": inc.node.astype(np.int64),
         "i_centre": np.asarray(i_centre, np.int64), "i_type": inc.type_idx.astype(np.int64),
+        "t_call": inc.t_call.astype(_F64),
         "transport": inc.transport.astype(np.bool_),
         "first_transport_slot": _first_transport_slot(inc, names),
         "handover": inc.handover.astype(_F64),
+        # whether an escort rides along: one draw per incident, from its own keyed stream (CRN)
+        "ride_u": streams.keyed("transport", "ride_along").random(len(inc)),
+        "inc_tm": np.full(len(inc), -1, np.int64),
         "slot_off": _offsets(used.sum(axis=1)),
         "slot_cols": np.nonzero(used)[1].astype(np.int64),
         "slot_type": np.ascontiguousarray(inc.slot_type, dtype=np.int64).ravel(),
@@ -288,13 +335,14 @@ def _incident_state(inc: Incidents, i_centre: list[int], agreements: tuple[Agree
         "turnout_day": np.ascontiguousarray(inc.turnout_day, dtype=_F64).ravel(),
         "turnout_night": np.ascontiguousarray(inc.turnout_night, dtype=_F64).ravel(),
         "req": req,
+        "declined": np.zeros(len(inc) * inc.n_slots, np.int64),
     }
 
 
 def _agreement_state(agreements: tuple[Agreement, ...], cand: _Candidates, can_fire: list[bool],
                      n_centres: int, nt: int) -> dict[str, Any]:
     home, foreign = cand.home, cand.foreign
-    applicable = np.array([[len(home[c][t]) > 0 or any(can_fire[a] for a, _ in foreign[c][t])
+    applicable = np.array([[len(home[c][t]) > 0 or any(can_fire[e.agreement] for e in foreign[c][t])
                             for t in range(nt)] for c in range(n_centres + 1)], dtype=np.bool_)
     lists = [home[c][t] for c in range(n_centres + 1) for t in range(nt)]
     fl = [foreign[c][t] for c in range(n_centres + 1) for t in range(nt)]
@@ -308,9 +356,11 @@ def _agreement_state(agreements: tuple[Agreement, ...], cand: _Candidates, can_f
         "home_ptr": _offsets([len(x) for x in lists]),
         "home_units": np.asarray([j for x in lists for j in x], np.int64),
         "fl_ptr": _offsets([len(x) for x in fl]),
-        "fl_ag": np.asarray([a for a, _ in entries], np.int64),
-        "fl_uptr": _offsets([len(u) for _, u in entries]),
-        "fl_units": np.asarray([j for _, u in entries for j in u], np.int64),
+        "fl_ag": np.asarray([e.agreement for e in entries], np.int64),
+        "fl_station": np.asarray([e.station for e in entries], np.bool_),
+        "fl_lender": np.asarray([e.lender for e in entries], np.int64),
+        "fl_uptr": _offsets([len(e.units) for e in entries]),
+        "fl_units": np.asarray([j for e in entries for j in e.units], np.int64),
     }
 
 
@@ -327,6 +377,7 @@ def _prepared_state(network: RoadNetwork, spec: ModelSpec, prep: Prepared) -> di
         "hosp_own": hosp_own, "hosp_any": hosp_any,
         "hospital_any_policy": spec.policy.hospital == "nearest_any",
         "redispatch": bool(spec.policy.redispatch_returning),
+        "tie_idle": spec.policy.tie_break == "idle_longest",
     }
 
 
@@ -349,13 +400,27 @@ def _search_state(network: RoadNetwork, prep: Prepared, nu: int, core: ModuleTyp
     }
 
 
-def _output_state(inc: Incidents) -> dict[str, Any]:
+def _request_capacity(inc: Incidents, i_centre: list[int], cand: _Candidates) -> int:
+    """Most requests a run can record: per slot to fill, one per entry its centre cannot see (each
+    asked at most once) and one for a unit it sees (a slot is started once)."""
+    per_ct = np.array([[sum(e.station for e in x) + any(not e.station for e in x) for x in row]
+                       for row in cand.foreign], np.int64)
+    if not len(inc) or not per_ct.size:
+        return 0
+    used = (inc.slot_type >= 0) & inc.slot_active
+    centre = np.broadcast_to(np.asarray(i_centre, np.int64)[:, None], used.shape)
+    return int(per_ct[centre[used], inc.slot_type[used]].sum())
+
+
+def _output_state(inc: Incidents, n_requests: int) -> dict[str, Any]:
     n_inc = len(inc)
     n_missions = int(((inc.slot_type >= 0) & inc.slot_active).sum())  # a slot is started at most once
     return {
         "unserved": np.zeros(n_inc, np.int64), "na": np.zeros(n_inc, np.int64),
         "m_i": np.zeros((n_missions, len(M_INT)), np.int64),
         "m_f": np.zeros((n_missions, len(M_FLOAT))),
+        "r_i": np.zeros((n_requests, len(R_INT)), np.int64),
+        "r_f": np.zeros((n_requests, len(R_FLOAT))),
         "out_kind": np.zeros(inc.n_slots + 1, np.int64), "out_a": np.zeros(inc.n_slots + 1, np.int64),
         "out_t": np.zeros(inc.n_slots + 1),
     }
@@ -386,7 +451,8 @@ def ordered_state(parts: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 def compile_run(network: RoadNetwork, spec: ModelSpec, prep: Prepared, inc: Incidents,
                 streams: Streams) -> CompiledRun:
-    """Compile one run (draws the request delays of agreements `inc` lacks, from `streams`)."""
+    """Compile one run (draws the request delays of agreements `inc` lacks, and whether escorts
+    ride along, from `streams`)."""
     core_module = _compiled_core()
     inc.ensure_request_delays(spec.agreements, streams)
     agreements = tuple(spec.agreements)
@@ -397,11 +463,13 @@ def compile_run(network: RoadNetwork, spec: ModelSpec, prep: Prepared, inc: Inci
     can_fire = [_can_fire(ag) for ag in agreements]
     i_centre = [c if c >= 0 else n_centres for c in inc.centre.tolist()]
     urg = [t.urgency for t in spec.incident_types]
+    factors = spec.driving.factors(network, names)
     state = ordered_state((
-        _unit_state(prep, units, n_centres, nt), _type_state(spec, urg, names),
-        _incident_state(inc, i_centre, agreements, names),
+        _unit_state(prep, units, n_centres, nt, factors), _type_state(spec, urg, names, factors),
+        _incident_state(inc, i_centre, agreements, names, streams),
         _agreement_state(agreements, cand, can_fire, n_centres, nt), _prepared_state(network, spec, prep),
-        _search_state(network, prep, len(units), core_module), _output_state(inc),
+        _search_state(network, prep, len(units), core_module),
+        _output_state(inc, _request_capacity(inc, i_centre, cand)),
     ))
     core = core_module.Core(*state.values())
     return CompiledRun(

@@ -1,5 +1,11 @@
 """Preparing a run: stations and hospitals resolved to network nodes, and the travel-time matrices.
 
+The matrices hold the reference vehicle's normal driving times (the network's edge times,
+:mod:`sim.roads.speeds`), a station's estimated legs beyond the extract included: every vehicle,
+with or without lights and sirens, drives them at a constant multiple (:mod:`sim.roads.driving`),
+so the legs of a foreign post are sped up exactly as the roads of a home post are. A station with
+several entry points enters and leaves the network wherever that is fastest for each node.
+
 Variants with the same network and stations share one :class:`Prepared` (it pickles, e.g. to Dask
 workers, without its lazily built tables).
 """
@@ -16,7 +22,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from sim.model.spec import ModelSpec
 from sim.model.units import Hospital, Station
-from sim.roads.network import SNAP_LIMIT_M, RoadNetwork, entry_leg, estimated_leg_s
+from sim.roads.network import SNAP_LIMIT_M, AccessLeg, RoadNetwork, entry_legs, estimated_leg_s, leg_times
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -31,29 +37,36 @@ class Prepared:
 
     Attributes
     ----------
-    station_node, station_access_s, station_estimated
-        Node where each station's units enter the network, the off-network leg time (0 on the
-        network) and whether that leg is an estimate.
+    station_legs
+        Each station's ways onto the network (:func:`sim.roads.network.entry_legs`): one leg of
+        time 0 on the network, one estimated leg per entry point beyond it.
+    station_node, station_estimated
+        Node where each station's units enter the network (its first entry point) and whether
+        its legs are estimates.
     fwd
-        ``(n_stations, n_nodes)`` normal driving time from each station node to every node.
+        ``(n_stations, n_nodes)`` normal driving time from each station to every node (legs
+        included, through the fastest entry point).
     rev, rev_next
-        ``(n_stations, n_nodes)`` normal driving time from every node to each station node, and the
-        next node on that route (``-9999`` at the station and where unreachable).
+        ``(n_stations, n_nodes)`` normal driving time from every node to each station, and the
+        next node on that route (``-9999`` at the entry node it leaves the network by, and where
+        unreachable).
     hosp_node, hosp_extra_s, hosp_estimated, hosp_rev
         Emergency hospitals: node, estimated leg beyond the network, and ``(n_hosp, n_nodes)`` time
         from every node to them.
     vmax_mps
         Top speed of any edge (straight-line lower bound on travel times).
-    landmark_pred
-        Forward shortest-path trees of the distinct station nodes (in ``np.unique`` order): the
-        predecessor of every node (negative at the root and where unreachable).
+    landmark_station, landmark_pred
+        The stations whose times serve as landmarks (one per distinct node, stations with a single
+        way onto the network only: a landmark's times must be those of one network node plus a
+        constant), and their forward shortest-path trees: the predecessor of every node (negative
+        at the root and where unreachable).
     """
 
     network: RoadNetwork
     stations: tuple[Station, ...]
     hospitals: tuple[Hospital, ...]
+    station_legs: tuple[tuple[AccessLeg, ...], ...]
     station_node: IntArray
-    station_access_s: FloatArray
     station_estimated: npt.NDArray[np.bool_]
     fwd: FloatArray
     rev: FloatArray
@@ -64,6 +77,7 @@ class Prepared:
     hosp_rev: FloatArray
     vmax_mps: float
     notes: list[str] = field(default_factory=list)
+    landmark_station: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     landmark_pred: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros((0, 0), np.int32),
                                                  repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -98,10 +112,10 @@ class Prepared:
         return own, any_country
 
     def landmarks(self) -> tuple[FloatArray, int]:
-        """``(table, L)``: per node, the forward times from the ``L`` distinct station nodes and
-        minus the reverse times to them (``inf`` as :data:`_FAR`), shape ``(n_nodes, 2 L)``."""
+        """``(table, L)``: per node, the forward times from the ``L`` landmark stations and minus
+        the reverse times to them (``inf`` as :data:`_FAR`), shape ``(n_nodes, 2 L)``."""
         if "landmarks" not in self._memo:
-            _, first = np.unique(self.station_node, return_index=True)
+            first = self.landmark_station
             fwd = np.where(np.isfinite(self.fwd[first]), self.fwd[first], _FAR)
             rev = np.where(np.isfinite(self.rev[first]), self.rev[first], _FAR)
             self._memo["landmarks"] = (np.ascontiguousarray(np.vstack([fwd, -rev]).T), len(first))
@@ -114,7 +128,7 @@ class Prepared:
         where none), shape ``(L, n_nodes)``."""
         if "trees" not in self._memo:
             net = self.network
-            _, first = np.unique(self.station_node, return_index=True)
+            first = self.landmark_station
             pred = self.landmark_pred
             if pred.shape != (len(first), net.n_nodes):  # built by hand: search again
                 _, pred = dijkstra(net._graph, directed=True, indices=self.station_node[first],
@@ -141,13 +155,23 @@ class Prepared:
         return state
 
 
+def _landmark_stations(legs: list[tuple[AccessLeg, ...]]) -> IntArray:
+    """The first station at each distinct node among those with a single way onto the network, in
+    the order of their nodes."""
+    first: dict[int, int] = {}
+    for i, group in enumerate(legs):
+        if len(group) == 1:
+            first.setdefault(group[0].node, i)
+    return np.asarray([first[node] for node in sorted(first)], dtype=np.int64)
+
+
 def prepare(network: RoadNetwork, spec: ModelSpec) -> Prepared:
     """Resolve stations and hospitals to nodes and compute the travel-time matrices.
 
-    Stations enter the network as :func:`sim.roads.network.entry_leg` says: on-network ones at their
+    Stations enter the network as :func:`sim.roads.network.entry_legs` says: on-network ones at their
     nearest node within 1 km (:class:`sim.roads.network.OffNetworkError` naming the station
-    otherwise), those with ``off_network`` through their entry point. Only hospitals with an
-    emergency department are used.
+    otherwise), those with ``off_network`` through their entry points (the fastest for each node).
+    Only hospitals with an emergency department are used.
 
     Parameters
     ----------
@@ -157,9 +181,10 @@ def prepare(network: RoadNetwork, spec: ModelSpec) -> Prepared:
         The variant (only its stations and hospitals are used: variants with the same ones can
         share the result).
     """
-    legs = [entry_leg(network, lat=s.lat, lon=s.lon, access=s.off_network, label=f"station {s.name!r}")
+    spec.driving.check_network(network)
+    legs = [entry_legs(network, lat=s.lat, lon=s.lon, access=s.off_network, label=f"station {s.name!r}")
             for s in spec.stations]
-    station_node = np.asarray([leg.node for leg in legs], dtype=np.int64)
+    station_node = np.asarray([group[0].node for group in legs], dtype=np.int64)
     hospitals = tuple(h for h in spec.hospitals if h.emergency)
     notes: list[str] = []
     if hospitals:
@@ -167,37 +192,33 @@ def prepare(network: RoadNetwork, spec: ModelSpec) -> Prepared:
     else:
         hn, hd = np.zeros(0, np.int64), np.zeros(0)
     far = hd > SNAP_LIMIT_M
-    hosp_extra = np.where(far, estimated_leg_s(hd), 0.0)
+    hosp_extra = np.where(far, estimated_leg_s(network, hd) if far.any() else 0.0, 0.0)
     for k in np.flatnonzero(far):
         notes.append(f"hospital {hospitals[k].name!r} is {hd[k]:,.0f} m off the network: estimated leg "
                      f"of {hosp_extra[k]:.0f} s")
     n = network.n_nodes
-    # one search per distinct node (stations often share a node: a town centre, an entry point)
-    uniq, inv = np.unique(station_node, return_inverse=True)
-    if len(uniq):
-        # as network.times_from, with the shortest-path trees kept for the engine's landmarks
-        fwd_u, pred_u = dijkstra(network._graph, directed=True, indices=uniq, return_predecessors=True)
-        fwd_u = np.asarray(fwd_u, np.float64).reshape(len(uniq), n)
-        pred_u = np.asarray(pred_u, np.int32).reshape(len(uniq), n)
-        rev_u, next_u = network.times_to(uniq, return_next_hop=True)
-        fwd, rev, rev_next = fwd_u[inv], rev_u[inv], next_u[inv]
+    if legs:
+        fwd, pred = leg_times(network, legs, predecessors=True)
+        rev, rev_next = leg_times(network, legs, reverse=True, predecessors=True)
     else:
         fwd = rev = np.zeros((0, n))
-        rev_next = np.zeros((0, n), np.int64)
-        pred_u = np.zeros((0, n), np.int32)
+        pred = rev_next = np.zeros((0, n), np.int64)
+    lm_station = _landmark_stations(legs)
     h_uniq, h_inv = np.unique(hn, return_inverse=True)
     hosp_rev = network.times_to(h_uniq)[h_inv] if len(hn) else np.zeros((0, n))
     ok = network.edge_time_s > 0
     vmax = float(np.max(network.edge_length_m[ok] / network.edge_time_s[ok])) if ok.any() else 1.0
     return Prepared(
-        network=network, stations=tuple(spec.stations), hospitals=hospitals, station_node=station_node,
-        station_access_s=np.asarray([leg.time_s for leg in legs], float),
-        station_estimated=np.asarray([leg.estimated for leg in legs], bool),
+        network=network, stations=tuple(spec.stations), hospitals=hospitals, station_legs=tuple(legs),
+        station_node=station_node, station_estimated=np.asarray([any(leg.estimated for leg in group)
+                                                                 for group in legs], bool),
         fwd=np.ascontiguousarray(fwd), rev=np.ascontiguousarray(rev),
         rev_next=np.ascontiguousarray(rev_next, dtype=np.int64), hosp_node=np.asarray(hn, np.int64),
         hosp_extra_s=np.asarray(hosp_extra, float), hosp_estimated=np.asarray(far, bool),
         hosp_rev=np.asarray(hosp_rev, float), vmax_mps=max(vmax, 1e-6), notes=notes,
-        landmark_pred=np.ascontiguousarray(pred_u),
+        landmark_station=lm_station,
+        landmark_pred=np.ascontiguousarray(np.where(pred[lm_station] < 0, -9999, pred[lm_station]),
+                                           dtype=np.int32),
     )
 
 

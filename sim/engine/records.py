@@ -1,4 +1,5 @@
-"""The records of a run: one row per incident, per unit mission and per unit (the records contract).
+"""The records of a run: one row per incident, per unit mission, per unit and per request for help
+between dispatch centres (the records contract).
 
 The incident table has a column ``rt_<type>_s`` (first arrival of that unit type) for every type in
 :data:`sim.model.units.UNIT_TYPES` when the run was compiled (:attr:`CompiledRun.type_names`);
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.engine._layout import C_MISSIONS, M_FLOAT, M_INT
+from sim.engine._layout import C_MISSIONS, C_REQUESTS, M_FLOAT, M_INT, OUTCOMES, R_FLOAT, R_INT
 from sim.engine.compile import CompiledRun
 from sim.model.units import Shift, unit_type_names
 
@@ -26,6 +27,18 @@ MISSION_COLUMNS: tuple[str, ...] = (
 UNIT_COLUMNS: tuple[str, ...] = (
     "unit_id", "station", "unit_type", "country", "dispatch_centre", "busy_s", "on_duty_s", "utilisation",
 )
+REQUEST_COLUMNS: tuple[str, ...] = (
+    "incident_id", "unit_type", "requesting_centre", "incident_country", "lending_centre", "lending_country",
+    "agreement", "visibility", "direction", "t_call_s", "t_request_s", "t_answer_s", "request_delay_s",
+    "estimated_eta_s", "home_eta_s", "outcome", "reason", "unit_id", "in_warmup",
+)
+"""Columns of the request records: one row per request of a dispatch centre for a unit under an
+agreement. ``visibility`` ``full``: the centre picked a unit it sees (always ``accepted``);
+``station``: it asked the lending centre, which answered after the request delay (``t_answer_s``):
+``accepted`` (``unit_id`` sent), ``declined`` (``reason`` ``none_free`` or ``keep_home_min``) or
+``pending`` (not answered before the horizon). ``estimated_eta_s``: the requesting centre's ETA of
+the foreign unit, ``home_eta_s`` that of its best home unit (NaN: none free), both from the request
+(request delay and turnout included); ``direction``: lending country -> incident country."""
 
 
 def incident_columns() -> tuple[str, ...]:
@@ -41,8 +54,9 @@ class SimRecords:
 
     Attributes
     ----------
-    incidents, missions, units
-        One row per incident, per unit mission, per unit.
+    incidents, missions, units, requests
+        One row per incident, per unit mission, per unit, per request for help
+        (:data:`REQUEST_COLUMNS`).
     n_events
         SimPy events processed.
     notes
@@ -57,6 +71,7 @@ class SimRecords:
     incidents: dict[str, np.ndarray]
     missions: dict[str, np.ndarray]
     units: dict[str, np.ndarray]
+    requests: dict[str, np.ndarray]
     n_events: int
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -190,8 +205,24 @@ def _mission_table(run: CompiledRun, cols: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _overtime(units: Any, m_unit: Any, start: Any, end: Any, busy_each: Any, nu: int) -> Any:
+    """Per unit, the busy time of its missions outside its shift: a mission begun before the shift
+    ends is finished (:class:`sim.model.units.Shift`), and that time counts as on duty, so that a
+    unit is never busy longer than it is on duty. A unit's missions never overlap, so duty plus
+    overtime is the union of the two."""
+    out = np.zeros(nu)
+    if not len(m_unit):
+        return out
+    shifted = np.asarray([not sh.always for sh in units.shift], bool)
+    for k in np.flatnonzero(shifted[m_unit] & (busy_each > 0)):
+        u = int(m_unit[k])
+        out[u] += busy_each[k] - shift_seconds(units.shift[u], float(start[k]), float(end[k]))
+    return out
+
+
 def _unit_table(run: CompiledRun, cols: dict[str, Any], missions: dict[str, Any]) -> dict[str, Any]:
-    """Units: busy from decision to available again, within ``[warmup, horizon)``."""
+    """Units: busy from decision to available again, within ``[warmup, horizon)``; on duty during
+    their shifts and while finishing a mission past a shift's end."""
     units, spec, nu = run.units, run.spec, len(run.units)
     m_unit = cols["unit"]
     lo, hi = float(spec.warmup_s), float(spec.horizon_s)
@@ -204,6 +235,7 @@ def _unit_table(run: CompiledRun, cols: dict[str, Any], missions: dict[str, Any]
         if (sh.start_hour, sh.end_hour) not in duty:
             duty[sh.start_hour, sh.end_hour] = shift_seconds(sh, lo, hi)
     on_duty = np.asarray([duty[sh.start_hour, sh.end_hour] for sh in units.shift], float)
+    on_duty += _overtime(units, m_unit, np.maximum(t_dec, lo), np.minimum(t_av, hi), busy_each, nu)
     with np.errstate(divide="ignore", invalid="ignore"):
         util = np.where(on_duty > 0, busy / on_duty, np.nan)
     st_names = np.asarray([s.name for s in spec.stations], dtype=object)
@@ -217,9 +249,56 @@ def _unit_table(run: CompiledRun, cols: dict[str, Any], missions: dict[str, Any]
     }
 
 
+def _pick(values: Any, k: Any) -> Any:
+    """``values[k]`` as an object array (empty when `k` is)."""
+    return np.asarray(values, dtype=object)[k] if len(k) else np.zeros(0, object)
+
+
+def _request_table(run: CompiledRun) -> dict[str, Any]:
+    """The core's request records as named columns (:data:`REQUEST_COLUMNS`)."""
+    state = run.state
+    n = int(state["cnt"][C_REQUESTS])
+    ri = {k: state["r_i"][:n, c] for c, k in enumerate(R_INT)}
+    rf = {k: state["r_f"][:n, c] for c, k in enumerate(R_FLOAT)}
+    inc, units = ri["inc"], ri["unit"]
+    # the unit sent, else the entry's first unit: the lending centre and country
+    first = state["fl_units"][state["fl_uptr"][np.maximum(ri["entry"], 0)]] if n else np.zeros(0, np.int64)
+    who = np.where(units >= 0, units, first)
+    lend_country = _pick(run.units.country, who)
+    inc_country = _pick(run.i_country, inc)
+    centres = [*run.network.centres, ""]
+    outcome = np.asarray([o for o, _ in OUTCOMES], dtype=object)
+    reason = np.asarray([r for _, r in OUTCOMES], dtype=object)
+    home = rf["home"].copy()
+    home[~np.isfinite(home)] = np.nan
+    t_call = run.inc.t_call[inc] if n else np.zeros(0)
+    return {
+        "incident_id": inc.copy(),
+        "unit_type": _pick(run.type_names, state["slot_type"][inc * state["n_slots"] + ri["slot"]]),
+        "requesting_centre": _pick(centres, ri["centre"]),
+        "incident_country": inc_country,
+        "lending_centre": _pick(run.units.centre, who),
+        "lending_country": lend_country,
+        "agreement": _pick([a.name for a in run.agreements], ri["ag"]),
+        "visibility": np.where(ri["full"] == 1, "full", "station").astype(object),
+        "direction": (lend_country + "->" + inc_country) if n else np.zeros(0, object),
+        "t_call_s": t_call,
+        "t_request_s": rf["t_request"].copy(),
+        "t_answer_s": rf["t_answer"].copy(),
+        "request_delay_s": rf["delay"].copy(),
+        "estimated_eta_s": rf["est"].copy(),
+        "home_eta_s": home,
+        "outcome": outcome[ri["outcome"]],
+        "reason": reason[ri["outcome"]],
+        "unit_id": _pick([*run.units.ids, ""], np.where(units >= 0, units, -1)),
+        "in_warmup": t_call < run.spec.warmup_s,
+    }
+
+
 def build_records(run: CompiledRun, *, n_events: int, notes: list[str]) -> SimRecords:
     """The records of a run whose event loop has finished."""
     cols = _mission_arrays(run)
     missions = _mission_table(run, cols)
     return SimRecords(incidents=_incident_table(run, cols), missions=missions,
-                      units=_unit_table(run, cols, missions), n_events=n_events, notes=notes)
+                      units=_unit_table(run, cols, missions), requests=_request_table(run),
+                      n_events=n_events, notes=notes)

@@ -13,19 +13,35 @@ How a call is handled
 2. For a slot of unit type ``u`` the centre considers its *own* available units of type ``u``:
    units of stations whose ``dispatch_centre`` is the centre or whose ``also_serves`` names it.
    ETA of a unit at its base = turnout (pre-drawn per slot, day or night draw by the alert time)
-   + off-network access leg (unfactored) + network time × emergency factor of ``u`` (lights and
-   sirens when the incident type says so). A unit driving back to base is taken from the last node
+   + (estimated leg beyond the extract, if any, + network time) × the driving factor of ``u``
+   (lights and sirens when the incident type says so; :mod:`sim.roads.driving`) + its start/stop
+   cost. A unit driving back to base is taken from the last node
    it passed on its way home, with no turnout, at its exact shortest driving time from there (see
-   Performance). The smallest ETA wins (ties: units at base first, then the first unit in station
-   order).
+   Performance). The smallest ETA wins (ties: units at base first; among those, the one back at
+   base the longest under ``policy.tie_break == "idle_longest"``, else the first in station order).
 3. Foreign units: a unit of another centre may answer when an agreement covers its type in that
    direction (a party is a country code or a centre name; the first agreement in the list that
-   covers a unit is the one used), the lending centre keeps ``keep_home_min`` other free units of
-   that type, and the agreement's rule allows it given the best home ETA ``h`` (``inf`` when no
-   home unit is free) and the foreign ETA ``f``, as :data:`sim.model.agreements.RULES` describes
-   each rule (e.g. ``if_faster_by``: ``f < h - threshold``). The foreign ETA includes the
-   agreement's request delay (pre-drawn per incident and agreement); the foreign unit is alerted
-   after that delay. A threshold of ``inf`` never fires.
+   covers a unit is the one used) and the agreement's rule allows it given the best home ETA ``h``
+   (``inf`` when no home unit is free) and the foreign ETA ``f``, as
+   :data:`sim.model.agreements.RULES` describes each rule (e.g. ``if_faster_by``:
+   ``f < h - threshold``). ``f`` includes the agreement's request delay (pre-drawn per incident
+   and agreement). A threshold of ``inf`` never fires. How the unit is found depends on what the
+   requesting centre sees (``Agreement.visibility``):
+
+   - ``full`` (within a country by default; the ``fastest-unit`` upper bounds): the centre sees
+     the foreign units as its own, picks the best free one (the lending centre keeping
+     ``keep_home_min`` other free units of the type), reserves it at once and it is alerted after
+     the request delay.
+   - ``station`` (across a border by default): the centre cannot see the foreign units. It
+     estimates ``f`` from the posts of the lending centre's units on duty (turnout and request
+     delay included) and asks that centre; nothing is reserved. After the request delay the
+     lending centre sends its own best free unit of the type (alerted then, whatever its ETA), or
+     declines: none free, or fewer than ``keep_home_min`` would be left. A declined request has
+     cost its delay: the centre decides the slot again at that time without that lending centre
+     (its own units, other agreements, another lending centre, or the queue). Each lending centre
+     is a separate candidate; a second request under the same agreement reuses its delay draw.
+
+   Every request is recorded with its outcome (:data:`sim.engine.records.REQUEST_COLUMNS`).
 4. A slot no unit can take waits in the centre's queue for its unit type, ordered by urgency, then
    call time. Slots for a unit type the centre can never get (no own unit of that type on its
    roster and no agreement that can lend one, e.g. SMUR in the Netherlands) are *not applicable*:
@@ -38,33 +54,43 @@ How a call is handled
    agreement has ``foreign_hospital``; any country also when the country has none), with lights and
    sirens only for urgency 1, then handover → free → drive back to base at normal speed. A free
    unit can be sent again from where it is (``policy.redispatch_returning``; otherwise it is
-   available only once back at base). Other units never transport.
+   available only once back at base). Other units never transport. A type with a
+   ``ride_along_share`` (the SMUR/MUG physician team) goes by rendez-vous: alerted with the
+   ambulance, it meets it on scene, and on that share of the transported patients (one draw per
+   incident) it escorts the patient: it leaves the scene with the ambulance, is free when the
+   patient is handed over and drives back from the hospital. It escorts only when the patient's
+   transport was started before it (an earlier slot of the same decision, or of an earlier one)
+   and has not left the scene when it arrives; otherwise it leaves after its own on-scene time.
 6. When a unit becomes free it takes the highest-priority waiting call of its own centres, else one
-   of a centre it may help under an agreement (rules evaluated with ``h = inf``).
+   of a centre that sees it under an agreement (rules evaluated with ``h = inf``): a centre that
+   cannot see a foreign unit does not know it became free.
 7. Shifts: a unit whose shift ends goes off duty (after finishing its mission) and drives home; it
    comes back on duty at its next start hour where it is then: at base, or still on its way home.
 
 Simplifications (documented modelling choices): a returning unit's position is the last node it
-passed (progress along the current edge is ignored); a unit asked abroad is reserved at the decision
-and is held where it is during the request delay; hospitals more than 1 km from the network are
-reached through their nearest node plus an estimated leg (straight line × ``DETOUR_FACTOR`` at
-``OFF_NETWORK_SPEED_KMH``, :mod:`sim.roads.network`).
+passed (progress along the current edge is ignored); a unit a centre sees abroad is reserved at the
+decision and is held where it is during the request delay; a slot waiting for a lending centre's
+answer is not in the queue (a home unit freed meanwhile does not take it); a centre's estimate of a
+foreign unit uses the slot's turnout and the request delay drawn for the call; hospitals more than
+1 km from the network are reached through their nearest node plus an estimated leg at normal speed
+(the network's own pace for its straight-line distance, :func:`sim.roads.network.estimated_leg_s`).
 
-Events: one SimPy timeout per dispatch decision and one per unit becoming available (plus shift
-changes); everything else in a mission is computed at dispatch because nothing can interrupt it.
+Events: one SimPy timeout per dispatch decision, one per unit becoming available and one per
+answer to a request (plus shift changes); everything else in a mission is computed at dispatch
+because nothing can interrupt it.
 
-Performance: the decisions (steps 2, 3, 5 and 6 above: choosing, pricing and starting units, a unit
-becoming free) are compiled with numba (:mod:`sim.engine._core`): each SimPy event makes one call
-into it; queues, shifts and the records stay in Python. Its first use after an install compiles it
-(about 20 s, once; numba caches it on disk). Times from stations and to stations and hospitals are
-precomputed (:func:`sim.engine.prepare.prepare`), and so is each node's hospital. A unit on its way
-home is priced only if two lower bounds (straight line at the network's top speed; landmarks: the
-stations' forward and reverse times, by the triangle inequality) say it may beat the best unit so
-far. Its time is then read off a landmark's shortest-path tree when that tree holds its route (a
-part of a shortest path is a shortest path), summed edge by edge as Dijkstra sums it, else from an
-A* search from its node to the incident that uses the same landmarks and stops at the bound
-(:mod:`sim.roads._astar`, compiled). Both give Dijkstra's time (they could differ in the last bit
-only where two shortest paths tie exactly).
+Performance: the decisions (steps 2, 3, 5 and 6 above: choosing, pricing and starting units,
+answering requests, a unit becoming free) are compiled with numba (:mod:`sim.engine._core`): each
+SimPy event makes one call into it; queues, shifts and the records stay in Python. Its first use
+after an install compiles it (about 20 s, once; numba caches it on disk). Times from stations and to
+stations and hospitals are precomputed (:func:`sim.engine.prepare.prepare`), and so is each node's
+hospital. A unit on its way home is priced only if two lower bounds (straight line at the network's
+top speed; landmarks: the stations' forward and reverse times, by the triangle inequality) say it
+may beat the best unit so far. Its time is then read off a landmark's shortest-path tree when that
+tree holds its route (a part of a shortest path is a shortest path), summed edge by edge as Dijkstra
+sums it, else from an A* search from its node to the incident that uses the same landmarks and stops
+at the bound (:mod:`sim.roads._astar`, compiled). Both give Dijkstra's time (they could differ in
+the last bit only where two shortest paths tie exactly).
 """
 
 from __future__ import annotations
@@ -131,7 +157,8 @@ class _Engine:
         n_queues = (run.n_centres + 1) * self.nt
         self.qs: list[list[tuple[int, float, int, int]]] = [[] for _ in range(n_queues)]
         self.n_waiting = 0                        # slots in all queues
-        self._cbd, self._cbf, self._cbs = self._cb_dispatch, self._cb_free, self._cb_shift
+        self._cbd, self._cbf, self._cbs, self._cba = (self._cb_dispatch, self._cb_free, self._cb_shift,
+                                                      self._cb_answer)
         self.t_shift = [0.0] * self.nu            # time of the unit's pending shift change
         state = run.state
         # the arrays this class reads or writes itself (the same memory as the core's)
@@ -139,8 +166,9 @@ class _Engine:
         self.on_duty, self.off_after = state["on_duty"], state["off_after"]
         self.in_mission, self.unserved = state["in_mission"], state["unserved"]
         self.out_kind, self.out_a, self.out_t = state["out_kind"], state["out_a"], state["out_t"]
+        self.r_i, self.r_f = state["r_i"], state["r_f"]
         # one call per event through the compiled functions' entry points (fixed argument types)
-        self._dispatch, self._start, self._free = run.entry_points
+        self._dispatch, self._start, self._free, self._answer = run.entry_points
         self._order: list[int] = []
         self._t_dec: list[float] = []
         self._n_dec = 0
@@ -152,24 +180,37 @@ class _Engine:
         k = ev._value
         now = self.now = self._t_dec[k]
         i = self._order[k]
-        env = self.env
         no = self._dispatch(self.core, i, now)
         if no:
-            kinds, ua, ts = self.out_kind.tolist(), self.out_a.tolist(), self.out_t.tolist()
-            for q in range(no):
-                if kinds[q]:  # no unit: the slot waits in its centre's queue
-                    self.n_waiting += 1
-                    sl = ua[q]
-                    t = int(self.slot_type[i, sl])
-                    heapq.heappush(self.qs[self.i_centre_l[i] * self.nt + t],
-                                   (self.urg[self.i_type_l[i]], self.i_t_call[i], i, sl))
-                else:
-                    d = ts[q] - env._now
-                    Timeout(env, d if d > 0.0 else 0.0, ua[q]).callbacks.append(self._cbf)
+            self._outcomes(i, no)
         k += 1
         if k < self._n_dec:
-            d = self._t_dec[k] - env._now
-            Timeout(env, d if d > 0.0 else 0.0, k).callbacks.append(self._cbd)
+            d = self._t_dec[k] - self.env._now
+            Timeout(self.env, d if d > 0.0 else 0.0, k).callbacks.append(self._cbd)
+
+    def _cb_answer(self, ev: simpy.events.Event) -> None:
+        """A lending centre answers request ``r``: a unit sent, or the slot decided again."""
+        self.n_events += 1
+        r = ev._value
+        self.now = float(self.r_f[r, 1])
+        self._outcomes(int(self.r_i[r, 0]), self._answer(self.core, r, self.now))
+
+    def _outcomes(self, i: int, no: int) -> None:
+        """Schedule what the core decided for incident `i` (``out_*``, `no` entries)."""
+        env = self.env
+        kinds, ua, ts = self.out_kind.tolist(), self.out_a.tolist(), self.out_t.tolist()
+        for q in range(no):
+            kind = kinds[q]
+            if kind == 1:  # no unit: the slot waits in its centre's queue
+                self.n_waiting += 1
+                sl = ua[q]
+                t = int(self.slot_type[i, sl])
+                heapq.heappush(self.qs[self.i_centre_l[i] * self.nt + t],
+                               (self.urg[self.i_type_l[i]], self.i_t_call[i], i, sl))
+            else:  # a unit started (free at ts), or a request sent (answered at ts)
+                d = ts[q] - env._now
+                Timeout(env, d if d > 0.0 else 0.0, ua[q]).callbacks.append(self._cbf if kind == 0
+                                                                            else self._cba)
 
     def _cb_free(self, ev: simpy.events.Event) -> None:
         """A unit is free (at the scene or hospital; at base when returning units are not re-sent)."""

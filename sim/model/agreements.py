@@ -10,6 +10,8 @@ from sim.model.distributions import Dist
 Rule = str
 """An agreement rule: a key of :data:`RULES`."""
 Direction = Literal["both", "first_helps_second", "second_helps_first"]
+Visibility = Literal["station", "full"]
+"""What the requesting centre knows of the lending centre's units (see :class:`Agreement`)."""
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,11 @@ class Agreement:
         ``always_fastest`` (whenever the foreign unit's ETA, request delay included, is smaller),
         ``if_faster_by`` (when it is smaller by more than `threshold_s`),
         ``if_home_eta_over`` (when the best home ETA exceeds `threshold_s`),
-        ``if_no_home_unit`` (only when no home unit of that type is available).
+        ``if_no_home_unit`` (only when no home unit of that type is available),
+        ``if_home_short_or_slower`` (when no home unit is free, or the home unit would arrive more
+        than `threshold_s` after the call); :data:`RULES` says each exactly.
     threshold_s
-        The margin or bound of the two threshold rules.
+        The margin or bound of the threshold rules.
     request_delay
         Time to arrange the help: the phone call between the 112 centres, language. Added before
         the foreign unit is alerted.
@@ -44,6 +48,15 @@ class Agreement:
         Whether a patient may be taken to a hospital outside the incident's country.
     stations
         If not empty, only these stations' units are lent.
+    visibility
+        ``station``: the requesting centre cannot see the lending centre's units (dispatch systems
+        do not connect across the border): it estimates a foreign unit's ETA from its station, asks,
+        and after the request delay the lending centre sends its own best free unit or declines
+        (none free, or fewer than `keep_home_min` would be left); a declined request costs its delay
+        and the centre falls back to its next option. ``full``: the requesting centre sees every
+        lent unit's state and position and picks the unit itself (the upper bound; a centre's own
+        country). ``None``: ``station`` for units of another country than the requesting centre's,
+        ``full`` within a country.
     """
 
     name: str
@@ -56,6 +69,7 @@ class Agreement:
     keep_home_min: int = 0
     foreign_hospital: bool = False
     stations: tuple[str, ...] = ()
+    visibility: Visibility | None = None
 
     def __post_init__(self) -> None:
         if self.rule not in RULES:
@@ -71,6 +85,13 @@ class Agreement:
         if self.direction in ("both", "second_helps_first"):
             pairs.append((b, a))
         return tuple(pairs)
+
+    def sees_units(self, *, lender_country: str, borrower_country: str) -> bool:
+        """Whether the requesting centre (in `borrower_country`) sees the state and position of a
+        lent unit of `lender_country` (``visibility``; by default only within one country)."""
+        if self.visibility is not None:
+            return self.visibility == "full"
+        return lender_country == borrower_country
 
 
 @dataclass(frozen=True)
@@ -106,6 +127,9 @@ RULES: dict[str, RuleSpec] = {spec.name: spec for spec in (
     RuleSpec("if_faster_by", 1, True, "when f < h - threshold"),
     RuleSpec("if_home_eta_over", 2, True, "when h > threshold and f < h"),
     RuleSpec("if_no_home_unit", 3, False, "only when no home unit of the type is free (h is inf)"),
+    RuleSpec("if_home_short_or_slower", 4, True,
+             "when no home unit of the type is free (h is inf) or the home unit would arrive more than "
+             "threshold after the call (time since the call + h > threshold); and f < h"),
 )}
 """The one table of agreement rules; the compiled core implements each code
 (``docs/architecture.md``: add a rule)."""
@@ -130,8 +154,13 @@ class DispatchPolicy:
     hospital
         ``nearest`` emergency hospital of the incident's country (or any country when an agreement
         allows foreign hospitals); ``nearest_any`` ignores borders.
+    tie_break
+        Among units with the same ETA (units of one station waiting at base): ``idle_longest`` sends
+        the one back at base the longest (the usual rotation, which shares the work out);
+        ``first`` the first in station order.
     """
 
     call_processing: Dist = field(default_factory=lambda: Dist.fixed(120.0))
     redispatch_returning: bool = True
     hospital: Literal["nearest", "nearest_any"] = "nearest"
+    tie_break: Literal["idle_longest", "first"] = "idle_longest"

@@ -12,7 +12,7 @@ from sim.model.agreements import Agreement, DispatchPolicy
 from sim.model.defaults import default_demand
 from sim.model.demand import Demand, IncidentLog, IncidentType, Place
 from sim.model.units import Hospital, Station, Turnout
-from sim.roads.speeds import EmergencyFactors
+from sim.roads.driving import DrivingModel
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,9 @@ class ModelSpec:
         Dispatch-centre behaviour.
     agreements
         Cross-border agreements in force (empty: every centre uses only its own units).
-    factors
-        Emergency-driving travel-time factors per vehicle type.
+    driving
+        Road speeds and emergency driving: each vehicle's speed, normal and with lights and sirens,
+        the caps of road rules, the start/stop cost of a trip.
     horizon_s, warmup_s
         Simulated time; incidents called during the warm-up are simulated but flagged
         ``in_warmup`` and left out of the statistics.
@@ -53,7 +54,7 @@ class ModelSpec:
     places: tuple[Place, ...] = ()
     policy: DispatchPolicy = field(default_factory=DispatchPolicy)
     agreements: tuple[Agreement, ...] = ()
-    factors: EmergencyFactors = field(default_factory=lambda: EmergencyFactors())
+    driving: DrivingModel = field(default_factory=DrivingModel)
     horizon_s: float = 7 * 86_400.0
     warmup_s: float = 0.0
     incident_log: IncidentLog | None = None

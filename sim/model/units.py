@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sim.model.distributions import Dist
-from sim.roads.network import DETOUR_FACTOR, OFF_NETWORK_SPEED_KMH
+from sim.roads.network import DETOUR_FACTOR
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,29 @@ class Shift:
 
 
 @dataclass(frozen=True)
+class EntryPoint:
+    """A point on the network where a unit based beyond the extract enters it (a border road).
+
+    `access_time_s`: normal driving time from the base to it, if known (else estimated).
+    """
+
+    lat: float
+    lon: float
+    name: str = ""
+    access_time_s: float | None = None
+
+
+@dataclass(frozen=True)
 class OffNetworkAccess:
     """How a station outside the road extract reaches it.
 
-    The unit drives from the station to `entry` (a border-road point on the network) in
-    `access_time_s` if given, else in ``straight-line distance * detour_factor / speed_kmh``.
-    Such legs are estimates and are flagged as such in the records.
+    The unit drives from the station to an entry point (a border-road point on the network) in
+    its `access_time_s` if given, else in the time :func:`sim.roads.network.estimated_leg_s` gives
+    the straight-line distance (the network's own pace; or ``straight * detour_factor /
+    speed_kmh`` when `speed_kmh` is given). These are normal driving times, sped up with lights and
+    sirens like the network's. With several entry points (the first, then `more_entries`) the unit
+    uses, for every destination, the one that gives the shortest time. Such legs are estimates and
+    are flagged as such in the records.
     """
 
     entry_lat: float
@@ -47,7 +64,14 @@ class OffNetworkAccess:
     entry_name: str = ""
     access_time_s: float | None = None
     detour_factor: float = DETOUR_FACTOR
-    speed_kmh: float = OFF_NETWORK_SPEED_KMH
+    speed_kmh: float | None = None
+    more_entries: tuple[EntryPoint, ...] = ()
+
+    @property
+    def entries(self) -> tuple[EntryPoint, ...]:
+        """Every entry point, the first one first."""
+        first = EntryPoint(self.entry_lat, self.entry_lon, self.entry_name, self.access_time_s)
+        return (first, *self.more_entries)
 
 
 @dataclass(frozen=True)
@@ -143,6 +167,12 @@ class UnitType:
     transports
         Whether it takes patients to hospital: on a transported call, the first slot of any
         transporting type carries the patient.
+    ride_along_share
+        For a unit that meets the transporting unit on scene (the SMUR/MUG physician team, sent at
+        the same time as the ambulance: a "rendez-vous"): the share of transported patients it
+        escorts to hospital. Escorting, it leaves the scene with the patient, is free when the
+        patient is handed over and drives back to base from the hospital; otherwise it leaves the
+        scene after its own on-scene time. 0: never escorts.
     description
         One line for people.
     """
@@ -151,11 +181,21 @@ class UnitType:
     service: Service
     turnout: Turnout
     transports: bool = False
+    ride_along_share: float = 0.0
     description: str = ""
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.ride_along_share <= 1.0:
+            raise ValueError(f"ride_along_share of {self.name!r} must be between 0 and 1")
+        if self.transports and self.ride_along_share > 0.0:
+            raise ValueError(f"{self.name!r} transports patients itself: it cannot ride along")
 
 
 # Ambulance and SMUR: about 2 min (DE and LU norms; NL A1 norm "turnout 2 min"); lognormal sd and the
-# slower night value (+30 s, 23:00-07:00): modelling choice. Fire: Belgian average turnout 4:26
+# slower night value (+30 s, 23:00-07:00): modelling choice. SMUR/MUG and SAMU go by rendez-vous
+# with the ambulance, the physician team riding along when the doctor decides so (facts: BE
+# techno-science.net / Wikipedia "SMUR", europehospitals.be; LU 112.public.lu): on half of the
+# transports, a modelling choice (no published share). Fire: Belgian average turnout 4:26
 # (Brussels 2019, atv.be); part-time crews are slower at night (+90 s): modelling choice.
 _MEDICAL_TURNOUT = Turnout(day=Dist.lognormal(120.0, 40.0, cap=600.0),
                            night=Dist.lognormal(150.0, 45.0, cap=600.0))
@@ -165,7 +205,7 @@ _FIRE_TURNOUT = Turnout(day=Dist.lognormal(266.0, 90.0, cap=900.0),
 UNIT_TYPES: dict[str, UnitType] = {
     "ambulance": UnitType("ambulance", "ambulance", _MEDICAL_TURNOUT, transports=True,
                           description="emergency ambulance (EMS, Rettungswagen, ambulance 112)"),
-    "smur": UnitType("smur", "physician", _MEDICAL_TURNOUT,
+    "smur": UnitType("smur", "physician", _MEDICAL_TURNOUT, ride_along_share=0.5,
                      description="SMUR/MUG/SAMU physician car (Notarzt, mobiele urgentiegroep)"),
     "pumper": UnitType("pumper", "fire", _FIRE_TURNOUT, description="fire engine (autopompe, TS, LF)"),
     "ladder": UnitType("ladder", "fire", _FIRE_TURNOUT, description="aerial ladder or platform"),

@@ -5,13 +5,16 @@ and a travel time at normal driving speed, and the country and dispatch centre o
 built from OpenStreetMap by :mod:`sim.roads.osm` (and cached there); tests build tiny ones with
 :meth:`RoadNetwork.from_arrays`. Nothing here reads files.
 
-Travel times are in seconds at *normal* driving speed; emergency driving is a factor applied by the
-caller (see :mod:`sim.roads.speeds`).
+Travel times are in seconds of the reference vehicle (an ambulance) driving normally
+(:mod:`sim.roads.speeds`); every vehicle, with or without lights and sirens, drives them at a
+constant multiple (:mod:`sim.roads.driving`). Bases beyond the extract reach it through estimated
+legs timed at the network's own pace (:class:`LegPace`), one per entry point (:func:`leg_times`).
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -35,17 +38,55 @@ SNAP_LIMIT_M = 1000.0
 """A station, hospital or entry point must lie within this distance of a node of the network;
 farther ones must be declared off-network (modelling choice: about a short walk from the road)."""
 DETOUR_FACTOR = 1.3
-"""Road distance over straight-line distance for an estimated leg beyond the extract (modelling
-choice; the default of every such leg)."""
-OFF_NETWORK_SPEED_KMH = 70.0
-"""Average speed of an estimated leg beyond the extract (modelling choice)."""
+"""Road distance over straight-line distance reported for an estimated leg beyond the extract, and
+used with an explicitly given leg speed (modelling choice)."""
+
+_LEG_BANDS_M = np.array([0.0, 250.0, 500.0, 1e3, 2e3, 3e3, 5e3, 7.5e3, 1e4, 1.5e4, 2e4, 3e4, 5e4, 7.5e4,
+                         1e5, 1.5e5])
+"""Straight-line distance bands over which the network's own routes are summarised (metres)."""
+_LEG_SOURCES = 24
+"""How many nodes (a fixed random sample) the leg pace is measured from."""
+_LEG_MIN_PAIRS = 10
+"""Fewest routes a band needs to count."""
 
 
-def estimated_leg_s(straight_m: Any, *, detour_factor: float = DETOUR_FACTOR,
-                    speed_kmh: float = OFF_NETWORK_SPEED_KMH) -> Any:
-    """Time (s) of a leg not routed on the network: straight-line metres × detour factor at the
-    given speed (scalars or arrays)."""
-    return straight_m * detour_factor / (speed_kmh / 3.6)
+@dataclass(frozen=True)
+class LegPace:
+    """Normal driving time per straight-line metre of the network's own fastest routes, by
+    straight-line distance: how a leg beyond the extract is timed, so a base off the network and
+    one on it at the same distance get the same time (the shorter the distance, the longer the
+    detour and the slower the roads: a pace per band, interpolated in log distance).
+
+    Attributes
+    ----------
+    distance_m
+        Representative straight-line distance of each band (the median of its routes).
+    pace_s_per_m
+        Median seconds per straight-line metre of the band's routes.
+    routes
+        How many routes each band summarises.
+    """
+
+    distance_m: FloatArray
+    pace_s_per_m: FloatArray
+    routes: IntArray
+
+    def time_s(self, straight_m: Any) -> Any:
+        """Normal driving time (s) of legs of `straight_m` straight-line metres (scalar or array)."""
+        d = np.asarray(straight_m, dtype=np.float64)
+        pace = np.interp(np.log(np.maximum(d, 1.0)), np.log(self.distance_m), self.pace_s_per_m)
+        out = d * pace
+        return float(out) if np.ndim(out) == 0 else out
+
+
+def estimated_leg_s(network: RoadNetwork, straight_m: Any, *, speed_kmh: float | None = None,
+                    detour_factor: float = DETOUR_FACTOR) -> Any:
+    """Normal driving time (s) of a leg not routed on `network` (scalars or arrays): the network's
+    own pace at that straight-line distance (:attr:`RoadNetwork.leg_pace`), or, when `speed_kmh`
+    is given, straight-line metres × `detour_factor` at that speed."""
+    if speed_kmh is not None:
+        return straight_m * detour_factor / (speed_kmh / 3.6)
+    return network.leg_pace.time_s(straight_m)
 
 
 class OffNetworkError(ValueError):
@@ -87,6 +128,12 @@ class RoadNetwork:
         Per-edge code into `highway_classes` (e.g. ``"motorway"``), for plotting and speed rules.
     edge_maxspeed_kmh
         Parsed ``maxspeed`` tag per edge (NaN where the tag is missing).
+    edge_limit_kmh
+        Legal speed limit of each edge (km/h; ``None`` where the network has no road classes):
+        where the caps of emergency driving apply (:mod:`sim.roads.driving`).
+    edge_country
+        Country code of each edge (its midpoint), into `countries`; ``None``: the country of the
+        edge's first node.
     edge_geom_offsets, edge_geom_lonlat
         Ragged edge geometries: the points of edge ``i`` are
         ``edge_geom_lonlat[edge_geom_offsets[i]:edge_geom_offsets[i + 1]]`` (lon, lat), for maps.
@@ -109,6 +156,8 @@ class RoadNetwork:
     edge_highway: IntArray | None = None
     highway_classes: list[str] = field(default_factory=list)
     edge_maxspeed_kmh: FloatArray | None = None
+    edge_limit_kmh: FloatArray | None = None
+    edge_country: IntArray | None = None
     edge_geom_offsets: IntArray | None = None
     edge_geom_lonlat: FloatArray | None = None
     centre_country: list[str] = field(default_factory=list)
@@ -214,6 +263,12 @@ class RoadNetwork:
         """Dispatch-centre names of the given node indices (``""`` where unknown)."""
         codes = self.node_centre[np.asarray(nodes, dtype=np.int64)]
         return [self.centres[c] if c >= 0 else "" for c in np.atleast_1d(codes)]
+
+    def edge_country_codes(self) -> IntArray:
+        """Country code of every edge (-1 where unknown)."""
+        if self.edge_country is not None:
+            return np.asarray(self.edge_country, dtype=np.int64)
+        return self.node_country[self.edge_u]
 
     def cross_border_edges(self) -> int:
         """Number of directed edges whose endpoints lie in different countries."""
@@ -333,6 +388,38 @@ class RoadNetwork:
             pts.append(seg if not pts else seg[1:])
         return np.vstack(pts)
 
+    # ------------------------------------------------------------------ estimated legs
+    @cached_property
+    def leg_pace(self) -> LegPace:
+        """The pace of this network's own fastest routes by straight-line distance (see
+        :class:`LegPace`), measured from a fixed random sample of nodes to every node."""
+        n = self.n_nodes
+        rng = np.random.default_rng(0)
+        src = np.sort(rng.choice(n, size=min(_LEG_SOURCES, n), replace=False)) if n else np.zeros(0, int)
+        times = self.times_from(src) if len(src) else np.zeros((0, n))
+        straight = haversine_m(self.lat[src][:, None], self.lon[src][:, None], self.lat[None, :],
+                               self.lon[None, :])
+        ok = np.isfinite(times) & (straight > 0)
+        d, t = straight[ok], times[ok]
+        band = np.searchsorted(_LEG_BANDS_M, d, side="right") - 1
+        dist, pace, count = [], [], []
+        for b in range(len(_LEG_BANDS_M)):
+            m = band == b
+            if m.sum() >= _LEG_MIN_PAIRS:
+                dist.append(float(np.median(d[m])))
+                pace.append(float(np.median(t[m] / d[m])))
+                count.append(int(m.sum()))
+        if not dist:
+            if len(d):  # a tiny network: one pace for all
+                dist, pace, count = [float(np.median(d))], [float(np.median(t / d))], [len(d)]
+            else:  # no two nodes apart: the edges' own pace with the usual detour
+                good = self.edge_length_m > 0
+                mean = (float(self.edge_time_s[good].sum() / self.edge_length_m[good].sum())
+                        if good.any() else 1.0 / 10.0)
+                dist, pace, count = [1000.0], [mean * DETOUR_FACTOR], [0]
+        return LegPace(distance_m=np.asarray(dist), pace_s_per_m=np.asarray(pace),
+                       routes=np.asarray(count, dtype=np.int64))
+
     # ------------------------------------------------------------------ snapping
     @cached_property
     def _kdtree(self) -> cKDTree:
@@ -417,20 +504,22 @@ class RoadNetwork:
 
 @dataclass(frozen=True)
 class AccessLeg:
-    """How a unit based beyond the road extract reaches it.
+    """How a unit based somewhere reaches the network through one entry point.
 
     Parameters
     ----------
     node
         The network node of the entry point.
     time_s
-        Driving time from the base to `node` (given, or estimated; 0 on the network).
+        Normal driving time of the reference vehicle from the base to `node` (given, or estimated;
+        0 on the network): sped up and slowed down with the network's times
+        (:mod:`sim.roads.driving`).
     distance_m
         Estimated road distance from the base to `node` (straight line × detour factor).
     estimated
         True for a leg beyond the extract: it is not routed on the network, so wherever it is
         reported it is flagged as an estimate (even when the access time was given). False for a
-        base on the network (:func:`entry_leg`: no leg, time 0).
+        base on the network (no leg, time 0).
     entry_name
         Name of the entry point (e.g. the border road).
     """
@@ -442,45 +531,127 @@ class AccessLeg:
     entry_name: str
 
 
-def access_leg(network: RoadNetwork, *, lat: float, lon: float, access: Any) -> AccessLeg:
-    """The off-network leg of a unit based at (`lat`, `lon`), beyond the road extract.
+def access_legs(network: RoadNetwork, *, lat: float, lon: float, access: Any) -> tuple[AccessLeg, ...]:
+    """The off-network legs of a unit based at (`lat`, `lon`), beyond the road extract: one per
+    entry point.
 
-    `access` is a :class:`sim.model.units.OffNetworkAccess`: its entry point is snapped to the network
-    with the normal 1 km limit; the time is its ``access_time_s`` if given, else the straight-line
-    distance × ``detour_factor`` / ``speed_kmh``.
+    `access` is a :class:`sim.model.units.OffNetworkAccess`: each entry point is snapped to the
+    network with the normal 1 km limit; a leg's time is the entry's ``access_time_s`` if given,
+    else :func:`estimated_leg_s` of the straight-line distance (at ``speed_kmh`` × ``detour_factor``
+    when the access gives a speed, else at the network's own pace).
 
     Raises
     ------
     OffNetworkError
-        When the entry point itself is more than 1 km from the network.
+        When an entry point itself is more than 1 km from the network.
     """
-    name = access.entry_name or f"entry point of the unit at ({lat:.5f}, {lon:.5f})"
-    node, _ = network.snap(access.entry_lat, access.entry_lon, labels=name)
-    straight = float(haversine_m(lat, lon, network.lat[node], network.lon[node]))
-    distance = straight * float(access.detour_factor)
-    if access.access_time_s is not None:
-        time_s = float(access.access_time_s)
-    else:
-        if not access.speed_kmh > 0:
-            raise ValueError(f"{name}: access speed must be positive, got {access.speed_kmh}")
-        time_s = estimated_leg_s(straight, detour_factor=float(access.detour_factor),
-                                 speed_kmh=float(access.speed_kmh))
-    if time_s < 0:
-        raise ValueError(f"{name}: access time must not be negative, got {time_s}")
-    return AccessLeg(node=int(node), time_s=time_s, distance_m=distance, estimated=True,
-                     entry_name=access.entry_name)
+    legs = []
+    for e in access.entries:
+        name = e.name or f"entry point of the unit at ({lat:.5f}, {lon:.5f})"
+        node, _ = network.snap(e.lat, e.lon, labels=name)
+        straight = float(haversine_m(lat, lon, network.lat[node], network.lon[node]))
+        distance = straight * float(access.detour_factor)
+        if e.access_time_s is not None:
+            time_s = float(e.access_time_s)
+        else:
+            if access.speed_kmh is not None and not access.speed_kmh > 0:
+                raise ValueError(f"{name}: access speed must be positive, got {access.speed_kmh}")
+            time_s = float(estimated_leg_s(network, straight, speed_kmh=access.speed_kmh,
+                                           detour_factor=float(access.detour_factor)))
+        if time_s < 0:
+            raise ValueError(f"{name}: access time must not be negative, got {time_s}")
+        legs.append(AccessLeg(node=int(node), time_s=time_s, distance_m=distance, estimated=True,
+                              entry_name=e.name))
+    return tuple(legs)
 
 
-def entry_leg(network: RoadNetwork, *, lat: float, lon: float, access: Any = None,
-              label: str = "point") -> AccessLeg:
+def entry_legs(network: RoadNetwork, *, lat: float, lon: float, access: Any = None,
+               label: str = "point") -> tuple[AccessLeg, ...]:
     """Where a unit based at (`lat`, `lon`) enters the network, and how long it takes to get there.
 
     On the network (`access` is ``None``): its nearest node, within :data:`SNAP_LIMIT_M`
     (:class:`OffNetworkError` naming `label` otherwise), in no time. Beyond the extract (`access` is
-    a :class:`sim.model.units.OffNetworkAccess`): :func:`access_leg`. The engine and the coverage
-    maps place stations with this.
+    a :class:`sim.model.units.OffNetworkAccess`): :func:`access_legs`, one per entry point. The
+    engine and the coverage maps place stations with this (:func:`leg_times`).
     """
     if access is not None:
-        return access_leg(network, lat=lat, lon=lon, access=access)
+        return access_legs(network, lat=lat, lon=lon, access=access)
     node, _ = network.snap(lat, lon, max_distance_m=SNAP_LIMIT_M, labels=label)
-    return AccessLeg(node=int(node), time_s=0.0, distance_m=0.0, estimated=False, entry_name="")
+    return (AccessLeg(node=int(node), time_s=0.0, distance_m=0.0, estimated=False, entry_name=""),)
+
+
+def _group_key(legs: Sequence[AccessLeg]) -> tuple[tuple[int, float], ...]:
+    """``(entry node, leg time)`` of a base's legs, the fastest leg per node, sorted."""
+    best: dict[int, float] = {}
+    for leg in legs:
+        best[leg.node] = min(leg.time_s, best.get(leg.node, np.inf))
+    return tuple(sorted(best.items()))
+
+
+def leg_times(network: RoadNetwork, groups: Sequence[Sequence[AccessLeg]], *, reverse: bool = False,
+              limit: float = np.inf, predecessors: bool = False) -> Any:
+    """Normal driving times between bases and every node, through the bases' legs.
+
+    Row ``i`` holds, for every node ``x``, the smallest over the legs of ``groups[i]`` of the leg's
+    time plus the network time from its entry node to ``x`` (``reverse``: from ``x`` to the entry
+    node plus the leg): the base enters or leaves the network wherever that is fastest. ``inf``
+    where unreachable (or beyond `limit`).
+
+    With `predecessors`, also return the search trees: forward, the node before ``x`` on its route
+    from the base; reverse, the node after ``x`` on its route to the base; ``-9999`` at the entry
+    node a route starts or ends at, and where unreachable.
+    """
+    n = network.n_nodes
+    k = len(groups)
+    out = np.full((k, n), np.inf)
+    pred = np.full((k, n), -9999, dtype=np.int64) if predecessors else None
+    single = [i for i, g in enumerate(groups) if len(g) == 1]
+    multi = [i for i, g in enumerate(groups) if len(g) > 1]
+    if single:
+        nodes = np.asarray([groups[i][0].node for i in single], dtype=np.int64)
+        uniq, inv = np.unique(nodes, return_inverse=True)
+        if predecessors:
+            if reverse:
+                t, p = network.times_to(uniq, return_next_hop=True)
+            else:
+                t, p = dijkstra(network._graph, directed=True, indices=uniq, limit=limit,
+                                return_predecessors=True)
+                t = np.asarray(t, np.float64).reshape(len(uniq), n)
+                p = np.asarray(p, np.int64).reshape(len(uniq), n)
+            assert pred is not None
+            pred[single] = np.where(p[inv] < 0, -9999, p[inv])
+        elif reverse:
+            t = network.times_to(uniq) if limit == np.inf else np.asarray(
+                dijkstra(network._graph_rev, directed=True, indices=uniq, limit=limit)).reshape(len(uniq), n)
+        else:
+            t = network.times_from(uniq, limit=limit)
+        lead = np.asarray([groups[i][0].time_s for i in single])
+        out[single] = t[inv] + lead[:, None]
+    if multi:
+        keys = [_group_key(groups[i]) for i in multi]
+        distinct = list(dict.fromkeys(keys))
+        g = network._graph_rev if reverse else network._graph
+        # one virtual node per distinct group, with an edge to each of its entry nodes
+        vu, vv, vw = [], [], []
+        for j, key in enumerate(distinct):
+            for node, t_leg in key:
+                vu.append(n + j)
+                vv.append(node)
+                vw.append(t_leg)
+        coo = g.tocoo()
+        m = len(distinct)
+        aug = csr_matrix((np.concatenate([coo.data, np.asarray(vw) + 0.0]),
+                          (np.concatenate([coo.row, vu]), np.concatenate([coo.col, vv]))),
+                         shape=(n + m, n + m))
+        res = dijkstra(aug, directed=True, indices=np.arange(n, n + m), limit=limit,
+                       return_predecessors=predecessors)
+        t = np.asarray(res[0] if predecessors else res, np.float64).reshape(m, n + m)[:, :n]
+        row = [distinct.index(key) for key in keys]
+        out[multi] = t[row]
+        if predecessors:
+            assert pred is not None
+            p = np.asarray(res[1], np.int64).reshape(m, n + m)[:, :n]
+            pred[multi] = np.where((p < 0) | (p >= n), -9999, p)[row]
+    if predecessors:
+        return out, pred
+    return out

@@ -395,11 +395,11 @@ def _read_cache(path: Path) -> tuple[tuple[dict[str, np.ndarray], dict[str, Any]
 def _network_from_arrays(name: str, arrays: dict[str, np.ndarray], info: dict[str, Any],
                          speeds: SpeedSettings) -> RoadNetwork:
     classes, countries = list(info["highway_classes"]), list(info["countries"])
-    times = speeds.edge_times_s(
-        edge_length_m=arrays["edge_length_m"], edge_highway=arrays["edge_highway"],
-        highway_classes=classes, edge_maxspeed_kmh=arrays["edge_maxspeed_kmh"],
-        edge_country=arrays["edge_country"], countries=countries,
-    )
+    kw: dict[str, Any] = dict(edge_highway=arrays["edge_highway"], highway_classes=classes,
+                              edge_maxspeed_kmh=arrays["edge_maxspeed_kmh"],
+                              edge_country=arrays["edge_country"], countries=countries)
+    times = speeds.edge_times_s(edge_length_m=arrays["edge_length_m"], **kw)
+    limits = speeds.edge_limits_kmh(**kw)
     return RoadNetwork(
         lat=arrays["lat"], lon=arrays["lon"], edge_u=arrays["edge_u"], edge_v=arrays["edge_v"],
         edge_length_m=arrays["edge_length_m"], edge_time_s=times,
@@ -407,6 +407,7 @@ def _network_from_arrays(name: str, arrays: dict[str, np.ndarray], info: dict[st
         countries=countries, centres=list(info["centres"]), name=name,
         node_osmid=arrays["node_osmid"], edge_highway=arrays["edge_highway"],
         highway_classes=classes, edge_maxspeed_kmh=arrays["edge_maxspeed_kmh"],
+        edge_limit_kmh=limits, edge_country=arrays["edge_country"],
         edge_geom_offsets=arrays["edge_geom_offsets"], edge_geom_lonlat=arrays["edge_geom_lonlat"],
     )
 

@@ -1,12 +1,13 @@
-"""Road speeds: ``maxspeed`` parsing, per-country defaults by road class, emergency-driving factors.
+"""Road speeds: legal limits (``maxspeed`` tags, per-country defaults), road-class speeds, caps.
 
-Travel time on an edge is ``length / (speed × normal_factor)`` where `speed` is the edge's parsed
-``maxspeed`` tag or, where the tag is missing or unusable, the legal default of the edge's country
-for its highway class (`DEFAULT_LIMITS`, each value with its source). The `normal_factor` turns
-legal limits into realistic free-flow speeds: the JEMSS Utrecht ambulance model drives road-class
-speeds × 0.86 (see ``/work/shared/reference/emergency-services-facts.md``, section Speeds).
-Emergency driving (lights and sirens) is a further travel-time factor per vehicle type
-(`EmergencyFactors`), applied by the caller.
+Travel time on an edge is ``length / (min(class speed, limit) × normal_factor)``: the road-class
+speeds of the JEMSS Utrecht ambulance model (`CLASS_SPEEDS_KMH`, × 0.86 for normal driving, see
+``shared/reference/emergency-services-facts.md``, section Speeds), never above the edge's legal
+limit: its parsed ``maxspeed`` tag or, where the tag is missing or unusable, the legal default of
+the edge's country for its highway class (`DEFAULT_LIMITS`, each value with its source). These are
+the times of the reference vehicle (an ambulance) driving normally; :mod:`sim.roads.driving` turns
+them into each vehicle's times with and without lights and sirens, within the caps of each
+country's road rules (`SPEED_CAPS`).
 """
 
 from __future__ import annotations
@@ -21,34 +22,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-
-
-def _default_urgent() -> dict[str, float]:
-    # Lights and sirens save 38.5 % of travel time in urban and 30.9 % in rural settings
-    # (Brown et al. 1998, PMID 9795322; Ho & Lindquist 2001): time factor 0.615-0.691.
-    # Ambulance: 0.66, the middle of that range. SMUR/MUG cars are lighter and faster (modelling
-    # choice: 0.62); pumpers and ladders are heavy trucks (modelling choice: 0.75 and 0.80).
-    return {"ambulance": 0.66, "smur": 0.62, "pumper": 0.75, "ladder": 0.80}
-
-
-@dataclass(frozen=True)
-class EmergencyFactors:
-    """Travel-time multipliers: driving time = normal time × factor(vehicle, urgent).
-
-    `urgent` applies with lights and sirens; `normal` otherwise (returning, non-urgent transport).
-    Vehicle types missing from a table use 1.0.
-    """
-
-    urgent: dict[str, float] = field(default_factory=_default_urgent)
-    normal: dict[str, float] = field(default_factory=dict)
-
-    def factor(self, vehicle: str | None, *, urgent: bool) -> float:
-        """The travel-time multiplier of a vehicle type with or without lights and sirens."""
-        if vehicle is None:
-            return 1.0
-        table = self.urgent if urgent else self.normal
-        return float(table.get(vehicle, 1.0))
-
 
 # ---------------------------------------------------------------------------- default limits
 HIGHWAY_CLASSES: tuple[str, ...] = (
@@ -229,35 +202,100 @@ def parse_maxspeed(value: Any, *, country: str | None = None) -> float:
     return float(np.mean(good)) if good else math.nan
 
 
+# ---------------------------------------------------------------------------- road-class speeds
+_JEMSS = ("JEMSS Utrecht model (uoa-ems-research/JEMSS.jl, data/cities/utrecht/models/1/travel/roads/"
+          "run.jl; facts, section Speeds)")
+
+CLASS_SPEEDS_KMH: dict[str, tuple[float, str]] = {
+    "motorway": (113.0, _JEMSS),
+    "trunk": (74.0, _JEMSS),
+    "primary": (61.0, _JEMSS),
+    "secondary": (50.0, _JEMSS),
+    "tertiary": (46.0, _JEMSS),
+    "unclassified": (42.0, _JEMSS),
+    "residential": (42.0, f"{_JEMSS}: one class with unclassified"),
+    "living_street": (42.0, "modelling choice: as residential; the legal limit (15-20 km/h) bounds it"),
+    "service": (42.0, "modelling choice: as residential; the legal limit (30 km/h) bounds it"),
+    "road": (42.0, "modelling choice: unknown road class treated as residential"),
+}
+"""Highway class -> (road-class speed in km/h before `NORMAL_FACTOR`, source). Slip roads take the
+class of their road (JEMSS reads OpenStreetMap classes with their links)."""
+
+for _cls in ("motorway", "trunk", "primary", "secondary", "tertiary"):
+    CLASS_SPEEDS_KMH[f"{_cls}_link"] = (CLASS_SPEEDS_KMH[_cls][0], f"{_JEMSS}: as its road")
+
+NORMAL_FACTOR = 0.86
+"""Normal driving (no lights and sirens) at road-class speed × 0.86 (JEMSS Utrecht model)."""
+
+
+# ---------------------------------------------------------------------------- caps
+_NL_RULE = ("Dutch rule: with lights and sirens an ambulance may exceed the limit by at most 40 km/h, a "
+            "fire truck over 5 t by at most 20 km/h (rtvnoord.nl 2020; ad.nl; nhnieuws.nl 2019)")
+_CAR = "modelling choice: a car with lights and sirens, capped as an ambulance"
+
+SPEED_CAPS: dict[str, dict[str, tuple[float, str]]] = {
+    "NL": {"ambulance": (40.0, _NL_RULE), "smur": (40.0, _CAR), "pumper": (20.0, _NL_RULE),
+           "ladder": (20.0, _NL_RULE)},
+}
+"""Country -> unit type -> (km/h above the legal limit allowed with lights and sirens, source).
+
+Only the Netherlands publishes such a rule; every other country (BE, LU, DE, FR, and any added
+later) takes the Dutch caps as a modelling choice (`cap_over_limit_kmh`)."""
+
+DEFAULT_CAP_KMH = 40.0
+"""Cap of a unit type missing from the table (modelling choice: as an ambulance)."""
+
+
+def cap_over_limit_kmh(country: str | None, vehicle: str) -> tuple[float, str]:
+    """The published cap of `vehicle` in `country` (km/h over the limit) and its source; the Dutch
+    cap where the country publishes none (modelling choice)."""
+    table = SPEED_CAPS.get(country or "")
+    if table is not None and vehicle in table:
+        return table[vehicle]
+    kmh, source = SPEED_CAPS["NL"].get(vehicle, (DEFAULT_CAP_KMH, "modelling choice: as an ambulance"))
+    return kmh, f"modelling choice: no published rule in {country or 'an unknown country'}; {source}"
+
+
 # ---------------------------------------------------------------------------- settings
 def _default_limits_kmh() -> dict[str, dict[str, float]]:
     return {c: {k: v[0] for k, v in t.items()} for c, t in DEFAULT_LIMITS.items()}
 
 
+def _default_class_kmh() -> dict[str, float]:
+    return {k: v[0] for k, v in CLASS_SPEEDS_KMH.items()}
+
+
 @dataclass(frozen=True)
 class SpeedSettings:
-    """How edge travel times are computed from OSM tags (normal driving, no lights and sirens).
+    """How edge travel times are computed (normal driving of the reference vehicle, the ambulance).
+
+    An edge is driven at ``min(class speed, legal limit) × normal_factor``: the road-class speeds of
+    the JEMSS Utrecht ambulance model (`CLASS_SPEEDS_KMH`, × 0.86 for normal driving), never above
+    the edge's legal limit (its ``maxspeed`` tag, else its country's default for the class,
+    `DEFAULT_LIMITS`): a 30 km/h zone or a village stretch of a main road is slower than its class.
 
     Parameters
     ----------
     defaults
-        Country -> highway class -> km/h used where ``maxspeed`` is missing (default:
-        `DEFAULT_LIMITS`, legal limits with their sources).
+        Country -> highway class -> legal limit (km/h) where ``maxspeed`` is missing (default:
+        `DEFAULT_LIMITS`, with their sources).
+    class_kmh
+        Highway class -> road-class speed (km/h) before `normal_factor` (default: `CLASS_SPEEDS_KMH`).
     normal_factor
-        Realistic free-flow speed as a share of the limit: 0.86, the factor the JEMSS Utrecht
-        ambulance model applies to road-class speeds for normal driving.
+        Normal driving as a share of the road-class speed: 0.86 (`NORMAL_FACTOR`).
     use_maxspeed
         Use the ``maxspeed`` tag where present (else only the defaults).
     fallback_country
         Country whose defaults apply to nodes outside every jurisdiction (unknown country).
     unknown_class_kmh
-        Speed of highway classes missing from a country's table.
+        Legal limit and class speed of highway classes missing from the tables.
     min_kmh
-        Lower bound on any speed (a tag of ``"1"`` is a mistake, not a road).
+        Lower bound on any limit (a tag of ``"1"`` is a mistake, not a road).
     """
 
     defaults: Mapping[str, Mapping[str, float]] = field(default_factory=_default_limits_kmh)
-    normal_factor: float = 0.86
+    class_kmh: Mapping[str, float] = field(default_factory=_default_class_kmh)
+    normal_factor: float = NORMAL_FACTOR
     use_maxspeed: bool = True
     fallback_country: str = "BE"
     unknown_class_kmh: float = 50.0
@@ -272,12 +310,16 @@ class SpeedSettings:
             for k, v in table.items():
                 if not v > 0:
                     raise ValueError(f"default speed {c}/{k} must be positive, got {v}")
+        for k, v in self.class_kmh.items():
+            if not v > 0:
+                raise ValueError(f"class speed {k} must be positive, got {v}")
 
     def cache_key(self) -> str:
         """A short stable hash of the settings (for travel-time caches)."""
         payload = json.dumps(
             {
                 "defaults": {c: dict(sorted(t.items())) for c, t in sorted(self.defaults.items())},
+                "class_kmh": dict(sorted(self.class_kmh.items())),
                 "normal_factor": self.normal_factor,
                 "use_maxspeed": self.use_maxspeed,
                 "fallback_country": self.fallback_country,
@@ -289,11 +331,11 @@ class SpeedSettings:
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def default_kmh(self, country: str | None, highway: str) -> float:
-        """The default speed of a highway class in a country (fallback country if unknown)."""
+        """The default legal limit of a highway class in a country (fallback country if unknown)."""
         table = self.defaults.get(country or "") or self.defaults[self.fallback_country]
         return float(table.get(highway, self.unknown_class_kmh))
 
-    def edge_speeds_kmh(
+    def edge_limits_kmh(
         self,
         *,
         edge_highway: npt.ArrayLike,
@@ -302,7 +344,7 @@ class SpeedSettings:
         edge_country: npt.ArrayLike,
         countries: list[str],
     ) -> npt.NDArray[np.float64]:
-        """Legal/tagged speed of every edge (km/h, before `normal_factor`), vectorised.
+        """Legal limit of every edge (km/h): its tag, else its country's default, vectorised.
 
         `edge_highway` and `edge_country` are codes into `highway_classes` and `countries`
         (-1 = unknown).
@@ -319,6 +361,14 @@ class SpeedSettings:
             speed = np.where(np.isfinite(tag) & (tag > 0), tag, speed)
         return np.maximum(speed, self.min_kmh)
 
+    def edge_cruise_kmh(self, *, edge_highway: npt.ArrayLike, highway_classes: list[str],
+                        edge_limit_kmh: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """``min(class speed, legal limit)`` of every edge (km/h, before `normal_factor`)."""
+        hw = np.asarray(edge_highway, dtype=np.int64)
+        by_class = np.array([self.unknown_class_kmh,
+                             *(self.class_kmh.get(h, self.unknown_class_kmh) for h in highway_classes)])
+        return np.minimum(by_class[hw + 1], np.asarray(edge_limit_kmh, dtype=np.float64))
+
     def edge_times_s(
         self,
         *,
@@ -330,9 +380,11 @@ class SpeedSettings:
         countries: list[str],
     ) -> npt.NDArray[np.float64]:
         """Travel time of every edge at normal driving speed (s; at least 1 ms)."""
-        kmh = self.edge_speeds_kmh(edge_highway=edge_highway, highway_classes=highway_classes,
-                                   edge_maxspeed_kmh=edge_maxspeed_kmh, edge_country=edge_country,
-                                   countries=countries)
+        limit = self.edge_limits_kmh(edge_highway=edge_highway, highway_classes=highway_classes,
+                                     edge_maxspeed_kmh=edge_maxspeed_kmh, edge_country=edge_country,
+                                     countries=countries)
+        kmh = self.edge_cruise_kmh(edge_highway=edge_highway, highway_classes=highway_classes,
+                                   edge_limit_kmh=limit)
         length = np.asarray(edge_length_m, dtype=np.float64)
         return np.maximum(length / (kmh * self.normal_factor / 3.6), 1e-3)
 

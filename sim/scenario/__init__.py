@@ -2,7 +2,8 @@
 
 Modules, by job: :mod:`~sim.scenario.quantities` (durations, distances, speeds with units),
 :mod:`~sim.scenario.problems` (a problem located by file, line and field),
-:mod:`~sim.scenario.yaml_lines` (YAML with line numbers, variants merged),
+:mod:`~sim.scenario.files` (the files a scenario names, read within limits),
+:mod:`~sim.scenario.yaml_lines` (YAML with line numbers and bounded expansion, variants merged),
 :mod:`~sim.scenario.schema` (the pydantic models), :mod:`~sim.scenario.checks` (checks across
 fields and against the network), :mod:`~sim.scenario.specs` (a document as a ModelSpec),
 :mod:`~sim.scenario.focus` (focus areas), :mod:`~sim.scenario.region` (a region's data),

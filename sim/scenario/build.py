@@ -17,6 +17,13 @@ Conventions
   value (``request_delay: 90 s``).
 - Every coordinate carries a ``source`` saying where the position comes from.
 - Unknown keys are errors.
+- Hostile input ends in a problem, never in a traceback or a silently wrong run: every number is
+  finite and within a documented range (:mod:`~sim.scenario.quantities`, :mod:`~sim.scenario.schema`);
+  what a file can make the program allocate is bounded (:data:`MAX_FILE_BYTES`,
+  :mod:`~sim.scenario.yaml_lines`, :mod:`~sim.scenario.files`, :data:`MAX_VARIANTS`); nothing the
+  file asks for is dropped without a word (incident-log rows, listed places and focus areas out
+  of the network's reach, removals of names a list does not hold are errors:
+  :mod:`~sim.scenario.checks`).
 
 Variants
 --------
@@ -27,6 +34,7 @@ items (``stations``, ``hospitals``, ``agreements``, ``incident_types``, ``focus`
 edits that station, ``{"Baarle fire": null}`` removes it, an unknown name adds a new item.
 Variants cannot change ``region``, ``network``, ``horizon``, ``warmup``, ``replications``,
 ``seed`` or ``focus``: every variant replays the same incidents (common random numbers).
+Removing a name the list does not hold (``{"Baarle fire": null}`` with no such station) is an error.
 The first variant is the reference the others are compared with.
 """
 
@@ -34,13 +42,12 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from sim.errors import DataError
 from sim.model.countries import COUNTRIES, DEFAULT_NORMS
@@ -49,17 +56,19 @@ from sim.model.norms import Norm
 from sim.model.spec import ModelSpec
 from sim.model.units import Hospital
 from sim.paths import bundled_regions, data_dir
-from sim.roads.osm import load_network
+from sim.roads.osm import load_network, region_dir_for
 from sim.scenario import focus, specs
 from sim.scenario.checks import network_problems, validate_doc
+from sim.scenario.files import FileProblem, MiB, read_text
 from sim.scenario.problems import Problem, ScenarioError, path_str, unknown_name
 from sim.scenario.region import load_region
 from sim.scenario.schema import FIXED_IN_VARIANTS, ScenarioDoc
 from sim.scenario.uncertain import UncertainInput, edited_data, end_problems, read_inputs
-from sim.scenario.yaml_lines import Lines, merge, read_yaml
+from sim.scenario.yaml_lines import Lines, dump_yaml, merge, read_yaml
 
-_VARIANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_VARIANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
+MAX_VARIANTS = 50
+"""Most variants in one scenario file (each is validated, and run, on its own)."""
 
 
 @dataclass
@@ -92,7 +101,7 @@ class Scenario:
                   path: Path | None = None) -> Scenario:
         """Validate a document already parsed (an edited copy of a file's ``data``); its problems
         carry no line. Raise :class:`ScenarioError` listing every problem."""
-        text = yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=110)
+        text = dump_yaml(data)
         return cls._validated(copy.deepcopy(data), Lines(0), [], text=text, filename=filename, path=path)
 
     @classmethod
@@ -124,6 +133,13 @@ class Scenario:
         """
         return Scenario.from_data(edited_data(self.data, self.uncertain, values), filename=self.filename,
                                   path=self.path)
+
+    def with_changes(self, changes: Mapping[str, Any], *, filename: str | None = None) -> Scenario:
+        """A copy with top-level fields replaced (``{"horizon": "7 d", "warmup": "1 d"}``), checked
+        like a file; relative paths in it still resolve beside this scenario's file."""
+        data = copy.deepcopy(self.data)
+        data.update(changes)
+        return Scenario.from_text(dump_yaml(data), filename=filename or self.filename, path=self.path)
 
     # -------------------------------------------------------------- facts
     @property
@@ -167,9 +183,25 @@ class Scenario:
         """The scenario as run: the file's text with the effective replications and seed."""
         doc = copy.deepcopy(self.data)
         doc["replications"], doc["seed"] = int(replications), int(seed)
+        for part in [doc, *(doc.get("variants") or {}).values()]:
+            self._resolve_paths(part)
         head = (f"# Scenario as run by xborder (from {self.filename}); "
-                f"replications={replications}, seed={seed}\n")
-        return head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110)
+                f"replications={replications}, seed={seed}; paths resolved\n")
+        return head + dump_yaml(doc)
+
+    def _resolve_paths(self, doc: Any) -> None:
+        """Write the files a document names as absolute paths (the copy lives in another folder)."""
+        if not isinstance(doc, dict):
+            return
+        region = doc.get("region")
+        if isinstance(region, str) and region not in bundled_regions() and self.resolve(region).exists():
+            doc["region"] = str(self.resolve(region).resolve())
+        net = doc.get("network")
+        if isinstance(net, dict) and isinstance(net.get("file"), str):
+            net["file"] = str(self.resolve(net["file"]).resolve())
+        demand = doc.get("demand")
+        if isinstance(demand, dict) and isinstance(demand.get("incident_log"), str):
+            demand["incident_log"] = str(self.resolve(demand["incident_log"]).resolve())
 
     # -------------------------------------------------------------- the network
     def load_region(self) -> Any:
@@ -183,7 +215,8 @@ class Scenario:
                                              unknown_name("region", b.region, known)
                                              + f"; or a path to a region folder (data: {data_dir()})")])
             try:
-                return load_region(b.region if b.region in known else str(candidate))
+                return load_region(b.region if b.region in known else str(candidate),
+                                   speeds=specs.road_speeds(b.speeds))
             except DataError as exc:
                 raise ScenarioError([Problem(self.filename, self.line_of(("region",)), "region",
                                              str(exc))]) from None
@@ -193,7 +226,8 @@ class Scenario:
             raise ScenarioError([Problem(self.filename, self.line_of(("network", "file")), "network.file",
                                          f"no such file: {src}")])
         try:
-            return _NetworkOnly(b.network.name or src.name, load_network(src))
+            return _NetworkOnly(b.network.name or src.name,
+                                load_network(src, speeds=specs.road_speeds(b.speeds)))
         except DataError as exc:
             raise ScenarioError([Problem(self.filename, self.line_of(("network", "file")),
                                          "network.file", str(exc))]) from None
@@ -217,13 +251,21 @@ class Scenario:
     def focus_masks(self, lat: Any, lon: Any, country: Any) -> dict[str, np.ndarray]:
         """For each focus area, whether each point lies in it (vectorised)."""
         return focus.focus_masks(self.base.focus, lat, lon, country,
-                                 jurisdictions=self._region_folder() / "jurisdictions.geojson")
+                                 jurisdictions=self._jurisdictions())
 
-    def _region_folder(self) -> Path:
-        folder = self.resolve(self.base.region) if self.base.region else None
-        if folder is None or not folder.is_dir():
-            folder = data_dir() / "regions" / str(self.base.region)
-        return folder
+    def _jurisdictions(self) -> Path:
+        """The jurisdictions file of the region (it may not exist: a network file has none)."""
+        region = self.base.region
+        if region is None:
+            net_file = self.base.network.file if self.base.network else "network"
+            return self.resolve(net_file).with_name("jurisdictions.geojson")
+        if region in bundled_regions():
+            return data_dir() / "regions" / region / "jurisdictions.geojson"
+        path = self.resolve(region)
+        if path.is_dir():
+            return path / "jurisdictions.geojson"
+        folder = region_dir_for(path.resolve()) if path.is_file() else None
+        return (folder or path.parent) / "jurisdictions.geojson"
 
 
 def _read_variants(data: dict[str, Any], base_data: dict[str, Any], lines: Lines, filename: str,
@@ -241,14 +283,22 @@ def _read_variants(data: dict[str, Any], base_data: dict[str, Any], lines: Lines
         problems.append(Problem(filename, vlines.line, "variants",
                                 "must name at least one variant, e.g. national: {agreements: []}"))
         raw_variants = {}
+    elif len(raw_variants) > MAX_VARIANTS:
+        problems.append(Problem(filename, vlines.line, "variants",
+                                f"{len(raw_variants)} variants: at most {MAX_VARIANTS} (the limit of a "
+                                "scenario file)"))
+        raw_variants = {}
     for vname, over in raw_variants.items():
         ol = vlines.child(vname)
         bad = _variant_shape_problems(vname, over, ol, filename, "variants" in data)
         if bad:
             problems += bad
             continue
-        merged, mlines = merge(base_data, lines, over, ol)
+        edits: list[tuple[tuple[Any, ...], int, str]] = []
+        merged, mlines = merge(base_data, lines, over, ol, (), edits)
         doc, probs = validate_doc(merged, mlines, filename, vname)
+        probs = [Problem(filename, line, path_str(("variants", vname, *loc)), msg)
+                 for loc, line, msg in edits] + probs
         for p in probs:
             key = (p.line, p.path, p.message)
             if key not in seen:
@@ -266,13 +316,13 @@ def _variant_shape_problems(vname: Any, over: Any, ol: Lines, filename: str,
     vloc = ("variants", vname)
     if not isinstance(vname, str) or not _VARIANT_NAME.fullmatch(str(vname)):
         return [Problem(filename, ol.line, path_str(vloc),
-                        "a variant name uses letters, digits, '-', '_' and '.'")]
+                        "a variant name uses letters, digits, '-', '_' and '.' (at most 80)")]
     if written and (not isinstance(over, dict) or not over):
         return [Problem(filename, ol.line, path_str(vloc),
                         "empty variant: give the keys it changes, e.g. agreements: []")]
     return [Problem(filename, ol.child(k).line, path_str((*vloc, k)),
                     "cannot change in a variant: every variant shares region, "
-                    "network, horizon, warm-up, replications, seed and focus"
+                    "network, horizon, warm-up, replications, seed, focus and speeds"
                     if k != "uncertain" else "the uncertain block belongs to the file, not to a variant")
             for k in over if k in FIXED_IN_VARIANTS]
 
@@ -297,6 +347,10 @@ class _NetworkOnly:
     ambulance_posts: tuple[Any, ...] = ()
 
 
+MAX_FILE_BYTES = 1 * MiB
+"""Largest scenario file read (the Euregio scenario, the largest bundled one, is 31 kB)."""
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file (schema checks; see :meth:`Scenario.check_network`).
 
@@ -306,12 +360,11 @@ def load_scenario(path: str | Path) -> Scenario:
         Listing every problem as ``file:line field.path: message``.
     """
     p = Path(path)
-    if not p.is_file():
-        raise ScenarioError([Problem(str(path), 0, "", "no such scenario file")])
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(p.name, 0, "", f"cannot read the file: {exc}")]) from None
+        text = read_text(p, limit=MAX_FILE_BYTES, what="scenario file")
+    except FileProblem as exc:
+        message = "no such scenario file" if exc.message == "no such file" else exc.message
+        raise ScenarioError([Problem(p.name if p.is_file() else str(path), exc.line, "", message)]) from None
     return Scenario.from_text(text, filename=p.name, path=p.resolve())
 
 

@@ -8,9 +8,11 @@ the ones a planner reads.
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
 
@@ -30,6 +32,8 @@ _CANONICAL = {"duration": "s, min, h, d, w", "distance": "m, km", "speed": "km/h
 def _parse_quantity(value: object, units: dict[str, float], what: str, example: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"expected a {what} with a unit, e.g. {example}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{value!r} is not a {what}: write a finite number and a unit, e.g. {example}")
     if isinstance(value, int | float):
         raise ValueError(f"{value!r} needs a unit, e.g. {example}")
     m = _QUANTITY.match(value)
@@ -68,24 +72,86 @@ def bounded(cond: Callable[[float], bool], msg: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def between(low: float, high: float, msg: str) -> AfterValidator:
+    """A validator refusing a value outside ``[low, high]`` (and NaN, which compares false)."""
+    return bounded(lambda v: low <= v <= high, msg)
+
+
+def _not_bool(v: Any) -> Any:
+    # YAML's true and false are not numbers (pydantic would take true as 1)
+    if isinstance(v, bool):
+        raise ValueError(f"must be a number, not {str(v).lower()}")
+    return v
+
+
 def _non_empty(v: str) -> str:
     if not v.strip():
         raise ValueError("must not be empty")
     return v
 
 
-Lat = Annotated[float, bounded(lambda v: -90 <= v <= 90, "must be between -90 and 90")]
-Lon = Annotated[float, bounded(lambda v: -180 <= v <= 180, "must be between -180 and 180")]
-_NOT_NEGATIVE = bounded(lambda v: v >= 0, "must not be negative")
-Duration = Annotated[float, BeforeValidator(parse_duration), _NOT_NEGATIVE]
+_CONTROL = ("Cc", "Cf", "Cs", "Co", "Cn")
+
+
+def _no_control(v: str, allowed: str = "") -> str:
+    bad = next((c for c in v if c not in allowed and unicodedata.category(c) in _CONTROL), None)
+    if bad is not None:
+        raise ValueError(f"holds the control character U+{ord(bad):04X}")
+    return v
+
+
+def _name(v: str) -> str:
+    _non_empty(v)
+    if len(v) > MAX_NAME:
+        raise ValueError(f"must be at most {MAX_NAME} characters long")
+    return _no_control(v)
+
+
+def _source(v: str) -> str:
+    return _no_control(_non_empty(v), "\n\t")
+
+
+NUMBER = BeforeValidator(_not_bool)
+"""A validator refusing ``true`` and ``false`` where a number is expected."""
+
+# Limits of the quantities of a scenario: beyond them a value is a mistake (a unit slip, 1e400,
+# .inf), and some bound what a file can make the program allocate.
+DAY = 86_400.0
+MAX_HORIZON_S = 3660 * DAY
+"""Longest simulated time (about ten years)."""
+MAX_DURATION_S = 7 * DAY
+"""Longest duration of one step of an incident (turnout, on scene, handover, a delay, a threshold)."""
+MAX_NORM_S = DAY
+"""Longest response-time norm."""
+MAX_DISTANCE_M = 50_000.0
+"""Longest distance setting (spread of incidents around a place, reach of a place)."""
+MAX_POPULATION = 50_000_000
+"""Largest population of one place (GeoNames' largest city has under 25 million)."""
+MIN_SPEED_KMH, MAX_SPEED_KMH = 5.0, 250.0
+"""Slowest and fastest speed of an estimated leg."""
+
+Lat = Annotated[float, NUMBER, between(-90, 90, "must be between -90 and 90")]
+Lon = Annotated[float, NUMBER, between(-180, 180, "must be between -180 and 180")]
+Duration = Annotated[float, BeforeValidator(parse_duration), between(0, MAX_DURATION_S,
+                                                                     "must be between 0 s and 7 d")]
 PosDuration = Annotated[Duration, bounded(lambda v: v > 0, "must be longer than 0 s")]
-Distance = Annotated[float, BeforeValidator(parse_distance), _NOT_NEGATIVE]
-Speed = Annotated[float, BeforeValidator(parse_speed), bounded(lambda v: v > 0, "must be above 0 km/h")]
-NonNeg = Annotated[float, bounded(lambda v: v >= 0, "must be at least 0")]
-Positive = Annotated[float, bounded(lambda v: v > 0, "must be above 0")]
-Share = Annotated[float, bounded(lambda v: 0 <= v <= 1, "must be between 0 and 1")]
-Count = Annotated[int, bounded(lambda v: v >= 0, "must be at least 0")]
-PosCount = Annotated[int, bounded(lambda v: v >= 1, "must be at least 1")]
-Hour = Annotated[float, bounded(lambda v: 0 <= v <= 24, "must be between 0 and 24")]
-Name = Annotated[str, AfterValidator(_non_empty)]
-Source = Annotated[str, AfterValidator(_non_empty)]
+Horizon = Annotated[float, BeforeValidator(parse_duration),
+                    bounded(lambda v: 0 < v <= MAX_HORIZON_S, "must be longer than 0 s and at most 3660 d")]
+WarmUp = Annotated[float, BeforeValidator(parse_duration),
+                   between(0, MAX_HORIZON_S, "must be between 0 s and 3660 d")]
+NormLimit = Annotated[float, BeforeValidator(parse_duration),
+                      bounded(lambda v: 0 < v <= MAX_NORM_S, "must be longer than 0 s and at most 24 h")]
+Distance = Annotated[float, BeforeValidator(parse_distance),
+                     between(0, MAX_DISTANCE_M, "must be between 0 m and 50 km")]
+Speed = Annotated[float, BeforeValidator(parse_speed),
+                  between(MIN_SPEED_KMH, MAX_SPEED_KMH, "must be between 5 and 250 km/h")]
+NonNegSpeed = Annotated[float, BeforeValidator(parse_speed),
+                        between(0, MAX_SPEED_KMH, "must be between 0 and 250 km/h")]
+Share = Annotated[float, NUMBER, between(0, 1, "must be between 0 and 1")]
+Hour = Annotated[float, NUMBER, between(0, 24, "must be between 0 and 24")]
+
+
+MAX_NAME = 200
+"""Longest name of a station, place, agreement, incident type or focus area."""
+Name = Annotated[str, AfterValidator(_name)]
+Source = Annotated[str, AfterValidator(_source)]

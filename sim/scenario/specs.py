@@ -10,15 +10,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.errors import DataError
 from sim.model import defaults
 from sim.model.agreements import Agreement, DispatchPolicy
 from sim.model.demand import Demand, IncidentLog, IncidentType, Place
 from sim.model.spec import ModelSpec
-from sim.model.units import Hospital, OffNetworkAccess, Shift, Station, Turnout
+from sim.model.units import EntryPoint, Hospital, OffNetworkAccess, Shift, Station, Turnout
+from sim.roads.driving import DrivingModel
 from sim.roads.network import RoadNetwork
-from sim.roads.speeds import EmergencyFactors
-from sim.scenario.schema import DemandSpec, IncidentTypeSpec, ScenarioDoc, StationSpec
+from sim.roads.speeds import SpeedSettings
+from sim.scenario.files import FileProblem, MiB, csv_rows, number
+from sim.scenario.problems import unknown_name
+from sim.scenario.schema import DemandSpec, IncidentTypeSpec, ScenarioDoc, SpeedsSpec, StationSpec
 
 
 def model_spec(doc: ScenarioDoc, region: Any, *, incident_log: Path | None = None) -> ModelSpec:
@@ -52,22 +54,38 @@ def model_spec(doc: ScenarioDoc, region: Any, *, incident_log: Path | None = Non
     policy = DispatchPolicy(
         call_processing=p.call_processing.to_dist() if p.call_processing
         else defaults.DEFAULT_CALL_PROCESSING,
-        redispatch_returning=p.redispatch_returning, hospital=p.hospital)
+        redispatch_returning=p.redispatch_returning, hospital=p.hospital, tie_break=p.tie_break)
     agreements = tuple(
         Agreement(name=a.name, parties=(a.parties[0], a.parties[1]), unit_types=tuple(a.unit_types),
                   rule=a.rule, direction=a.direction, threshold_s=a.threshold,
                   request_delay=a.request_delay.to_dist(), keep_home_min=a.keep_home_min,
-                  foreign_hospital=a.foreign_hospital, stations=tuple(a.stations))
+                  foreign_hospital=a.foreign_hospital, stations=tuple(a.stations), visibility=a.visibility)
         for a in doc.agreements)
-    base_f = EmergencyFactors()
-    factors = EmergencyFactors(
-        urgent={**base_f.urgent, **{str(k): v for k, v in doc.emergency_factors.urgent.items()}},
-        normal={**base_f.normal, **{str(k): v for k, v in doc.emergency_factors.normal.items()}})
-    log = None if incident_log is None else read_incident_log(incident_log, [t.name for t in types])
+    log = None if incident_log is None else read_incident_log(incident_log, [t.name for t in types],
+                                                              horizon_s=doc.horizon)
     return ModelSpec(incident_types=types, stations=tuple(_station(s, net) for s in doc.stations),
                      hospitals=hospitals, turnout=turnout, demand=_demand(doc.demand),
                      places=_places(doc.demand, region), policy=policy, agreements=agreements,
-                     factors=factors, horizon_s=doc.horizon, warmup_s=doc.warmup, incident_log=log)
+                     driving=driving_model(doc.speeds), horizon_s=doc.horizon, warmup_s=doc.warmup,
+                     incident_log=log)
+
+
+def road_speeds(s: SpeedsSpec) -> SpeedSettings:
+    """The road speeds a scenario's ``speeds:`` block sets (the defaults, overridden)."""
+    base = SpeedSettings()
+    return SpeedSettings(class_kmh={**base.class_kmh, **s.class_speeds},
+                         normal_factor=base.normal_factor if s.normal_factor is None else s.normal_factor)
+
+
+def driving_model(s: SpeedsSpec) -> DrivingModel:
+    """The driving model a scenario's ``speeds:`` block sets (the defaults, overridden)."""
+    base = DrivingModel()
+    caps = {str(c): {str(u): float(v) for u, v in t.items()} for c, t in s.caps.items()}
+    return DrivingModel(
+        roads=road_speeds(s),
+        lights_and_sirens=base.lights_and_sirens if s.lights_and_sirens is None else s.lights_and_sirens,
+        relative_speed={**base.relative_speed, **s.relative_speed}, caps_kmh=caps,
+        start_stop_s={str(u): float(v) for u, v in s.start_stop.items()})
 
 
 def _demand(d: DemandSpec) -> Demand:
@@ -104,10 +122,13 @@ def _station(s: StationSpec, net: RoadNetwork) -> Station:
     lat, lon = s.lat, s.lon
     if s.off_network is not None:
         o = s.off_network
-        off = OffNetworkAccess(entry_lat=o.entry.lat, entry_lon=o.entry.lon, entry_name=o.entry.name,
-                               access_time_s=o.access_time, detour_factor=o.detour_factor,
-                               speed_kmh=o.speed)
-        lat, lon = o.entry.lat, o.entry.lon
+        first, *more = o.all_entries()
+        off = OffNetworkAccess(entry_lat=first.lat, entry_lon=first.lon, entry_name=first.name,
+                               access_time_s=first.access_time, detour_factor=o.detour_factor,
+                               speed_kmh=o.speed,
+                               more_entries=tuple(EntryPoint(e.lat, e.lon, e.name, e.access_time)
+                                                  for e in more))
+        lat, lon = first.lat, first.lon
     centre = s.dispatch_centre or _default_centre(net, s.country, lat, lon)
     return Station(name=s.name, lat=s.lat, lon=s.lon, country=s.country, dispatch_centre=centre,
                    units={k: v for k, v in s.units.items() if v > 0}, source=s.source,
@@ -127,32 +148,53 @@ def _default_centre(net: RoadNetwork, country: str, lat: float, lon: float) -> s
     return ""
 
 
-def read_incident_log(path: Path, types: Sequence[str]) -> IncidentLog:
+MAX_LOG_BYTES = 64 * MiB
+"""Largest incident log read."""
+MAX_LOG_ROWS = 1_000_000
+"""Most rows of an incident log."""
+
+
+def read_incident_log(path: Path, types: Sequence[str], *, horizon_s: float | None = None) -> IncidentLog:
     """An incident log CSV with columns ``t_s`` (seconds from start), ``lat``, ``lon``, ``type``.
+
+    Every row must be usable: a row the engine would drop (no time, a position out of range, a
+    time at or after the horizon) is an error naming its line, not a silent loss. Positions far
+    from the network are checked with the network (:func:`sim.scenario.checks.network_problems`).
 
     Raises
     ------
     DataError
-        When the file is missing or unreadable, lacks a column, names an unknown incident type or
-        holds a negative time.
+        Naming the file and line: a missing, unreadable or oversized file, a missing column, an
+        empty log, a time that is not a number in ``[0, horizon)``, a latitude or longitude out of
+        range, or an unknown incident type.
     """
-    import pandas as pd  # only scenarios that replay a log need pandas
+    return read_log_rows(path, types, horizon_s=horizon_s)[0]
 
-    if not path.exists():
-        raise DataError(f"incident log {path}: no such file")
-    try:
-        df = pd.read_csv(path)
-    except Exception as exc:  # pandas raises many kinds
-        raise DataError(f"incident log {path}: cannot read it as CSV ({exc})") from None
-    missing = [c for c in ("t_s", "lat", "lon", "type") if c not in df.columns]
-    if missing:
-        raise DataError(f"incident log {path}: missing column(s) {', '.join(missing)} "
-                        "(needs t_s, lat, lon, type)")
-    bad = sorted(set(df["type"].astype(str)) - set(types))
-    if bad:
-        raise DataError(f"incident log {path}: unknown incident type(s) {', '.join(bad)}")
-    if (df["t_s"] < 0).any():
-        raise DataError(f"incident log {path}: t_s must not be negative")
-    df = df.sort_values("t_s", kind="stable")
-    return IncidentLog(t_s=tuple(df["t_s"].astype(float)), lat=tuple(df["lat"].astype(float)),
-                       lon=tuple(df["lon"].astype(float)), type=tuple(df["type"].astype(str)))
+
+def read_log_rows(path: Path, types: Sequence[str], *,
+                  horizon_s: float | None = None) -> tuple[IncidentLog, list[int]]:
+    """:func:`read_incident_log` with the file line of each row of the log (in time order)."""
+    rows = csv_rows(path, ("t_s", "lat", "lon", "type"), limit=MAX_LOG_BYTES, what="incident log",
+                    max_rows=MAX_LOG_ROWS)
+    if not rows:
+        raise FileProblem(path, 0, "holds no incidents (only a header, or nothing)")
+    known = set(types)
+    high = horizon_s if horizon_s is not None else float("inf")
+    t, lat, lon, kind, lines = [], [], [], [], []
+    for n, row in rows:
+        ts = number(path, n, row, "t_s", low=0, high=high if high < float("inf") else 1e12)
+        if ts >= high:
+            raise FileProblem(path, n, f"t_s {row['t_s']!r} is at or after the end of the horizon "
+                                       f"({high:g} s): the incident would never happen")
+        name = row["type"].strip()
+        if name not in known:
+            raise FileProblem(path, n, unknown_name("incident type", name, known))
+        t.append(ts)
+        lat.append(number(path, n, row, "lat", low=-90, high=90))
+        lon.append(number(path, n, row, "lon", low=-180, high=180))
+        kind.append(name)
+        lines.append(n)
+    order = sorted(range(len(t)), key=lambda i: t[i])
+    log = IncidentLog(t_s=tuple(t[i] for i in order), lat=tuple(lat[i] for i in order),
+                      lon=tuple(lon[i] for i in order), type=tuple(kind[i] for i in order))
+    return log, [lines[i] for i in order]

@@ -23,7 +23,6 @@ import concurrent.futures as cf
 import logging
 import multiprocessing as mp
 import os
-import signal
 import sys
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -34,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import UsageError
+from sim.study.stops import Stopped, end_with_parent
 from sim.study.tasks import Bundle, Task
 
 OnDone = Callable[[Task, dict[str, pd.DataFrame]], None]
@@ -90,9 +90,9 @@ _LOST = ("a worker process died abruptly (killed by the operating system, most o
 _BUNDLE: Bundle | None = None
 
 
-def _init_pool_worker(bundle: Bundle) -> None:
+def _init_pool_worker(bundle: Bundle, parent: int) -> None:
     global _BUNDLE
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    end_with_parent(parent)  # the parent handles Ctrl-C and stop signals; no worker outlives it
     _BUNDLE = bundle
 
 
@@ -107,16 +107,17 @@ def _execute_pool(bundle: Bundle, tasks: Sequence[Task], *, seed: int, workers: 
 
     Ctrl-C (workers ignore SIGINT; the parent gets it): tasks not yet started are cancelled, the
     ones in progress (at most a few, one per worker and one queued) finish and are handed to
-    `on_done` like any other, then ``KeyboardInterrupt`` propagates. A worker that dies (the
-    operating system kills it, e.g. out of memory) breaks the pool: what had finished goes to
-    `on_done`, then :class:`WorkerLost` is raised. A second Ctrl-C stops the
-    workers at once. Stopping a worker while it sends a result would leave half a message in the
-    result pipe, on which the pool's own thread (and the interpreter at exit) would wait forever:
-    so the first Ctrl-C never does.
+    `on_done` like any other, then ``KeyboardInterrupt`` propagates. A second Ctrl-C, or a stop
+    signal (:class:`sim.study.stops.Stopped`: SIGTERM, SIGHUP), stops the workers at once. A worker
+    that dies (the operating system kills it, e.g. out of memory) breaks the pool: what had
+    finished goes to `on_done`, then :class:`WorkerLost` is raised. Workers end with this process
+    (:func:`sim.study.stops.end_with_parent`). Stopping a worker while it sends a result leaves
+    half a message in the result pipe, on which the pool's own thread (and the interpreter at exit)
+    would wait forever: :func:`_stop_pool` ends that wait.
     """
     method = "fork" if "fork" in mp.get_all_start_methods() and sys.platform != "darwin" else "spawn"
     ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method),
-                                initializer=_init_pool_worker, initargs=(bundle,))
+                                initializer=_init_pool_worker, initargs=(bundle, os.getpid()))
     futures: dict[cf.Future[dict[str, pd.DataFrame]], Task] = {}
     try:
         try:
@@ -130,7 +131,9 @@ def _execute_pool(bundle: Bundle, tasks: Sequence[Task], *, seed: int, workers: 
                     # before the pool broke has been handed to on_done already
                     raise WorkerLost(_LOST) from exc
                 on_done(task, frames)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
+            if isinstance(exc, Stopped):  # SIGTERM, SIGHUP: stop now (a scheduler's KILL may follow)
+                raise
             running = [f for f in futures if not f.cancel()]
             if running:
                 print(f"xborder: stopping: finishing the {len(running)} replication(s) in progress "
@@ -157,7 +160,7 @@ def _stop_pool(ex: cf.ProcessPoolExecutor, futures: Mapping[cf.Future[Any], Task
     ex.shutdown(wait=False, cancel_futures=True)
     for p in procs:  # our own workers: stop them rather than wait for running tasks
         if p.is_alive():
-            p.terminate()
+            p.kill()
     for p in procs:
         p.join(timeout=10)
     # A worker stopped while it sent a result leaves half a message in the result pipe: the pool's

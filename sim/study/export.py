@@ -192,9 +192,8 @@ def _coverage(ctx: _Context) -> gpd.GeoDataFrame:
     rows, geoms = [], []
     for v in ctx.variants:
         spec = ctx.scenario.model_spec(v, ctx.region)
-        cov = coverage(net, spec.stations, spec.places, agreements=spec.agreements, factors=spec.factors,
-                       spread_m=spec.demand.spread_m if spec.demand else 1500.0,
-                       max_distance_m=spec.demand.max_place_distance_m if spec.demand else 3000.0)
+        cov = coverage(net, spec.stations, spec.places, agreements=spec.agreements, driving=spec.driving,
+                       spread_m=spec.demand.spread_m, max_distance_m=spec.demand.max_place_distance_m)
         for scope, times in (("national", cov.time_national_s), ("agreements", cov.time_agreements_s)):
             frame = pd.DataFrame({"q": cells[:, 0], "r": cells[:, 1], "t": times})
             med = frame.groupby(["q", "r"])["t"].median()

@@ -164,10 +164,10 @@ class _Tally:
     def add(self, variant: str, rep: int, frames: Mapping[str, pd.DataFrame]) -> None:
         self.remaining -= 1
 
-    def finalize(self, *, complete: bool) -> None:
+    def finalize(self, *, stopped: str | None = None) -> None:
         return None
 
-    def settle(self) -> None:
+    def settle(self, stopped: str | None) -> None:
         return None
 
 
@@ -231,8 +231,8 @@ def run_sensitivity(scenario: Scenario, *, method: str = "morris", n: int = 10, 
                 kpi_rows.extend({"point": point, "variant": variant, "replication": task[2], **r}
                                 for r in rows)
 
-        def outputs(complete: bool) -> None:
-            write_outputs(folder, scenario, plan, kpi_rows, complete=complete)
+        def outputs(stopped: str | None) -> None:
+            write_outputs(folder, scenario, plan, kpi_rows, complete=stopped is None)
 
         where = None if dask is None else (dask if isinstance(dask, str) else "client")
         run_tasks(folder, bundle, tasks, sinks, seed=plan.seed, workers=workers, dask=target,

@@ -14,8 +14,9 @@ the same incidents), and writes one folder:
   and ``xborder plot``.
 
 The command line then draws ``figures/sweep.png`` (:func:`sim.figures.sweep.plot_sweep_folder`).
-A sweep is run and interrupted as a run is (:mod:`sim.study.session`): Ctrl-C or a lost worker
-keeps every finished replication, each point's folder assembled from what it has.
+A sweep is run and stopped as a run is (:mod:`sim.study.session`): Ctrl-C, SIGTERM, SIGHUP, a
+lost worker or any failure keeps every finished replication, each point's folder assembled from
+what it has (a sweep cannot be resumed).
 """
 
 from __future__ import annotations
@@ -77,9 +78,11 @@ def run_sweep(scenario: Scenario, params: Sequence[SweepParam], *, reps: int | N
     sim.study.sweep_points.SweepError
         For bad parameters (nothing is written).
     sim.study.session.RunInterrupted
-        On Ctrl-C, after writing what finished (``"complete": false`` in ``sweep.json``).
+        On Ctrl-C, SIGTERM or SIGHUP, after writing what finished (``"complete": false`` in
+        ``sweep.json``).
     sim.study.session.RunFailed
-        When a worker process dies, after writing what finished, as on Ctrl-C.
+        On any other failure (a worker process died, the disk is full, ...), after writing what
+        finished, as on Ctrl-C.
     """
     names, n, s = run_settings(scenario, reps=reps, seed=seed, variants=variants, workers=workers)
     if region is None:
@@ -93,10 +96,13 @@ def run_sweep(scenario: Scenario, params: Sequence[SweepParam], *, reps: int | N
         folder = results_folder(out, f"{scenario.name}-sweep")
         folders = {p.name: PartsFolder(folder / "points" / p.name, p.scenario, variants=names, reps=n,
                                        seed=s) for p in points}
-        for f in folders.values():
-            f.open()
-        write_text(folder / "scenario.yaml", scenario.as_run_yaml(replications=n, seed=s))
-        write_json(folder / "versions.json", package_versions())
+
+        def setup() -> None:
+            for f in folders.values():
+                f.open()
+            write_text(folder / "scenario.yaml", scenario.as_run_yaml(replications=n, seed=s))
+            write_json(folder / "versions.json", package_versions())
+
         by_name = {p.name: p for p in points}
         norms = {p.name: p.scenario.norms() for p in points}
         areas = [f.name for f in scenario.base.focus]
@@ -108,13 +114,21 @@ def run_sweep(scenario: Scenario, params: Sequence[SweepParam], *, reps: int | N
                 kpi_rows.append({"point": point.index, **point.labels, "variant": task[1],
                                  "replication": task[2], **row})
 
-        def outputs(complete: bool) -> None:
+        def outputs(stopped: str | None) -> None:
             write_outputs(folder, scenario, points, params, kpi_rows, variants=names, reps=n, seed=s,
-                          complete=complete)
+                          stopped=stopped)
 
-        where = None if dask is None else (dask if isinstance(dask, str) else "client")
         run_tasks(folder, bundle, task_list([p.name for p in points], names, n), folders, seed=s,
                   workers=workers, dask=target, progress=progress, label=f"{scenario.name} sweep",
-                  started=started, run_info={"workers": workers, "dask": where}, on_task=on_task,
-                  write_outputs=outputs)
+                  started=started, run_info=_plan(scenario, points, names, n, s, workers=workers, dask=dask),
+                  on_task=on_task, write_outputs=outputs, setup=setup)
     return folder
+
+
+def _plan(scenario: Scenario, points: Sequence[SweepPoint], variants: Sequence[str], reps: int, seed: int,
+          *, workers: int, dask: Any) -> dict[str, Any]:
+    """What ``run.json`` says a sweep is, and where it runs."""
+    return {"kind": "sweep", "scenario": scenario.name,
+            "scenario_file": str(scenario.path) if scenario.path else None, "variants": list(variants),
+            "replications": reps, "seed": seed, "points": [p.name for p in points], "workers": workers,
+            "dask": None if dask is None else (dask if isinstance(dask, str) else "client")}

@@ -35,8 +35,9 @@ _NOTES = {
 
 def write_outputs(folder: Path, scenario: Scenario, points: Sequence[SweepPoint],
                   params: Sequence[SweepParam], kpi_rows: Sequence[Mapping[str, Any]], *,
-                  variants: Sequence[str], reps: int, seed: int, complete: bool) -> None:
-    """Write the tables of the replications in `kpi_rows` and ``sweep.json`` into `folder`."""
+                  variants: Sequence[str], reps: int, seed: int, stopped: str | None) -> None:
+    """Write the tables of the replications in `kpi_rows` and ``sweep.json`` into `folder`
+    (complete unless `stopped` says why not)."""
     paths = [p.path for p in params]
     areas = [f.name for f in scenario.base.focus]
     per_rep = replication_table(kpi_rows, params=paths, variants=variants)
@@ -49,7 +50,8 @@ def write_outputs(folder: Path, scenario: Scenario, points: Sequence[SweepPoint]
     write_json(folder / "sweep.json", {
         "scenario": scenario.name,
         "file": scenario.filename,
-        "complete": bool(complete),
+        "complete": stopped is None,
+        "stopped": stopped,
         "parameters": [{"path": p.path, "values": list(p.labels)} for p in params],
         "points": [{"point": p.index, "folder": f"points/{p.name}", "values": p.labels} for p in points],
         "variant_order": list(variants),

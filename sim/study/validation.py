@@ -220,7 +220,8 @@ def _fire_rows(case: Case) -> list[Row]:
     hour = (be["t_alert_s"].to_numpy(float) / 3600.0) % 24.0
     day = be[(hour >= 7.0) & (hour < 23.0)]
     lab = case.label
-    saving = 100.0 * (1.0 - case.spec.factors.factor("ambulance", urgent=True))
+    f = case.spec.driving.factors(case.region.network, ["ambulance"])
+    saving = 100.0 * (1.0 - float(f.urgent[0]) / float(f.normal[0]))
     return [
         row(by_key("be_fire_turnout"),
             per_replication(day, lambda d: mean_minutes(d["t_depart_s"] - d["t_alert_s"]), case.reps),
@@ -229,7 +230,8 @@ def _fire_rows(case: Case) -> list[Row]:
             per_replication(be, lambda d: mean_minutes(d["t_arrive_s"] - d["t_depart_s"]), case.reps),
             scenario=lab, scaling="Belgian pumpers in the rural Kempen, against urban Brussels"),
         row(by_key("lights_sirens_saving"), saving, scenario=lab,
-            scaling="the ambulance's time factor with lights and sirens (a parameter: no interval)"),
+            scaling="the ambulance's time with lights and sirens over its normal time (a parameter of "
+                    "the driving model, against normal driving on the network: no interval)"),
     ]
 
 
