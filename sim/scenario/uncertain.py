@@ -191,28 +191,26 @@ def end_problems(data: Mapping[str, Any], inputs: Sequence[UncertainInput], file
     """Problems of the document with every input at its low end, then at its high end.
 
     `validate` gives the problems of an edited document. When one of the two fails, each input's
-    ends are tried alone, so a problem is reported at the line of the input that causes it.
+    end is tried alone (the other fields as the file writes them), so a problem is reported at the
+    line of the input that causes it; an input whose low end fails is not tried at its high end.
     """
     if not inputs:
         return []
-    nominal = [(i.low + i.high) / 2 for i in inputs]
     out: list[Problem] = []
-    reported: set[str] = set()  # an input whose low end fails is not tried at its high end
+    reported: set[str] = set()
     for end in ("low", "high"):
         values = [getattr(i, end) for i in inputs]
         together = validate(edited_data(data, inputs, values))
         if not together:
             continue
         found = len(out)
-        for k, inp in enumerate(inputs):
+        for inp, x in zip(inputs, values, strict=True):
             if inp.name in reported:
                 continue
-            alone = list(nominal)
-            alone[k] = values[k]
-            for p in validate(edited_data(data, inputs, alone)):
+            for p in validate(edited_data(data, [inp], [x])):
                 what = p.path + (f" (variant {p.variant!r})" if p.variant else "")
                 out.append(Problem(filename, inp.line, f"uncertain.{inp.name}",
-                                   f"at its {end} end ({inp.text(values[k])}): {what}: {p.message}"))
+                                   f"at its {end} end ({inp.text(x)}): {what}: {p.message}"))
                 reported.add(inp.name)
         if len(out) == found and not reported:  # only the inputs together fail
             p = together[0]
