@@ -99,6 +99,14 @@ def test_bad_entries_get_their_exact_message(block: str, message: str) -> None:
     assert _problems(block) == [message]
 
 
+def test_a_field_the_schema_does_not_know_is_reported_at_its_own_input_only() -> None:
+    block = ("  demand.scale: {range: 0.9..1.1, reason: x}\n"
+             "  polcy.call_processing: {range: 1 min..2 min, reason: x}\n")
+    assert _problems(block) == [
+        f"b.yaml:{LINE + 1} uncertain.polcy.call_processing: at its low end (1 min): "
+        "polcy: unknown key 'polcy' (did you mean 'policy'?)"]
+
+
 def test_a_variant_cannot_declare_uncertain_inputs() -> None:
     block = "    uncertain: {demand.scale: {range: 1..2, reason: x}}\n"
     text = BASE.replace("  national:\n", "  national:\n" + block)
