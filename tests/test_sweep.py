@@ -15,9 +15,9 @@ from sim.analysis.measures import norm_limits
 from sim.analysis.stats import mean_ci, paired_diff_ci
 from sim.cli.main import main
 from sim.scenario import load_scenario
+from sim.scenario.field_paths import ByName, assign, parse_path, split_values
 from sim.study.session import RunFailed, RunInterrupted
 from sim.study.sweep import run_sweep
-from sim.study.sweep_paths import ByName, assign, parse_path, split_values
 from sim.study.sweep_points import SweepError, build_points, parse_param, unchanged_variants
 from sim.study.tasks import Bundle, Task
 

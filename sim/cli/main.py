@@ -21,7 +21,7 @@ from sim.study.stops import exit_code, stop_signals
 
 # modules that add subcommands: network, validate/run, compare, plot, sweep, export/report/animate
 _COMMAND_MODULES = ("sim.cli.network", "sim.cli.run", "sim.cli.compare", "sim.cli.plot", "sim.cli.sweep",
-                    "sim.cli.outputs")
+                    "sim.cli.outputs", "sim.cli.sensitivity", "sim.cli.check_model")
 
 
 def build_parser() -> argparse.ArgumentParser:

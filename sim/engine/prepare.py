@@ -12,6 +12,7 @@ workers, without its lazily built tables).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -291,3 +292,25 @@ def prepare(network: RoadNetwork, spec: ModelSpec) -> Prepared:
         landmark_pred=np.ascontiguousarray(np.where(pred[lm_station] < 0, -9999, pred[lm_station]),
                                            dtype=np.int32),
     )
+
+
+_NODE_MATRICES = ("fwd", "rev", "rev_next", "hosp_rev", "landmark_pred")
+"""The fields of :class:`Prepared` that depend only on the network and the station and hospital nodes."""
+
+
+def share_matrices(prepared: Iterable[Prepared]) -> int:
+    """Make objects prepared on one network for the same station and hospital nodes share one copy of
+    their travel-time matrices (in place); return how many distinct copies remain.
+
+    Stations that differ only in what does not move their entry node (their units, an off-network
+    leg's speed) give equal matrices: sharing them keeps memory, and what is pickled to workers once,
+    to one copy per set of nodes.
+    """
+    first: dict[tuple[int, bytes, bytes], Prepared] = {}
+    for p in prepared:
+        key = (id(p.network), p.station_node.tobytes(), p.hosp_node.tobytes())
+        owner = first.setdefault(key, p)
+        if owner is not p:
+            for name in _NODE_MATRICES:
+                setattr(p, name, getattr(owner, name))
+    return len(first)

@@ -811,3 +811,110 @@ def localise_numerals(text: str, lang: str) -> str:
         return whole + (comma + m.group(2) if m.group(2) is not None else "")
 
     return _NUMERAL.sub(local, text)
+
+
+# ---------------------------------------------------------------- sensitivity (xborder sensitivity)
+STRINGS.update({
+    "sens.title": {
+        "en": "{variant} vs {reference}: what moves the {output}",
+        "fr": "{variant} face à {reference} : ce qui fait varier le {output}",
+        "nl": "{variant} tegenover {reference}: wat bepaalt de {output}",
+        "de": "{variant} gegenüber {reference}: was die {output} bewegt",
+    },
+    "sens.output.mean_s": {
+        "en": "gain in mean response time",
+        "fr": "gain sur le délai moyen",
+        "nl": "winst in gemiddelde aanrijtijd",
+        "de": "Gewinn an mittlerer Hilfsfrist",
+    },
+    "sens.output.p90_s": {
+        "en": "gain in the 90th percentile",
+        "fr": "gain sur le 90e centile",
+        "nl": "winst in het 90e percentiel",
+        "de": "Gewinn am 90. Perzentil",
+    },
+    "sens.output.within_norm": {
+        "en": "gain in urgent calls within the norm",
+        "fr": "gain en appels urgents dans la norme",
+        "nl": "winst in spoedmeldingen binnen de norm",
+        "de": "Gewinn an dringenden Einsätzen in der Frist",
+    },
+    "sens.area": {
+        "en": "Calls in: {area}",
+        "fr": "Appels : {area}",
+        "nl": "Meldingen: {area}",
+        "de": "Einsätze: {area}",
+    },
+    "sens.morris.x": {
+        "en": "Effect of each input over its range, μ* ({unit}); bar: 95 % bootstrap interval",
+        "fr": "Effet de chaque entrée sur sa plage, μ* ({unit}) ; trait : intervalle bootstrap à 95 %",
+        "nl": "Effect van elke invoer over zijn bereik, μ* ({unit}); streep: 95 %-bootstrapinterval",
+        "de": "Wirkung jeder Eingabe über ihren Bereich, μ* ({unit}); Strich: 95-%-Bootstrap-Intervall",
+    },
+    "sens.morris.sigma": {
+        "en": "σ: interactions and non-linearity",
+        "fr": "σ : interactions et non-linéarité",
+        "nl": "σ: interacties en niet-lineariteit",
+        "de": "σ: Wechselwirkungen und Nichtlinearität",
+    },
+    "sens.morris.mu_star": {
+        "en": "μ*: mean absolute effect",
+        "fr": "μ* : effet absolu moyen",
+        "nl": "μ*: gemiddeld absoluut effect",
+        "de": "μ*: mittlere absolute Wirkung",
+    },
+    "sens.sobol.x": {
+        "en": "Share of the variance of the gain; bar: 95 % bootstrap interval",
+        "fr": "Part de la variance du gain ; trait : intervalle bootstrap à 95 %",
+        "nl": "Aandeel in de variantie van de winst; streep: 95 %-bootstrapinterval",
+        "de": "Anteil an der Varianz des Gewinns; Strich: 95-%-Bootstrap-Intervall",
+    },
+    "sens.sobol.ST": {
+        "en": "total order S_T (with interactions)",
+        "fr": "ordre total S_T (avec interactions)",
+        "nl": "totale orde S_T (met interacties)",
+        "de": "Gesamtindex S_T (mit Wechselwirkungen)",
+    },
+    "sens.sobol.S1": {
+        "en": "first order S_1 (alone)",
+        "fr": "premier ordre S_1 (seul)",
+        "nl": "eerste orde S_1 (alleen)",
+        "de": "Index erster Ordnung S_1 (allein)",
+    },
+    "sens.band.y": {
+        "en": "Gain, variant minus reference ({unit})",
+        "fr": "Gain, variante moins référence ({unit})",
+        "nl": "Winst, variant min referentie ({unit})",
+        "de": "Gewinn, Variante minus Referenz ({unit})",
+    },
+    "sens.band.replications": {
+        "en": "Replications\n(the file's\nvalues, 95 %)",
+        "fr": "Réplications\n(valeurs du\nfichier, 95 %)",
+        "nl": "Replicaties\n(waarden van\nhet bestand, 95 %)",
+        "de": "Replikationen\n(Werte der\nDatei, 95 %)",
+    },
+    "sens.band.uncertainty": {
+        "en": "Declared\nuncertainty\n(5-95 % of points;\nline: all)",
+        "fr": "Incertitude\ndéclarée\n(5-95 % des points ;\ntrait : tous)",
+        "nl": "Opgegeven\nonzekerheid\n(5-95 % van de punten;\nlijn: alle)",
+        "de": "Angegebene\nUnsicherheit\n(5-95 % der Punkte;\nLinie: alle)",
+    },
+    "sens.unit.min": {
+        "en": "min",
+        "fr": "min",
+        "nl": "min",
+        "de": "min",
+    },
+    "sens.unit.pp": {
+        "en": "percentage points",
+        "fr": "points de pourcentage",
+        "nl": "procentpunten",
+        "de": "Prozentpunkte",
+    },
+    "sens.source": {
+        "en": "{method}: {points} points, {k} uncertain inputs",
+        "fr": "{method} : {points} points, {k} entrées incertaines",
+        "nl": "{method}: {points} punten, {k} onzekere invoerwaarden",
+        "de": "{method}: {points} Punkte, {k} unsichere Eingaben",
+    },
+})

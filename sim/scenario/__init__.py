@@ -6,8 +6,10 @@ Modules, by job: :mod:`~sim.scenario.quantities` (durations, distances, speeds w
 :mod:`~sim.scenario.yaml_lines` (YAML with line numbers and bounded expansion, variants merged),
 :mod:`~sim.scenario.schema` (the pydantic models), :mod:`~sim.scenario.checks` (checks across
 fields and against the network), :mod:`~sim.scenario.specs` (a document as a ModelSpec),
-:mod:`~sim.scenario.focus` (focus areas), :mod:`~sim.scenario.region` (a region's data) and
-:mod:`~sim.scenario.build` (:class:`Scenario`, :func:`load_scenario`).
+:mod:`~sim.scenario.focus` (focus areas), :mod:`~sim.scenario.region` (a region's data),
+:mod:`~sim.scenario.field_paths` (a field addressed by path), :mod:`~sim.scenario.ranges` and
+:mod:`~sim.scenario.uncertain` (the ``uncertain:`` block), :mod:`~sim.scenario.written_defaults`
+(defaults written out) and :mod:`~sim.scenario.build` (:class:`Scenario`, :func:`load_scenario`).
 
 Imports :mod:`sim.model` and :mod:`sim.roads`. Other layers import the names below from here, not
 from the modules that hold them.

@@ -63,6 +63,7 @@ from sim.scenario.files import FileProblem, MiB, read_text
 from sim.scenario.problems import Problem, ScenarioError, path_str, unknown_name
 from sim.scenario.region import load_region
 from sim.scenario.schema import FIXED_IN_VARIANTS, ScenarioDoc
+from sim.scenario.uncertain import UncertainInput, edited_data, end_problems, read_inputs
 from sim.scenario.yaml_lines import Lines, dump_yaml, merge, read_yaml
 
 _VARIANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
@@ -85,21 +86,53 @@ class Scenario:
     variants: dict[str, ScenarioDoc]
     _lines: Lines = field(repr=False)
     _variant_lines: dict[str, Lines] = field(repr=False, default_factory=dict)
+    uncertain: tuple[UncertainInput, ...] = ()
+    """The inputs the ``uncertain:`` block declares, in file order (:mod:`sim.scenario.uncertain`)."""
 
     # -------------------------------------------------------------- construction
     @classmethod
     def from_text(cls, text: str, *, filename: str = "<scenario>", path: Path | None = None) -> Scenario:
         """Parse and validate a scenario; raise :class:`ScenarioError` listing every problem."""
         data, lines, problems = read_yaml(text, filename)
+        return cls._validated(data, lines, problems, text=text, filename=filename, path=path)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], *, filename: str = "<scenario>",
+                  path: Path | None = None) -> Scenario:
+        """Validate a document already parsed (an edited copy of a file's ``data``); its problems
+        carry no line. Raise :class:`ScenarioError` listing every problem."""
+        text = dump_yaml(data)
+        return cls._validated(copy.deepcopy(data), Lines(0), [], text=text, filename=filename, path=path)
+
+    @classmethod
+    def _validated(cls, data: dict[str, Any], lines: Lines, problems: list[Problem], *, text: str,
+                   filename: str, path: Path | None) -> Scenario:
         base_data = {k: v for k, v in data.items() if k != "variants"}
         base, probs = validate_doc(base_data, lines, filename)
         problems += probs
         variants, variant_lines = _read_variants(data, base_data, lines, filename, problems)
+        inputs: list[UncertainInput] = []
+        if base is not None and not problems and base.uncertain:
+            inputs, problems = read_inputs(data, base.uncertain, lines, filename)
+            problems = problems or end_problems(data, inputs, filename, _problems_of)
         if problems or base is None:
             raise ScenarioError(sorted(problems, key=lambda p: (p.line, p.path)))
         name = base.name or (path.name.removesuffix(".yaml").removesuffix(".yml") if path else "scenario")
         return cls(name=name, path=path, text=text, data=data, base=base, variants=variants,
-                   _lines=lines, _variant_lines=variant_lines)
+                   _lines=lines, _variant_lines=variant_lines, uncertain=tuple(inputs))
+
+    def at_values(self, values: Sequence[float]) -> Scenario:
+        """The scenario with each uncertain input set to its value (SI units, in the order of
+        :attr:`uncertain`), validated, without the ``uncertain:`` block.
+
+        Raises
+        ------
+        ScenarioError
+            If the edited file has problems (without lines: :func:`sim.scenario.uncertain.end_problems`
+            reports those of the range ends at the lines of the inputs).
+        """
+        return Scenario.from_data(edited_data(self.data, self.uncertain, values), filename=self.filename,
+                                  path=self.path)
 
     def with_changes(self, changes: Mapping[str, Any], *, filename: str | None = None) -> Scenario:
         """A copy with top-level fields replaced (``{"horizon": "7 d", "warmup": "1 d"}``), checked
@@ -289,8 +322,18 @@ def _variant_shape_problems(vname: Any, over: Any, ol: Lines, filename: str,
                         "empty variant: give the keys it changes, e.g. agreements: []")]
     return [Problem(filename, ol.child(k).line, path_str((*vloc, k)),
                     "cannot change in a variant: every variant shares region, "
-                    "network, horizon, warm-up, replications, seed, focus and speeds")
+                    "network, horizon, warm-up, replications, seed, focus and speeds"
+                    if k != "uncertain" else "the uncertain block belongs to the file, not to a variant")
             for k in over if k in FIXED_IN_VARIANTS]
+
+
+def _problems_of(doc: dict[str, Any]) -> list[Problem]:
+    """The problems of an edited document (none if it validates)."""
+    try:  # as Scenario.from_data, without the text (only the problems are wanted)
+        Scenario._validated(doc, Lines(0), [], text="", filename="<scenario>", path=None)
+    except ScenarioError as exc:
+        return exc.problems
+    return []
 
 
 @dataclass

@@ -47,9 +47,13 @@ def focus_masks(areas: Sequence[FocusSpec], lat: Any, lon: Any, country: Any, *,
     return out
 
 
+_ENCLAVES: dict[tuple[str, int, int, str], Any] = {}
+"""Per process: the enclaves of each (jurisdictions file as it is now, country) already built."""
+
+
 def enclaves(jurisdictions: Path, country: str) -> Any:
     """The parts of a country's jurisdiction other than its largest (enclaves and exclaves), or
-    None when it has a single part.
+    None when it has a single part (built once per process for each file and country).
 
     Raises
     ------
@@ -58,6 +62,14 @@ def enclaves(jurisdictions: Path, country: str) -> Any:
     """
     if not jurisdictions.exists():
         raise DataError(f"{jurisdictions}: not found (needed for the focus area enclaves_of: {country})")
+    st = jurisdictions.stat()
+    key = (str(jurisdictions.resolve()), st.st_mtime_ns, st.st_size, country)
+    if key not in _ENCLAVES:
+        _ENCLAVES[key] = _enclaves(jurisdictions, country)
+    return _ENCLAVES[key]
+
+
+def _enclaves(jurisdictions: Path, country: str) -> Any:
     juris = load_jurisdictions(jurisdictions)
     parts: list[Any] = []
     for geom, code in zip(juris.geometries, juris.polygon_country, strict=True):

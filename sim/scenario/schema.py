@@ -43,6 +43,7 @@ from sim.scenario.quantities import (
     between,
     bounded,
 )
+from sim.scenario.ranges import UncertainSpec
 
 # Limits of a scenario file's counts and factors. Each bounds what a file can make the program
 # allocate (the travel-time tables grow with the stations, the incident arrays with the units an
@@ -76,7 +77,7 @@ Factor = Annotated[float, NUMBER, between(*FACTOR_RANGE, "must be between 0.2 an
 Coordinate = Annotated[float, NUMBER]
 
 FIXED_IN_VARIANTS = ("name", "description", "region", "network", "horizon", "warmup",
-                     "replications", "seed", "focus", "speeds", "variants")
+                     "replications", "seed", "focus", "speeds", "variants", "uncertain")
 """Top-level keys every variant shares (common random numbers: every variant replays the same calls;
 road speeds time the one network all variants run on)."""
 
@@ -442,3 +443,4 @@ class ScenarioDoc(_Strict):
     speeds: SpeedsSpec = Field(default_factory=SpeedsSpec)
     norms: dict[str, NormSpec] = Field(default_factory=dict)
     focus: Annotated[list[FocusSpec], Field(max_length=MAX_LIST)] = Field(default_factory=list)
+    uncertain: dict[str, UncertainSpec] = Field(default_factory=dict)

@@ -6,11 +6,14 @@
 - :mod:`sim.study.stops`: SIGTERM and SIGHUP handled as Ctrl-C; pool workers that end with their
   parent;
 - :mod:`sim.study.session`: running tasks into results folders, kept whatever stops them (Ctrl-C,
-  a signal, a lost worker, a failure; shared by runs and sweeps);
+  a signal, a lost worker, a failure; shared by runs, sweeps and sensitivity studies);
 - :mod:`sim.study.runner`: a scenario's variants into a results folder, or in memory; resuming a
   stopped run;
-- :mod:`sim.study.sweep_paths`, :mod:`sim.study.sweep_points`, :mod:`sim.study.sweep`,
-  :mod:`sim.study.sweep_outputs`: parameter sweeps (fields addressed, points built, run, files);
+- :mod:`sim.study.sweep_points`, :mod:`sim.study.sweep`, :mod:`sim.study.sweep_outputs`: parameter
+  sweeps (points built, run, files; fields are addressed by :mod:`sim.scenario.field_paths`);
+- :mod:`sim.study.sensitivity`, :mod:`sim.study.sensitivity_outputs`: which declared uncertain
+  inputs move the gain (Morris or Sobol' designs, run, files);
+- :mod:`sim.study.validation`: the bundled scenarios against published figures (the report);
 - :mod:`sim.study.folders`: atomic writes, loading a results folder (checked).
 
 Imports :mod:`sim.engine`, :mod:`sim.scenario` and :mod:`sim.analysis`."""

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 from tqdm import tqdm
@@ -55,6 +55,21 @@ def _kept(what: str, path: Path, done: int, total: int, unassembled: str | None,
     if unassembled:
         text += f" (not assembled: {unassembled}; they are in its parts/)"
     return text
+
+
+class TaskFolder(Protocol):
+    """Where the finished tasks of one point go (:class:`PartsFolder`, or a tally that writes nothing)."""
+
+    remaining: int
+
+    def add(self, variant: str, rep: int, frames: Mapping[str, pd.DataFrame]) -> None:
+        """Take the frames of one finished task."""
+
+    def finalize(self, *, stopped: str | None = None) -> Any:
+        """Called once the point's last task is in."""
+
+    def settle(self, stopped: str | None) -> None:
+        """Called after the run ends or stops (`stopped`: why, or None)."""
 
 
 class RunFailed(RuntimeError):
@@ -387,7 +402,7 @@ class PartsFolder:
 # ---------------------------------------------------------------------------------------- running
 
 
-def run_tasks(root: Path, bundle: Bundle, tasks: Sequence[Task], folders: Mapping[str, PartsFolder], *,
+def run_tasks(root: Path, bundle: Bundle, tasks: Sequence[Task], folders: Mapping[str, TaskFolder], *,
               seed: int, workers: int, dask: Any, progress: bool, label: str, started: float,
               run_info: Mapping[str, Any], on_task: OnDone | None = None,
               write_outputs: Callable[[str | None], None] | None = None,

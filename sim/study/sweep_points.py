@@ -2,7 +2,7 @@
 
 Every point is validated like a scenario file; problems are reported as
 ``file:line field: message (--param PATH=VALUE)``, with the line of the field in the file.
-Paths and values: :mod:`sim.study.sweep_paths`.
+Paths and values: :mod:`sim.scenario.field_paths`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import yaml
 
 from sim.errors import UsageError
 from sim.scenario import FIXED_IN_VARIANTS, Problem, Scenario, ScenarioError
-from sim.study.sweep_paths import ByName, Part, PathError, assign, format_path, parse_path, split_values
+from sim.scenario.field_paths import ByName, Part, PathError, assign, format_path, parse_path, split_values
 
 NOT_SWEPT = {"name": "it names the scenario", "seed": "every point uses the same seed (common random "
              "numbers); use --seed", "replications": "use --reps", "description": "it is a text"}
@@ -162,6 +162,7 @@ def _edited(sc: Scenario, edits: Sequence[tuple[SweepParam, int]], region: Any) 
                                                                                          list[str]]:
     """The scenario with the edits applied and validated (or the problems, one line each)."""
     data = copy.deepcopy(sc.data)
+    data.pop("uncertain", None)  # a point is one scenario: the file's declared ranges do not apply to it
     suffix = ", ".join(p.arg(k) for p, k in edits)
     for p, k in edits:
         assign(data, p.loc, copy.deepcopy(p.values[k]))  # paths checked by _path_problem

@@ -23,6 +23,7 @@ import pandas as pd
 
 from sim.analysis.frames import records_to_frames
 from sim.engine import prepare, simulate
+from sim.engine.prepare import share_matrices
 from sim.scenario import Scenario
 
 Task = tuple[str, str, int]
@@ -101,14 +102,22 @@ def make_bundle(region: Any, scenarios: Mapping[str, Scenario], variants: Sequen
         for v in variants:
             if (point, v) not in all_specs:
                 all_specs[(point, v)] = sc.model_spec(v, region)
+    return bundle_of(region, scenarios, all_specs)
+
+
+def bundle_of(region: Any, scenarios: Mapping[str, Scenario], specs: Mapping[tuple[str, str], Any]) -> Bundle:
+    """The :class:`Bundle` of exactly these specs, ``(point, variant)`` -> spec: each prepared once
+    per distinct stations and hospitals, and the travel-time matrices shared between those on the
+    same nodes (:func:`sim.engine.prepare.share_matrices`)."""
     shared: dict[str, Any] = {}
     prepared: dict[tuple[str, str], Any] = {}
-    for key, spec in all_specs.items():
+    for key, spec in specs.items():
         pk = prepare_key(spec)
         if pk not in shared:
             shared[pk] = prepare(region.network, spec)
         prepared[key] = shared[pk]
-    return Bundle(region=region, scenarios=dict(scenarios), specs=all_specs, prepared=prepared)
+    share_matrices(shared.values())
+    return Bundle(region=region, scenarios=dict(scenarios), specs=dict(specs), prepared=prepared)
 
 
 def distinct_prepared(bundle: Bundle) -> int:

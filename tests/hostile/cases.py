@@ -79,6 +79,7 @@ class Raw:
 @functools.cache
 def _template() -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load(TEMPLATE.read_text(encoding="utf-8"))
+    data.pop("uncertain", None)  # the cases edit the fields it addresses; it has cases of its own
     data.update(name="hostile", horizon="2 d", warmup="2 h", replications=1, seed=7)
     return data
 

@@ -1,5 +1,7 @@
 """Addressing a field of a scenario file as written: ``agreements[0].threshold`` and the like.
 
+Used by sweeps (``--param PATH=...``) and by the ``uncertain:`` block of a scenario file.
+
 ``PATH`` addresses a field of the scenario file as written:
 
 - ``horizon``, ``demand.scale``, ``policy.call_processing``: keys of the base document (every
