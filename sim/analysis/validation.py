@@ -61,12 +61,20 @@ class Published:
 _F = "emergency-services-facts.md"
 PUBLISHED: tuple[Published, ...] = (
     Published("nl_a1_under_5", "NL urgent (A1) ambulance responses under 5 min, 2015", 8.0, "%",
-              f"{_F}: NL 2015 distribution", "calibration"),
+              f"{_F}: NL 2015 distribution", "checking"),
     Published("nl_a1_5_10", "NL A1 responses of 5 to 10 min, 2015", 58.0, "%", f"{_F}: NL 2015 distribution",
-              "calibration"),
+              "checking"),
     Published("nl_a1_10_15", "NL A1 responses of 10 to 15 min, 2015", 29.0, "%",
-              f"{_F}: NL 2015 distribution", "calibration"),
+              f"{_F}: NL 2015 distribution", "checking"),
     Published("nl_a1_over_15_2015", "NL A1 responses over 15 min, 2015", 5.8, "%",
+              f"{_F}: NL 2015 distribution", "checking"),
+    Published("ls_calibration_under_5", "NL 2015 share under 5 min (calibrates the lights-and-sirens "
+              "speed-up)", 8.0, "%", f"{_F}: NL 2015 distribution", "calibration"),
+    Published("ls_calibration_5_10", "NL 2015 share 5 to 10 min (calibrates the speed-up)", 58.0, "%",
+              f"{_F}: NL 2015 distribution", "calibration"),
+    Published("ls_calibration_10_15", "NL 2015 share 10 to 15 min (calibrates the speed-up)", 29.0, "%",
+              f"{_F}: NL 2015 distribution", "calibration"),
+    Published("ls_calibration_over_15", "NL 2015 share over 15 min (calibrates the speed-up)", 5.8, "%",
               f"{_F}: NL 2015 distribution", "calibration"),
     Published("nl_a1_over_15_2023", "NL A1 responses over 15 min, 2023", 9.3, "%", f"{_F}: observed NL 2023",
               "checking"),

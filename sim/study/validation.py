@@ -161,6 +161,25 @@ def _nl_response_rows(case: Case) -> list[Row]:
     return rows
 
 
+def _calibration_rows(case: Case) -> list[Row]:
+    """The NL 2015 distribution against the calls the lights-and-sirens speed-up was calibrated on:
+    the Belgian urgent ambulance calls of the Euregio study (``docs/model.md``, driving model)."""
+    a1 = _a1(case, "BE")
+    where = (f"Belgian urgent ambulance calls of the {case.scenario.name} study (the calls the "
+             "speed-up with lights and sirens is calibrated on) against the Dutch national distribution")
+
+    def bins(lo: float, hi: float) -> np.ndarray:
+        def f(d: pd.DataFrame) -> float:
+            rt = d["rt_ambulance_s"].to_numpy(float)
+            rt = np.where(np.isfinite(rt), rt, np.inf)
+            return share((rt >= lo * MIN) & (rt < hi * MIN))
+        return per_replication(a1, f, case.reps)
+
+    return [row(by_key(k), bins(lo, hi), scenario=case.label, scaling=where)
+            for k, lo, hi in (("ls_calibration_under_5", 0, 5), ("ls_calibration_5_10", 5, 10),
+                              ("ls_calibration_10_15", 10, 15), ("ls_calibration_over_15", 15, math.inf))]
+
+
 def bins_of(a1: pd.DataFrame, case: Case) -> np.ndarray:
     """Per replication, the percentage of `a1` calls answered in over 15 min (never reached counts)."""
     def f(d: pd.DataFrame) -> float:
@@ -367,7 +386,8 @@ def validation_rows(scenarios: Path, *, horizon: str | None = None, reps: int | 
     cases = {k: run_case(scenarios / f, v, horizon=horizon, reps=reps, workers=workers)
              for k, (f, v) in CASES.items()}
     return [*_nl_response_rows(cases["nl"]), *_duration_rows(cases["nl"]), *_fire_rows(cases["nl"]),
-            *_demand_rows(cases["nl"], cases["emric"]), *_emric_rows(cases["emric"]), *_lu_rows(cases["lu"]),
+            *_calibration_rows(cases["emric"]), *_demand_rows(cases["nl"], cases["emric"]),
+            *_emric_rows(cases["emric"]), *_lu_rows(cases["lu"]),
             *_queue_rows(cases["nl"].scenario.seed, queue_calls)]
 
 
