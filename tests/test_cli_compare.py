@@ -40,6 +40,12 @@ def _output(capsys: pytest.CaptureFixture[str], *args: str) -> str:
     return capsys.readouterr().out
 
 
+def _stats(res: dict[str, Any], scope: str, group: str) -> dict[str, dict[str, int]]:
+    """A variant's cross-border missions by direction and unit type, all incidents or a focus area."""
+    st = res["overall"] if scope == "overall" else res["focus"][group]
+    return dict(st["cross_border_missions_by_type"])
+
+
 def _expected(summary: dict[str, Any], *, by_type: bool) -> dict[tuple[str, ...], tuple[Any, ...]]:
     """(section, scope, group, measure, variant) -> (value, low, high, excludes_zero), from summary.json."""
     out: dict[tuple[str, ...], tuple[Any, ...]] = {}
@@ -57,6 +63,11 @@ def _expected(summary: dict[str, Any], *, by_type: bool) -> dict[tuple[str, ...]
         for d in directions:
             out[("cross_border_missions", "overall", "", d, v)] = (
                 res["overall"]["cross_border_missions"].get(d, 0), None, None, None)
+        for scope, group, st in groups[:1 + len(res["focus"])]:  # all incidents, focus areas
+            keys = {(d, u) for r in vs.values() for d, by in _stats(r, scope, group).items() for u in by}
+            for d, u in keys:
+                out[("cross_border_missions_by_type", scope, group, f"{d} {u}", v)] = (
+                    st["cross_border_missions_by_type"].get(d, {}).get(u, 0), None, None, None)
         for u, share in res["overall"]["utilisation"].items():
             out[("utilisation", "overall", "", u, v)] = (share, None, None, None)
     requests = summary["requests"]
@@ -161,6 +172,21 @@ def test_text_is_the_default_and_markdown_shows_the_same_cells(folder: Path, sum
         mean, p90 = line[at:at + 34].strip(), line[at + 34:].strip()
         assert f"| {head} | {label} | {mean} | {p90} |" in md
     assert "### Incident type" not in md
+    # cross-border missions by direction and unit type, as in summary.json
+    by_type = tables["Cross-border missions by unit type, all incidents (all replications)"]
+    variants = summary["variant_order"]
+    want = sorted({(d, u) for v in variants for d, by in
+                   vs[v]["overall"]["cross_border_missions_by_type"].items() for u in by})
+    assert want and [row[0] for row in by_type] == [f"{d} {u}" for d, u in want]
+    for row, (d, u) in zip(by_type, want, strict=True):
+        counts = [vs[v]["overall"]["cross_border_missions_by_type"].get(d, {}).get(u, 0) for v in variants]
+        assert row[1:] == [str(c) for c in counts]
+    for i, v in enumerate(variants):  # the printed counts add up to the missions by direction
+        totals: dict[str, int] = {}
+        for row in by_type:
+            direction = row[0].split()[0]
+            totals[direction] = totals.get(direction, 0) + int(row[1 + i])
+        assert {d: n for d, n in totals.items() if n} == vs[v]["overall"]["cross_border_missions"]
     assert "### Incident type" in _output(capsys, str(folder), "--format", "markdown", "--by-type")
 
 

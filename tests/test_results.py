@@ -144,6 +144,7 @@ def _expected(inc: pd.DataFrame, mis: pd.DataFrame, units: pd.DataFrame | None,
         "urgent_with_norm": n_urgent,
         "within_norm_share": within / n_urgent if n_urgent else None,
         "cross_border_missions": dict(Counter(m.loc[m["cross_border"], "direction"])),
+        "cross_border_missions_by_type": _by_direction_and_type(m),
     }
     if n_urgent:  # Wilson score interval
         z = stats.norm.ppf(0.975)
@@ -153,6 +154,16 @@ def _expected(inc: pd.DataFrame, mis: pd.DataFrame, units: pd.DataFrame | None,
         out["within_norm_ci"] = [centre - half, centre + half]
     if units is not None and len(units):
         out["utilisation"] = {t: float(g["utilisation"].mean()) for t, g in units.groupby("unit_type")}
+    return out
+
+
+def _by_direction_and_type(m: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Cross-border missions of `m` counted by direction, then unit type, one mission at a time."""
+    out: dict[str, dict[str, int]] = {}
+    for xb, direction, unit_type in zip(m["cross_border"], m["direction"], m["unit_type"], strict=True):
+        if xb:
+            by = out.setdefault(str(direction), {})
+            by[str(unit_type)] = by.get(str(unit_type), 0) + 1
     return out
 
 
@@ -198,6 +209,15 @@ def test_summary_statistics_recomputed_from_the_parquet_files(tables: dict[str, 
     directions = summary["variants"]["everything"]["overall"]["cross_border_missions"]
     assert set(directions) == {"NL->BE", "BE->NL"} and min(directions.values()) > 0
     assert summary["variants"]["national"]["overall"]["cross_border_missions"] == {}
+    # by unit type: the counts add up to those by direction, in every group
+    for v in VARIANTS:
+        s = summary["variants"][v]
+        groups = [s["overall"], *s["by_dispatch_centre"].values(), *s["by_type"].values()]
+        for st in [*groups, *s["focus"].values()]:
+            by_type = st["cross_border_missions_by_type"]
+            assert {d: sum(by.values()) for d, by in by_type.items()} == st["cross_border_missions"]
+    by_type = summary["variants"]["everything"]["overall"]["cross_border_missions_by_type"]
+    assert set(by_type) == {"NL->BE", "BE->NL"} and all(by_type.values())
 
 
 def _paired(ref: pd.DataFrame, var: pd.DataFrame) -> tuple[list[np.ndarray], list[np.ndarray]]:

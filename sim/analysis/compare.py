@@ -7,6 +7,8 @@ JSON. Its columns:
 ``section``
     ``statistics`` (a group's statistics), ``differences`` (a variant minus the reference variant,
     paired by replication), ``cross_border_missions`` (missions by direction, all replications),
+    ``cross_border_missions_by_type`` (missions by direction and unit type, all replications, for
+    all incidents and each focus area),
     ``utilisation`` (mean share of time busy, by unit type) or ``requests`` (requests for help
     between dispatch centres, all replications: :mod:`sim.analysis.requests`).
 ``scope``, ``group``
@@ -15,7 +17,8 @@ JSON. Its columns:
     ``agreement`` and the agreement's name.
 ``measure``
     For statistics and differences one of :data:`MEASURES`; the direction (``BE->NL``) for
-    cross-border missions; the unit type for utilisation; for requests the direction (lending
+    cross-border missions; the direction and unit type (``BE->LU ambulance``) for cross-border
+    missions by type; the unit type for utilisation; for requests the direction (lending
     country -> incident country) and one of :data:`REQUEST_MEASURES`, as ``NL->BE declined``.
 ``variant``, ``value``
     The variant and the number: seconds for times, a share (0-1) for shares, a count for counts
@@ -102,6 +105,22 @@ def _request_rows(requests: Mapping[str, Any], variants: list[str]) -> list[dict
     return rows
 
 
+def _by_type_rows(vs: Mapping[str, Any], variants: list[str], focus: list[str]) -> list[dict[str, Any]]:
+    """Cross-border missions by direction and unit type, all incidents then each focus area, a row
+    per variant (0 where a variant has none)."""
+    rows = []
+    scopes = [("overall", "", {v: vs[v]["overall"] for v in variants})]
+    scopes += [("focus", f, {v: vs[v]["focus"].get(f, {}) for v in variants}) for f in focus]
+    for scope, group, stats in scopes:
+        counts = {v: stats[v].get("cross_border_missions_by_type", {}) for v in variants}
+        keys = sorted({(d, u) for v in variants for d, by in counts[v].items() for u in by})
+        for d, u in keys:
+            rows += [{"section": "cross_border_missions_by_type", "scope": scope, "group": group,
+                      "measure": f"{d} {u}", "variant": v, "value": float(counts[v].get(d, {}).get(u, 0))}
+                     for v in variants]
+    return rows
+
+
 def compare_table(summary: Mapping[str, Any]) -> pd.DataFrame:
     """The planner's table of a run's summary (``summary.json``), one number per row.
 
@@ -135,6 +154,7 @@ def compare_table(summary: Mapping[str, Any]) -> pd.DataFrame:
     for direction in sorted({k for v in variants for k in xb[v]}):
         rows += [{"section": "cross_border_missions", "scope": "overall", "group": "", "measure": direction,
                   "variant": v, "value": float(xb[v].get(direction, 0))} for v in variants]
+    rows += _by_type_rows(vs, variants, focus)
     util = {v: vs[v]["overall"].get("utilisation", {}) for v in variants}
     for unit_type in sorted({u for v in variants for u in util[v]}):
         rows += [{"section": "utilisation", "scope": "overall", "group": "", "measure": unit_type,

@@ -76,7 +76,8 @@ class _Calls:
     focus: IntArray
     xb_row: IntArray
     xb_dir: IntArray
-    """Cross-border missions to these calls: the call's row, the direction's code."""
+    xb_type: IntArray
+    """Cross-border missions to these calls: the call's row, the direction's and unit type's codes."""
 
 
 @dataclass
@@ -98,12 +99,14 @@ def _variant_codes(frame: pd.DataFrame, variants: list[str]) -> IntArray:
 
 @dataclass
 class _CrossBorder:
-    """Cross-border missions to measured calls: variant, call row within it, direction code."""
+    """Cross-border missions to measured calls: variant, call row within it, direction and unit type codes."""
 
     variant: IntArray
     row: IntArray
     direction: IntArray
     names: list[str]
+    unit_type: IntArray
+    type_names: list[str]
 
 
 def _cross_border(missions: pd.DataFrame, measured: pd.DataFrame, rows_of: dict[str, IntArray],
@@ -112,7 +115,7 @@ def _cross_border(missions: pd.DataFrame, measured: pd.DataFrame, rows_of: dict[
     xb = missions[missions["cross_border"].astype(bool).to_numpy()] if len(missions) else missions
     if not len(xb) or not len(measured):
         empty = np.zeros(0, np.int64)
-        return _CrossBorder(empty, empty, empty, [])
+        return _CrossBorder(empty, empty, empty, [], empty, [])
     span_id = int(max(measured["incident_id"].max(), xb["incident_id"].max())) + 1
     span_rep = int(max(measured["replication"].max(), xb["replication"].max())) + 1
 
@@ -130,14 +133,33 @@ def _cross_border(missions: pd.DataFrame, measured: pd.DataFrame, rows_of: dict[
     for rows in rows_of.values():
         local[rows] = np.arange(len(rows))
     dirs, names = _codes(xb["direction"][found])
-    return _CrossBorder(var[found], local[order[pos[found]]], dirs, names)
+    types, type_names = _codes(xb["unit_type"][found])
+    return _CrossBorder(var[found], local[order[pos[found]]], dirs, names, types, type_names)
 
 
 # ---------------------------------------------------------------------------------------- groups
 
 
+def _missions_by_type(c: _Calls, xb_lab: IntArray, n: int, *, dir_names: list[str],
+                      type_names: list[str]) -> list[dict[str, dict[str, int]]]:
+    """Cross-border missions of each group by direction and unit type (nonzero counts, sorted)."""
+    keep = xb_lab >= 0
+    nd, nt = max(1, len(dir_names)), max(1, len(type_names))
+    key = (xb_lab[keep] * nd + c.xb_dir[keep]) * nt + c.xb_type[keep]
+    counts = np.bincount(key, minlength=n * nd * nt).reshape(n, nd, nt)
+    dirs = sorted(range(len(dir_names)), key=lambda j: dir_names[j])
+    types = sorted(range(len(type_names)), key=lambda k: type_names[k])
+    out: list[dict[str, dict[str, int]]] = []
+    for g in range(n):
+        by = {dir_names[j]: {type_names[k]: int(counts[g, j, k]) for k in types if counts[g, j, k]}
+              for j in dirs}
+        out.append({d: t for d, t in by.items() if t})
+    return out
+
+
 def _stats_by(c: _Calls, labels: IntArray, n: int, *, n_reps: int, dir_names: list[str],
-              units: _Units | None = None, unit_labels: IntArray | None = None) -> list[dict[str, Any]]:
+              type_names: list[str], units: _Units | None = None,
+              unit_labels: IntArray | None = None) -> list[dict[str, Any]]:
     """The statistics of each group ``0 <= g < n`` of calls labelled `labels` (-1: in no group)."""
     ok = labels >= 0
     lab = labels[ok]
@@ -157,6 +179,7 @@ def _stats_by(c: _Calls, labels: IntArray, n: int, *, n_reps: int, dir_names: li
     keep = xb_lab >= 0
     nd = max(1, len(dir_names))
     by_dir = np.bincount(xb_lab[keep] * nd + c.xb_dir[keep], minlength=n * nd).reshape(n, nd)
+    by_type = _missions_by_type(c, xb_lab, n, dir_names=dir_names, type_names=type_names)
     util = _utilisation(units, unit_labels, n) if units is not None and unit_labels is not None else None
     out = []
     for g in range(n):
@@ -172,6 +195,7 @@ def _stats_by(c: _Calls, labels: IntArray, n: int, *, n_reps: int, dir_names: li
             "cross_border_missions": {name: int(by_dir[g, j])
                                       for j, name in sorted(enumerate(dir_names), key=lambda x: x[1])
                                       if by_dir[g, j]},
+            "cross_border_missions_by_type": by_type[g],
         }
         if util is not None and util[g]:
             d["utilisation"] = util[g]
@@ -202,12 +226,12 @@ def _lut(codes_names: list[str], groups: list[str]) -> IntArray:
 
 
 def _variant_stats(c: _Calls, units: _Units, *, n_reps: int, names: dict[str, list[str]],
-                   dir_names: list[str], focus: Sequence[str]) -> dict[str, Any]:
+                   dir_names: list[str], type_names: list[str], focus: Sequence[str]) -> dict[str, Any]:
     """The ``variants`` entry of one variant: overall, by centre, by type, both, and per focus area."""
     n = len(c.rt)
     centres = sorted({names["centre"][i] for i in np.unique(c.centre)} | {str(x) for x in units.centre})
     types = sorted({names["type"][i] for i in np.unique(c.type)})
-    kw: dict[str, Any] = {"n_reps": n_reps, "dir_names": dir_names}
+    kw: dict[str, Any] = {"n_reps": n_reps, "dir_names": dir_names, "type_names": type_names}
     res: dict[str, Any] = {"replications": n_reps}
     res["overall"] = _stats_by(c, np.zeros(n, np.int64), 1, units=units,
                                unit_labels=np.zeros(len(units.centre), np.int64), **kw)[0]
@@ -318,7 +342,8 @@ def _calls(measured: pd.DataFrame, limits: FloatArray, rows: IntArray, codes: di
         rt=rt, rep=sub["replication"].to_numpy(np.int64), t=sub["t_call_s"].to_numpy(dtype=float),
         unserved=~sub["served"].to_numpy(dtype=bool), cross_border=sub["cross_border"].to_numpy(dtype=bool),
         judged=judged(sub, lim), within=within(rt, lim), centre=codes["centre"][rows],
-        type=codes["type"][rows], focus=codes["focus"][rows], xb_row=xb.row[mine], xb_dir=xb.direction[mine])
+        type=codes["type"][rows], focus=codes["focus"][rows], xb_row=xb.row[mine], xb_dir=xb.direction[mine],
+        xb_type=xb.unit_type[mine])
 
 
 def _units(units: pd.DataFrame, variant: str) -> _Units:
@@ -372,7 +397,8 @@ def summarise(incidents: pd.DataFrame, missions: pd.DataFrame, units: pd.DataFra
     reps_by_variant = {v: [int(r) for r in np.unique(incidents.loc[incidents["variant"] == v, "replication"])]
                        for v in variants}
     out_vars = {v: _variant_stats(calls[v], _units(units, v), n_reps=len(reps_by_variant[v]), names=names,
-                                  dir_names=xb.names, focus=focus) for v in variants}
+                                  dir_names=xb.names, type_names=xb.type_names, focus=focus)
+                for v in variants}
     diffs: dict[str, Any] = {}
     has_focus = "focus" in incidents
     for v in variants[1:]:

@@ -123,13 +123,22 @@ def _group_blocks(cells: _Cells, variants: list[str], *, by_type: bool) -> Itera
 
 
 def _count_blocks(cells: _Cells, variants: list[str]) -> Iterator[Block]:
-    """Cross-border missions by direction; requests for help by agreement and direction (if any);
-    unit utilisation by type (if any)."""
+    """Cross-border missions by direction, then by direction and unit type (all incidents and each
+    focus area with any); requests for help by agreement and direction (if any); unit utilisation by
+    type (if any)."""
     directions = sorted(cells.groups("cross_border_missions", "overall", "measure"))
     yield "Cross-border missions (all replications)", [
         (d, [_count(cells.value("cross_border_missions", "overall", "", d, v)) for v in variants])
         for d in directions] or [("none", ["0"] * len(variants))]
     t = cells.table
+    section = "cross_border_missions_by_type"
+    scopes = [("overall", "", "all incidents")] + [("focus", f, f) for f in t.attrs["focus_areas"]]
+    for scope, group, label in scopes:
+        sel = (t["section"] == section) & (t["scope"] == scope) & (t["group"] == group)
+        measures = list(dict.fromkeys(t.loc[sel, "measure"]))
+        if measures:
+            yield f"Cross-border missions by unit type, {label} (all replications)", [
+                (m, [_count(cells.value(section, scope, group, m, v)) for v in variants]) for m in measures]
     asked = t[(t["section"] == "requests") & t["measure"].str.endswith(" asked")]
     pairs = list(dict.fromkeys(zip(asked["group"], asked["measure"].str.removesuffix(" asked"), strict=True)))
     if pairs:
@@ -297,7 +306,8 @@ def register(subparsers: Any) -> None:
         "compare", help="print variants side by side with their differences and intervals",
         description="Print the planner's table of a results folder: variants side by side, the "
                     "differences against the first variant with 95 % intervals, cross-border "
-                    "missions by direction. --format csv or json gives the same numbers one per row "
+                    "missions by direction and by direction and unit type. --format csv or json "
+                    "gives the same numbers one per row "
                     "(section, scope, group, measure, variant, value, low, high, excludes_zero).")
     p.add_argument("results_dir", help="a folder written by xborder run")
     p.add_argument("--by-type", action="store_true", help="also one table per incident type")
