@@ -129,17 +129,23 @@ def _a1(case: Case, country: str) -> pd.DataFrame:
                & inc["type"].isin(case.types_needing("ambulance"))]
 
 
+def _band(a1: pd.DataFrame, case: Case, lo: float, hi: float) -> np.ndarray:
+    """Per replication, the percentage of `a1` calls answered in ``[lo, hi)`` minutes (a call never
+    reached counts as answered at infinity)."""
+    def f(d: pd.DataFrame) -> float:
+        rt = d["rt_ambulance_s"].to_numpy(float)
+        rt = np.where(np.isfinite(rt), rt, np.inf)
+        return share((rt >= lo * MIN) & (rt < hi * MIN))
+    return per_replication(a1, f, case.reps)
+
+
 def _nl_response_rows(case: Case) -> list[Row]:
     a1 = _a1(case, "NL")
     where = (f"the Dutch places of the {case.scenario.name} extract ({case.population.get('NL', 0):,.0f} "
              "inhabitants) against the whole country; calls never reached count as over 15 min")
 
     def bins(lo: float, hi: float) -> np.ndarray:
-        def f(d: pd.DataFrame) -> float:
-            rt = d["rt_ambulance_s"].to_numpy(float)
-            rt = np.where(np.isfinite(rt), rt, np.inf)
-            return share((rt >= lo * MIN) & (rt < hi * MIN))
-        return per_replication(a1, f, case.reps)
+        return _band(a1, case, lo, hi)
 
     rows = [row(by_key("nl_a1_under_5"), bins(0, 5), scenario=case.label, scaling=where),
             row(by_key("nl_a1_5_10"), bins(5, 10), scenario=case.label, scaling=where),
@@ -168,14 +174,7 @@ def _calibration_rows(case: Case) -> list[Row]:
     where = (f"Belgian urgent ambulance calls of the {case.scenario.name} study (the calls the "
              "speed-up with lights and sirens is calibrated on) against the Dutch national distribution")
 
-    def bins(lo: float, hi: float) -> np.ndarray:
-        def f(d: pd.DataFrame) -> float:
-            rt = d["rt_ambulance_s"].to_numpy(float)
-            rt = np.where(np.isfinite(rt), rt, np.inf)
-            return share((rt >= lo * MIN) & (rt < hi * MIN))
-        return per_replication(a1, f, case.reps)
-
-    return [row(by_key(k), bins(lo, hi), scenario=case.label, scaling=where)
+    return [row(by_key(k), _band(a1, case, lo, hi), scenario=case.label, scaling=where)
             for k, lo, hi in (("ls_calibration_under_5", 0, 5), ("ls_calibration_5_10", 5, 10),
                               ("ls_calibration_10_15", 10, 15), ("ls_calibration_over_15", 15, math.inf))]
 
