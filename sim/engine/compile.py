@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.engine._layout import FIELDS, M_FLOAT, M_INT, N_COUNTERS, R_FLOAT, R_INT
+from sim.engine._load import with_core
 from sim.engine.prepare import Prepared, beyond_legs
 from sim.model.agreements import RULES, Agreement, party_matches
 from sim.model.demand import Incidents, IncidentType
@@ -45,14 +46,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _F64 = np.float64
-
-
-def _compiled_core() -> ModuleType:
-    """The compiled core, imported when the first run is compiled, not with the package: importing
-    numba takes 0.1 to 0.3 s, which commands that never simulate (validate, plots) are spared."""
-    from sim.engine import _core
-
-    return _core
 
 
 @dataclass(eq=False)
@@ -398,7 +391,7 @@ def _beyond_state(prep: Prepared, inc: Incidents, nu: int) -> dict[str, Any]:
             "ret_off": np.zeros(nu, np.bool_)}
 
 
-def _search_state(network: RoadNetwork, prep: Prepared, nu: int, core: ModuleType) -> dict[str, Any]:
+def _search_state(network: RoadNetwork, prep: Prepared, nu: int) -> dict[str, Any]:
     n = network.n_nodes
     lm, n_lm = prep.landmarks()
     lm_station, lm_pred = prep.trees()
@@ -411,7 +404,7 @@ def _search_state(network: RoadNetwork, prep: Prepared, nu: int, core: ModuleTyp
         "cos_lat": np.cos(np.radians(network.lat)).astype(_F64), "inv_vmax": 1.0 / prep.vmax_mps,
         "g": np.full(n, np.inf), "hv": np.zeros(n), "stamp": np.zeros(n, np.int64),
         "heap_f": np.empty(len(data) + 1), "heap_v": np.empty(len(data) + 1, np.int64),
-        "tt_cache": core.new_tt_cache(),
+        "tt_cache": None,  # made by the compiled core (_core_of)
         "path_buf": np.zeros(n + 1, np.int64), "moving_buf": np.zeros(max(nu, 1), np.int64),
         "mh_i": np.full(3, -1, np.int64), "mh_f": np.zeros(2), "cnt": np.zeros(N_COUNTERS, np.int64),
     }
@@ -466,11 +459,26 @@ def ordered_state(parts: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return {k: merged[k] for k in FIELDS}
 
 
+def _core_of(state: dict[str, Any]) -> tuple[Any, tuple[Any, Any, Any, Any]]:
+    """The :class:`sim.engine._core.Core` of `state` (its ``tt_cache`` made here) and its entry points.
+
+    The core is imported here, not with the package: importing numba takes 0.1 to 0.3 s, which
+    commands that never simulate (validate, plots) are spared. A corrupt numba cache is removed and
+    the core compiled again (:func:`sim.engine._load.with_core`).
+    """
+
+    def build(module: ModuleType) -> tuple[Any, tuple[Any, Any, Any, Any]]:
+        state["tt_cache"] = module.new_tt_cache()
+        core = module.Core(*state.values())
+        return core, module.entry_points(core)
+
+    return with_core(build)
+
+
 def compile_run(network: RoadNetwork, spec: ModelSpec, prep: Prepared, inc: Incidents,
                 streams: Streams) -> CompiledRun:
     """Compile one run (draws the request delays of agreements `inc` lacks, and whether escorts
     ride along, from `streams`)."""
-    core_module = _compiled_core()
     inc.ensure_request_delays(spec.agreements, streams)
     agreements = tuple(spec.agreements)
     names = unit_type_names()
@@ -485,11 +493,11 @@ def compile_run(network: RoadNetwork, spec: ModelSpec, prep: Prepared, inc: Inci
         _unit_state(prep, units, n_centres, nt, factors), _type_state(spec, urg, names, factors),
         _incident_state(inc, i_centre, agreements, names, streams),
         _agreement_state(agreements, cand, can_fire, n_centres, nt), _prepared_state(network, spec, prep),
-        _search_state(network, prep, len(units), core_module),
+        _search_state(network, prep, len(units)),
         _output_state(inc, _request_capacity(inc, i_centre, cand)),
         _beyond_state(prep, inc, len(units)),
     ))
-    core = core_module.Core(*state.values())
+    core, entry_points = _core_of(state)
     return CompiledRun(
         network=network, spec=spec, prep=prep, inc=inc, types=spec.incident_types, agreements=agreements,
         type_names=names, n_types=nt, n_centres=n_centres, units=units, can_fire=can_fire,
@@ -500,5 +508,5 @@ def compile_run(network: RoadNetwork, spec: ModelSpec, prep: Prepared, inc: Inci
         i_country=[network.countries[c] if c >= 0 else "" for c in inc.country.tolist()],
         i_centre=i_centre, i_type=inc.type_idx.tolist(), i_t_call=inc.t_call.tolist(), urg=urg,
         i_queue=[(c + (n_centres + 1) * b) * nt for c, b in zip(i_centre, inc.beyond.tolist(), strict=True)],
-        state=state, core=core, entry_points=core_module.entry_points(core),
+        state=state, core=core, entry_points=entry_points,
     )
