@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sim.cli._common import language
 from sim.errors import UsageError
 
 
@@ -20,15 +21,6 @@ def _results_dir(text: str) -> Path:
         raise UsageError(f"{folder}: not a results folder (no summary.json; give a folder written by "
                          "xborder run)")
     return folder
-
-
-def _lang(text: str) -> str:
-    from sim.figures.i18n import LANGUAGES
-
-    lang = str(text).strip().lower()
-    if lang not in LANGUAGES:
-        raise UsageError(f"--lang: unknown language {text!r}; choose from {', '.join(LANGUAGES)}")
-    return lang
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -47,7 +39,7 @@ def _export(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from sim.figures.report import write_report
 
-    lang = _lang(args.lang)
+    lang = language(args.lang)
     folder = _results_dir(args.results_dir)
     t0 = time.perf_counter()
     path = write_report(folder, lang=lang, out=args.out)
@@ -85,7 +77,7 @@ def _animate(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     path = animate_results(folder, variants=variants, replication=args.replication, day=args.day,
                            start_s=_seconds(args.start, "--from"), end_s=_seconds(args.end, "--to"),
-                           out=out, lang=_lang(args.lang), duration_s=args.duration, fps=args.fps)
+                           out=out, lang=language(args.lang), duration_s=args.duration, fps=args.fps)
     print(path)
     print(f"animation written ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
     return 0

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sim.cli._common import language
 from sim.errors import UsageError
 
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
@@ -34,11 +35,7 @@ def parse_formats(text: str) -> list[str]:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from sim.figures.i18n import LANGUAGES
-
-    lang = str(args.lang).strip().lower()
-    if lang not in LANGUAGES:
-        raise UsageError(f"--lang: unknown language {args.lang!r}; choose from {', '.join(LANGUAGES)}")
+    lang = language(args.lang)
     formats = parse_formats(args.format)
     folder = Path(args.results_dir)
     if not folder.exists():
