@@ -95,14 +95,18 @@ def stop_signals() -> Iterator[None]:
 
 @contextmanager
 def held_stops() -> Iterator[list[int]]:
-    """While in the block, SIGTERM and SIGHUP that :func:`stop_signals` would raise are only noted
-    (in the list yielded): a stopped run's folder is assembled without being cut short again."""
+    """While in the block, SIGTERM and SIGHUP that :func:`stop_signals` would raise, and a Ctrl-C
+    that Python would raise, are only noted (in the list yielded): a stopped run's folder is
+    assembled without being cut short again (a second Ctrl-C stops the workers at once, but what
+    finished is still kept)."""
     held: list[int] = []
     saved: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for s in STOP_SIGNALS:
             if signal.getsignal(s) is _raise_stopped:
                 saved[s] = signal.signal(s, _note(held))
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            saved[signal.SIGINT] = signal.signal(signal.SIGINT, _note(held))
     try:
         yield held
     finally:
