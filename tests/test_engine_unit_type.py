@@ -85,7 +85,7 @@ def test_a_registered_unit_type_runs_with_exact_times(register_boat: Callable[[b
     r = simulate(_line(), _spec(), seed=0)
     i, m, u = r.incidents, r.missions, r.units
     assert list(i) == list(incident_columns()) == list(sim.engine.INCIDENT_COLUMNS)
-    assert list(i)[10:15] == ["rt_ambulance_s", "rt_smur_s", "rt_pumper_s", "rt_ladder_s", "rt_boat_s"]
+    assert list(i)[11:16] == ["rt_ambulance_s", "rt_smur_s", "rt_pumper_s", "rt_ladder_s", "rt_boat_s"]
     # water rescue at node 2: alert 60, turnout 45, 300 s x 0.5, 900 s on scene (leaves at 1155).
     # Medical call at node 1 at 5000: alert 5060, turnout 30, 100 s x 0.5, 600 s on scene, then the
     # ambulance drives 1 -> 3 (500 s x 0.5) to the hospital, 300 s handover, 600 s back home.

@@ -96,6 +96,10 @@ variants:
 # the file above sets 12 min for 112 Antwerpen, which takes precedence over its country's.
 COUNTRY_LIMIT_S = {"NL": 900.0, "BE": 900.0}
 CENTRE_LIMIT_S = {"112 Antwerpen": 720.0}
+# The published norms of the other classes (facts; brandweer.nl): NL A2 30 min, NL fire in a building
+# with the common 8-min norm; Belgian fires have none (only the shares within 10 and 15 min).
+CLASS_LIMIT_S = {("NL", "a2"): 1800.0, ("NL", "fire_8"): 480.0}
+SERVICE = {"urgent": "ambulance", "a2": "ambulance", "fire_8": "fire", "fire": "fire"}
 VARIANTS = ["national", "ambulances", "everything"]
 
 
@@ -115,8 +119,10 @@ def tables(folder: Path) -> dict[str, Any]:
     return out
 
 
-def _limit(centre: str, country: str) -> float:
-    return CENTRE_LIMIT_S.get(centre, COUNTRY_LIMIT_S.get(country, math.nan))
+def _limit(centre: str, country: str, norm_class: str) -> float:
+    if norm_class == "urgent":
+        return CENTRE_LIMIT_S.get(centre, COUNTRY_LIMIT_S.get(country, math.nan))
+    return CLASS_LIMIT_S.get((country, norm_class), math.nan)
 
 
 def _expected(inc: pd.DataFrame, mis: pd.DataFrame, units: pd.DataFrame | None,
@@ -124,8 +130,9 @@ def _expected(inc: pd.DataFrame, mis: pd.DataFrame, units: pd.DataFrame | None,
     """The statistics of one group, from first principles."""
     rt = inc["response_time_s"].to_numpy(dtype=float)
     fin = rt[np.isfinite(rt)]
-    limits = np.array([_limit(c, k) for c, k in zip(inc["dispatch_centre"], inc["country"], strict=True)])
-    urgent = (inc["urgency"].to_numpy() == 1) & np.isfinite(limits)
+    limits = np.array([_limit(c, k, n) for c, k, n in zip(inc["dispatch_centre"], inc["country"],
+                                                            inc["norm_class"], strict=True)])
+    urgent = np.isfinite(limits)
     with np.errstate(invalid="ignore"):
         within = int(np.sum(rt[urgent] <= limits[urgent]))
     n_urgent = int(urgent.sum())
@@ -145,6 +152,8 @@ def _expected(inc: pd.DataFrame, mis: pd.DataFrame, units: pd.DataFrame | None,
         "within_norm_share": within / n_urgent if n_urgent else None,
         "cross_border_missions": dict(Counter(m.loc[m["cross_border"], "direction"])),
         "cross_border_missions_by_type": _by_direction_and_type(m),
+        "within_10min_share": float(np.sum(rt <= 600.0) / len(inc)) if len(inc) else None,
+        "within_15min_share": float(np.sum(rt <= 900.0) / len(inc)) if len(inc) else None,
     }
     if n_urgent:  # Wilson score interval
         z = stats.norm.ppf(0.975)
@@ -153,7 +162,9 @@ def _expected(inc: pd.DataFrame, mis: pd.DataFrame, units: pd.DataFrame | None,
         half = z * math.sqrt(p * (1 - p) / n_urgent + z * z / (4 * n_urgent**2)) / (1 + z * z / n_urgent)
         out["within_norm_ci"] = [centre - half, centre + half]
     if units is not None and len(units):
-        out["utilisation"] = {t: float(g["utilisation"].mean()) for t, g in units.groupby("unit_type")}
+        # weighted by time on duty: busy time over time on duty, per unit type
+        out["utilisation"] = {t: float(g["busy_s"].sum() / g["on_duty_s"].sum())
+                              for t, g in units.groupby("unit_type")}
     return out
 
 
@@ -202,6 +213,20 @@ def test_summary_statistics_recomputed_from_the_parquet_files(tables: dict[str, 
             checked += 1
         for (c, t), g in iv.groupby(["dispatch_centre", "type"]):
             _check(s["by_dispatch_centre_and_type"][c][t], _expected(g, mv, None, n), f"{v} {c} {t}")
+        services = iv["norm_class"].map(SERVICE)
+        assert list(s["by_service"]) == [x for x in ("ambulance", "fire") if x in set(services)]
+        for service in s["by_service"]:
+            _check(s["by_service"][service], _expected(iv[services == service], mv, None, n),
+                   f"{v} {service}")
+        groups = {f"{k}/{c}": g for (k, c), g in iv.groupby(["country", "norm_class"]) if c}
+        assert set(s["by_norm"]) == set(groups)
+        for key, g in groups.items():
+            _check(s["by_norm"][key], _expected(g, mv, None, n), f"{v} {key}")
+        assert s["by_norm"]["NL/a2"]["norm"]["limit_s"] == 1800.0 and s["by_norm"]["BE/fire"]["norm"] is None
+        for country, by_type in s["utilisation_by_country"].items():
+            uc = uv[uv["country"] == country]
+            assert by_type == pytest.approx({t: g["busy_s"].sum() / g["on_duty_s"].sum()
+                                             for t, g in uc.groupby("unit_type")}, rel=1e-12)
         enclaves = iv[iv["focus"] == "Baarle-Hertog enclaves"]
         _check(s["focus"]["Baarle-Hertog enclaves"], _expected(enclaves, mv, None, n), f"{v} enclaves")
     assert checked >= 3 * (2 + 4)

@@ -356,7 +356,7 @@ def test_incident_log_problems_name_the_file(tmp_path: Path) -> None:
     log.write_text("t_s,lat,lon,type\n10,51.44,4.93,heart_attack\n", encoding="utf-8")
     assert _problems(text, network=True, tmp_path=tmp_path) == [
         f"s.yaml:8 demand.incident_log: incident log {log}:2: unknown incident type 'heart_attack' "
-        "(known: cardiac_arrest, fire_small, medical_non_urgent, medical_urgent, road_collision, "
+        "(known: cardiac_arrest, fire_small, medical_a2, medical_non_urgent, medical_urgent, road_collision, "
         "structure_fire)"]
     log.write_text("t_s,lat,lon\n10,51.44,4.93\n", encoding="utf-8")
     assert _problems(text, network=True, tmp_path=tmp_path) == [

@@ -254,7 +254,7 @@ def _recompute(point_dir: Path, norms: dict[str, object]) -> pd.DataFrame:
     for (v, r), g in inc.groupby(["variant", "replication"], sort=False):
         rt = g["response_time_s"].dropna()
         lim = norm_limits(g, norms)  # type: ignore[arg-type]
-        urgent = (g["urgency"].to_numpy() == 1) & np.isfinite(lim)
+        urgent = np.isfinite(lim)  # calls whose class has a norm
         within = (g["response_time_s"].to_numpy()[urgent] <= lim[urgent]).mean()
         m = mis[(mis["variant"] == v) & (mis["replication"] == r) & mis["incident_id"].isin(g["incident_id"])]
         rows.append({"variant": v, "replication": r, "mean_s": rt.mean(), "p90_s": rt.quantile(0.9),

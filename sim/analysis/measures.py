@@ -1,12 +1,21 @@
 """One definition of each measure the reports use.
 
-Every table, summary and figure asks these functions, so that "urgent calls within the norm" means
-the same in ``compare``, ``summary.json``, a sweep and a figure:
+Every table, summary and figure asks these functions, so that "calls within the norm" means the same
+in ``compare``, ``summary.json``, a sweep and a figure:
 
-- an incident's **norm** is its dispatch centre's if the scenario sets one, else its country's;
-- a call is **judged** against the norm when it is urgent (urgency 1) and has a norm;
-- it is **within** the norm when its response time (call to first unit on scene) is at most the
-  norm's limit; a call never reached (response time NaN) is outside;
+- an incident's **class** is its type's norm class (:data:`sim.model.norms.NORM_CLASSES`: ``urgent``
+  = NL A1 and the other countries' urgent ambulance calls, ``a2``, ``fire_8`` ...; ``""``: none),
+  recorded in the ``norm_class`` column; results written before that column existed get ``urgent``
+  for urgency 1 and none otherwise;
+- its **service** is its class's (``ambulance`` or ``fire``): ambulance and fire calls are
+  reported apart;
+- its **norm** is the one of its class set for its dispatch centre, else for its country
+  (:func:`sim.model.norms.find_norm`);
+- a call is **judged** against the norm when it has one; it is **within** the norm when its response
+  time (call to first unit on scene) is at most the norm's limit; a call never reached (response
+  time NaN) is outside;
+- every call also counts **within 10 and 15 min** (:data:`sim.model.norms.BANDS_S`): the measure
+  for calls whose country has no norm for their class (Belgian fires);
 - the **measured** calls are those after the warm-up and within the road extract.
 """
 
@@ -19,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from sim.model.norms import Norm
+from sim.model.norms import BANDS_S, Norm, find_norm, service_of
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
@@ -38,32 +47,62 @@ def measured_calls(incidents: pd.DataFrame) -> pd.DataFrame:
     return incidents[keep]
 
 
+def norm_classes(incidents: pd.DataFrame) -> npt.NDArray[np.object_]:
+    """Each incident's norm class (``""``: none); from the urgency for results without the column."""
+    if "norm_class" in incidents:
+        return np.asarray(incidents["norm_class"].fillna("").astype(str).to_numpy(), dtype=object)
+    urg = incidents["urgency"].to_numpy() if len(incidents) else np.zeros(0)
+    return np.where(urg == 1, "urgent", "").astype(object)
+
+
+def services(incidents: pd.DataFrame) -> npt.NDArray[np.object_]:
+    """Each incident's service (``ambulance``, ``fire``; ``""`` for a call of no class)."""
+    cls = norm_classes(incidents)
+    names, codes = np.unique(cls, return_inverse=True)
+    return np.array([service_of(str(c)) for c in names] or [""], dtype=object)[codes]
+
+
+def norms_of(incidents: pd.DataFrame, norms: Mapping[str, Norm]) -> list[Norm | None]:
+    """The norm of each incident (:func:`sim.model.norms.find_norm`; ``None``: not judged)."""
+    if not len(incidents):
+        return []
+    key = pd.DataFrame({"c": incidents["dispatch_centre"].astype(str).to_numpy(),
+                        "k": incidents["country"].astype(str).to_numpy(), "n": norm_classes(incidents)})
+    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(key))
+    table = [find_norm(norms, centre=c, country=k, norm_class=n) for c, k, n in uniq]
+    return [table[i] for i in codes]
+
+
 def norm_limits(incidents: pd.DataFrame, norms: Mapping[str, Norm]) -> FloatArray:
-    """Each incident's norm limit in seconds: its dispatch centre's norm, else its country's (NaN if
-    none)."""
+    """Each incident's norm limit in seconds: the norm of its class set for its dispatch centre,
+    else for its country (NaN if none)."""
     if not len(incidents):
         return np.zeros(0)
-
-    def limit(centre: str, country: str) -> float:
-        n = norms.get(centre) or norms.get(country)
-        return float(n.limit_s) if n is not None else math.nan
-
-    centres, centre_names = pd.factorize(incidents["dispatch_centre"].astype(str))
-    countries, country_names = pd.factorize(incidents["country"].astype(str))
-    table = np.array([[limit(c, k) for k in country_names] for c in centre_names], dtype=float)
-    return np.asarray(table[centres, countries], dtype=float)
+    key = pd.DataFrame({"c": incidents["dispatch_centre"].astype(str).to_numpy(),
+                        "k": incidents["country"].astype(str).to_numpy(), "n": norm_classes(incidents)})
+    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(key))
+    table = np.array([n.limit_s if (n := find_norm(norms, centre=c, country=k, norm_class=cl)) is not None
+                      else math.nan for c, k, cl in uniq] or [math.nan], dtype=float)
+    return np.asarray(table[codes], dtype=float)
 
 
 def judged(incidents: pd.DataFrame, limits: FloatArray) -> BoolArray:
-    """Which incidents are judged against a norm: urgent (urgency 1) with a finite limit."""
+    """Which incidents are judged against a norm: those whose class has one (a finite limit)."""
     if not len(incidents):
         return np.zeros(0, bool)
-    return np.asarray((incidents["urgency"].to_numpy() == 1) & np.isfinite(limits), dtype=bool)
+    return np.asarray(np.isfinite(limits), dtype=bool)
 
 
 def within(response_s: FloatArray, limits: FloatArray) -> BoolArray:
     """Whether each response time is within its limit (NaN, never reached, is outside)."""
     return np.asarray(np.asarray(response_s, float) <= limits, dtype=bool)
+
+
+def within_bands(response_s: FloatArray) -> dict[str, BoolArray]:
+    """Whether each response time is within 10 and within 15 min (:data:`BANDS_S`), keyed
+    ``within_10min`` ... (NaN, never reached, is outside)."""
+    rt = np.asarray(response_s, float)
+    return {f"within_{b / 60:g}min": np.asarray(rt <= b, dtype=bool) for b in BANDS_S}
 
 
 def within_norm(incidents: pd.DataFrame, norms: Mapping[str, Norm]) -> tuple[BoolArray, BoolArray]:

@@ -23,7 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sim.analysis.hexagons import hexagon_summary
-from sim.analysis.measures import judged, measured_calls, norm_limits, within
+from sim.analysis.measures import judged, measured_calls, norm_classes, norm_limits, within, within_bands
 from sim.analysis.stats import (
     BatchPlan,
     Interval,
@@ -33,7 +33,7 @@ from sim.analysis.stats import (
     replication_intervals,
     wilson_ci,
 )
-from sim.model.norms import Norm
+from sim.model.norms import NORM_CLASSES, Norm, find_norm, service_of
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -74,6 +74,11 @@ class _Calls:
     centre: IntArray
     type: IntArray
     focus: IntArray
+    service: IntArray
+    norm_group: IntArray
+    """Codes of the call's service and of its country and norm class (``"NL/a2"``)."""
+    bands: dict[str, BoolArray]
+    """Within 10 and 15 min (:func:`sim.analysis.measures.within_bands`)."""
     xb_row: IntArray
     xb_dir: IntArray
     xb_type: IntArray
@@ -83,8 +88,10 @@ class _Calls:
 @dataclass
 class _Units:
     centre: npt.NDArray[np.object_]
+    country: npt.NDArray[np.object_]
     type: npt.NDArray[np.object_]
-    utilisation: FloatArray
+    busy: FloatArray
+    on_duty: FloatArray
 
 
 def _codes(col: pd.Series) -> tuple[IntArray, list[str]]:
@@ -175,6 +182,7 @@ def _stats_by(c: _Calls, labels: IntArray, n: int, *, n_reps: int, dir_names: li
 
     unserved, xb, urgent = per_group(c.unserved), per_group(c.cross_border), per_group(c.judged)
     within_ = per_group(c.judged & c.within)
+    bands = {k: per_group(m) for k, m in c.bands.items()}
     xb_lab = labels[c.xb_row] if len(c.xb_row) else np.zeros(0, np.int64)
     keep = xb_lab >= 0
     nd = max(1, len(dir_names))
@@ -192,6 +200,7 @@ def _stats_by(c: _Calls, labels: IntArray, n: int, *, n_reps: int, dir_names: li
             "unserved": int(unserved[g]), "cross_border_incidents": int(xb[g]),
             "urgent_with_norm": int(urgent[g]), "within_norm_share": ci.estimate,
             "within_norm_ci": [ci.low, ci.high],
+            **{f"{k}_share": float(v[g] / count[g]) if count[g] else math.nan for k, v in bands.items()},
             "cross_border_missions": {name: int(by_dir[g, j])
                                       for j, name in sorted(enumerate(dir_names), key=lambda x: x[1])
                                       if by_dir[g, j]},
@@ -204,19 +213,41 @@ def _stats_by(c: _Calls, labels: IntArray, n: int, *, n_reps: int, dir_names: li
 
 
 def _utilisation(units: _Units, labels: IntArray, n: int) -> list[dict[str, float]]:
-    """Mean utilisation by unit type of each group of units (NaN utilisations left out)."""
+    """Utilisation by unit type of each group of units, weighted by time on duty: the group's busy
+    time over its time on duty (NaN where its units were never on duty)."""
     types, names = pd.factorize(pd.Series(units.type, dtype=object))
     nt = max(1, len(names))
     ok = labels >= 0
     key = labels[ok] * nt + types[ok]
-    u = units.utilisation[ok]
-    fin = np.isfinite(u)
     present = np.bincount(key, minlength=n * nt).reshape(n, nt)
-    cnt = np.bincount(key[fin], minlength=n * nt).reshape(n, nt)
-    tot = np.bincount(key[fin], weights=u[fin], minlength=n * nt).reshape(n, nt)
+    busy = np.bincount(key, weights=np.nan_to_num(units.busy[ok]), minlength=n * nt).reshape(n, nt)
+    duty = np.bincount(key, weights=np.nan_to_num(units.on_duty[ok]), minlength=n * nt).reshape(n, nt)
     order = sorted(range(len(names)), key=lambda j: str(names[j]))
-    return [{str(names[j]): float(tot[g, j] / cnt[g, j]) if cnt[g, j] else math.nan
+    return [{str(names[j]): float(busy[g, j] / duty[g, j]) if duty[g, j] > 0 else math.nan
              for j in order if present[g, j]} for g in range(n)]
+
+
+def _utilisation_by_country(units: _Units) -> dict[str, dict[str, float]]:
+    """Utilisation by unit type of each country's units, weighted by time on duty (the units of
+    every country in the run: the foreign side's units, busy with their own calls, apart)."""
+    countries = sorted({str(x) for x in units.country})
+    lab = np.array([countries.index(str(x)) for x in units.country], dtype=np.int64)
+    return dict(zip(countries, _utilisation(units, lab, len(countries)), strict=True))
+
+
+def _report_order(names: list[str], present: IntArray) -> list[str]:
+    """The groups present, in report order: ambulance before fire, NORM_CLASSES order within a
+    country (``"NL/urgent"``, ``"NL/a2"`` ...), countries alphabetically; calls of no class
+    (``""``, ``"NL/"``) left out."""
+    classes = list(NORM_CLASSES)
+
+    def rank(name: str) -> tuple[int, str, int]:
+        where, _, cls = name.rpartition("/")
+        if not where:  # a service
+            return ({"ambulance": 0, "physician": 1, "fire": 2}.get(name, 3), name, 0)
+        return (0, where, classes.index(cls) if cls in classes else len(classes))
+    keep = [names[i] for i in present if names[i] and not names[i].endswith("/")]
+    return sorted(keep, key=rank)
 
 
 def _lut(codes_names: list[str], groups: list[str]) -> IntArray:
@@ -226,7 +257,8 @@ def _lut(codes_names: list[str], groups: list[str]) -> IntArray:
 
 
 def _variant_stats(c: _Calls, units: _Units, *, n_reps: int, names: dict[str, list[str]],
-                   dir_names: list[str], type_names: list[str], focus: Sequence[str]) -> dict[str, Any]:
+                   dir_names: list[str], type_names: list[str], focus: Sequence[str],
+                   norm_info: Mapping[str, dict[str, Any] | None]) -> dict[str, Any]:
     """The ``variants`` entry of one variant: overall, by centre, by type, both, and per focus area."""
     n = len(c.rt)
     centres = sorted({names["centre"][i] for i in np.unique(c.centre)} | {str(x) for x in units.centre})
@@ -235,6 +267,13 @@ def _variant_stats(c: _Calls, units: _Units, *, n_reps: int, names: dict[str, li
     res: dict[str, Any] = {"replications": n_reps}
     res["overall"] = _stats_by(c, np.zeros(n, np.int64), 1, units=units,
                                unit_labels=np.zeros(len(units.centre), np.int64), **kw)[0]
+    res["utilisation_by_country"] = _utilisation_by_country(units)
+    for key, col in (("by_service", "service"), ("by_norm", "norm_group")):
+        groups = _report_order(names[col], np.unique(getattr(c, col)))
+        labels = _lut(names[col], groups)[getattr(c, col)]
+        res[key] = dict(zip(groups, _stats_by(c, labels, len(groups), **kw), strict=True))
+    for group, st in res["by_norm"].items():
+        st["norm"] = norm_info.get(group)
     unit_centre = np.array([centres.index(str(x)) for x in units.centre], dtype=np.int64)
     by_c = _stats_by(c, _lut(names["centre"], centres)[c.centre], len(centres), units=units,
                      unit_labels=unit_centre, **kw)
@@ -314,8 +353,11 @@ def _pair(calls: dict[str, _Calls], ref: str, v: str, *, reps: list[int], plan: 
     kw: dict[str, Any] = {"reps": reps, "plan": plan}
     d["overall"] = _differences_by(a, b, np.zeros(len(a.rt), np.int64), np.zeros(len(b.rt), np.int64),
                                    1, **kw)[0]
-    for key, col in (("by_dispatch_centre", "centre"), ("by_type", "type")):
-        groups = sorted({names[col][i] for i in np.unique(getattr(a, col))})
+    for key, col in (("by_dispatch_centre", "centre"), ("by_type", "type"), ("by_service", "service"),
+                     ("by_norm", "norm_group")):
+        present = np.unique(getattr(a, col))
+        groups = (_report_order(names[col], present) if col in ("service", "norm_group")
+                  else sorted({names[col][i] for i in present}))
         lut = _lut(names[col], groups)
         d[key] = dict(zip(groups, _differences_by(a, b, lut[getattr(a, col)], lut[getattr(b, col)],
                                                   len(groups), **kw), strict=True))
@@ -342,15 +384,29 @@ def _calls(measured: pd.DataFrame, limits: FloatArray, rows: IntArray, codes: di
         rt=rt, rep=sub["replication"].to_numpy(np.int64), t=sub["t_call_s"].to_numpy(dtype=float),
         unserved=~sub["served"].to_numpy(dtype=bool), cross_border=sub["cross_border"].to_numpy(dtype=bool),
         judged=judged(sub, lim), within=within(rt, lim), centre=codes["centre"][rows],
-        type=codes["type"][rows], focus=codes["focus"][rows], xb_row=xb.row[mine], xb_dir=xb.direction[mine],
-        xb_type=xb.unit_type[mine])
+        type=codes["type"][rows], focus=codes["focus"][rows], service=codes["service"][rows],
+        norm_group=codes["norm_group"][rows], bands=within_bands(rt), xb_row=xb.row[mine],
+        xb_dir=xb.direction[mine], xb_type=xb.unit_type[mine])
 
 
 def _units(units: pd.DataFrame, variant: str) -> _Units:
     uv = units[(units["variant"] == variant).to_numpy()]
     return _Units(centre=uv["dispatch_centre"].astype(str).to_numpy(object),
+                  country=uv["country"].astype(str).to_numpy(object),
                   type=uv["unit_type"].astype(str).to_numpy(object),
-                  utilisation=uv["utilisation"].to_numpy(dtype=float))
+                  busy=uv["busy_s"].to_numpy(dtype=float), on_duty=uv["on_duty_s"].to_numpy(dtype=float))
+
+
+def _norm_info(groups: list[str], norms: Mapping[str, Norm]) -> dict[str, dict[str, Any] | None]:
+    """The norm of each ``"<country>/<class>"`` group (its country's; ``None``: no norm there)."""
+    out: dict[str, dict[str, Any] | None] = {}
+    for g in groups:
+        country, _, cls = g.rpartition("/")
+        n = find_norm(norms, centre="", country=country, norm_class=cls)
+        out[g] = None if n is None else {
+            "label": n.label, "limit_s": n.limit_s,
+            "target_share": n.target_share if n.has_target else None, "source": n.source}
+    return out
 
 
 def summarise(incidents: pd.DataFrame, missions: pd.DataFrame, units: pd.DataFrame, *,
@@ -391,13 +447,20 @@ def summarise(incidents: pd.DataFrame, missions: pd.DataFrame, units: pd.DataFra
     codes: dict[str, IntArray] = {}
     for key, col in (("centre", "dispatch_centre"), ("type", "type"), ("focus", "focus")):
         codes[key], names[key] = _codes(measured[col])
+    cls = norm_classes(measured) if len(measured) else np.zeros(0, object)
+    cls_codes, cls_names = pd.factorize(pd.Series(cls, dtype=object))
+    codes["service"], names["service"] = _codes(pd.Series(
+        np.array([service_of(str(x)) for x in cls_names] or [""], dtype=object)[cls_codes], dtype=object))
+    codes["norm_group"], names["norm_group"] = _codes(
+        pd.Series(measured["country"].astype(str).to_numpy(object) + "/" + cls, dtype=object))
+    info = _norm_info(names["norm_group"], norms)
     limits = norm_limits(measured, norms) if len(measured) else np.zeros(0)
     xb = _cross_border(missions, measured, rows_of, list(variants))
     calls = {v: _calls(measured, limits, rows_of[v], codes, xb, i) for i, v in enumerate(variants)}
     reps_by_variant = {v: [int(r) for r in np.unique(incidents.loc[incidents["variant"] == v, "replication"])]
                        for v in variants}
     out_vars = {v: _variant_stats(calls[v], _units(units, v), n_reps=len(reps_by_variant[v]), names=names,
-                                  dir_names=xb.names, type_names=xb.type_names, focus=focus)
+                                  dir_names=xb.names, type_names=xb.type_names, focus=focus, norm_info=info)
                 for v in variants}
     diffs: dict[str, Any] = {}
     has_focus = "focus" in incidents

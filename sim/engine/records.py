@@ -43,7 +43,7 @@ the foreign unit, ``home_eta_s`` that of its best home unit (NaN: none free), bo
 
 def incident_columns() -> tuple[str, ...]:
     """The columns of the incident records, with ``rt_<type>_s`` for each unit type in the table."""
-    return ("incident_id", "type", "urgency", "t_call_s", "lat", "lon", "node", "country",
+    return ("incident_id", "type", "urgency", "norm_class", "t_call_s", "lat", "lon", "node", "country",
             "dispatch_centre", "response_time_s", *(f"rt_{u}_s" for u in unit_type_names()), "served",
             "cross_border", "primary_unit_country", "estimated_leg", "in_warmup", "beyond_extract")
 
@@ -150,6 +150,8 @@ def _incident_table(run: CompiledRun, cols: dict[str, Any]) -> dict[str, Any]:
         "incident_id": np.arange(n, dtype=np.int64),
         "type": names[inc.type_idx] if n else np.zeros(0, object),
         "urgency": np.asarray(run.urg, np.int64)[inc.type_idx] if n else np.zeros(0, np.int64),
+        "norm_class": np.asarray([t.norm_class or "" for t in run.types], dtype=object)[inc.type_idx]
+        if n else np.zeros(0, object),
         "t_call_s": t_call.astype(float),
         "lat": inc.lat.astype(float), "lon": inc.lon.astype(float),
         "node": inc.node.astype(np.int64),

@@ -32,8 +32,8 @@ def default_incident_types() -> tuple[IncidentType, ...]:
     Returns
     -------
     tuple of IncidentType
-        ``medical_urgent``, ``medical_non_urgent``, ``cardiac_arrest``, ``road_collision``,
-        ``structure_fire``, ``fire_small``.
+        ``medical_urgent`` (NL A1), ``medical_non_urgent`` (NL B), ``cardiac_arrest``,
+        ``road_collision``, ``structure_fire``, ``fire_small``, ``medical_a2`` (NL A2).
     """
     return (
         IncidentType(
@@ -43,11 +43,11 @@ def default_incident_types() -> tuple[IncidentType, ...]:
             transport_share=0.80, handover=_HANDOVER, lights_and_sirens=True,
         ),
         IncidentType(
-            name="medical_non_urgent", urgency=2, needs={"ambulance": 1},
+            name="medical_non_urgent", urgency=3, needs={"ambulance": 1},
             on_scene={"ambulance": _ON_SCENE_AMBULANCE},
-            # 63 % transported (ELASPY Utrecht, all rides); no lights and sirens: modelling choice
-            # (NL A2 has a 30 min norm).
-            transport_share=0.63, handover=_HANDOVER, lights_and_sirens=False,
+            # NL B rides (planned, a time agreed: vzinfo.nl): no norm, no lights and sirens.
+            # 63 % transported (ELASPY Utrecht, all rides).
+            transport_share=0.63, handover=_HANDOVER, lights_and_sirens=False, norm_class="",
         ),
         IncidentType(
             name="cardiac_arrest", urgency=1, needs={"ambulance": 1, "smur": 1},
@@ -68,17 +68,31 @@ def default_incident_types() -> tuple[IncidentType, ...]:
         ),
         IncidentType(
             name="structure_fire", urgency=1, needs={"pumper": 2, "ladder": 1, "ambulance": 1},
-            # Fire-fighting times and the ambulance on standby: modelling choice.
+            # Fire-fighting times and the ambulance on standby: modelling choice. Judged as a fire
+            # in a building with the common Dutch 8-min norm ("for most buildings", brandweer.nl);
+            # a scenario may add types for the 5-, 6- and 10-min buildings (classes fire_5 ...).
             on_scene={"pumper": Dist.lognormal(75 * MIN, 40 * MIN, cap=360 * MIN),
                       "ladder": Dist.lognormal(60 * MIN, 30 * MIN, cap=360 * MIN),
                       "ambulance": Dist.lognormal(45 * MIN, 20 * MIN, cap=180 * MIN)},
             transport_share=0.10, handover=_HANDOVER, lights_and_sirens=True,  # modelling choice
+            norm_class="fire_8",
         ),
         IncidentType(
             name="fire_small", urgency=1, needs={"pumper": 1},
             # Outdoor fires, automatic alarms, technical rescue: one pumper (modelling choice).
+            # No norm in the model's countries for this mix: reported by the shares within 10 and
+            # 15 min (class "fire").
             on_scene={"pumper": Dist.lognormal(30 * MIN, 15 * MIN, cap=180 * MIN)},
-            lights_and_sirens=True,
+            lights_and_sirens=True, norm_class="fire",
+        ),
+        IncidentType(
+            name="medical_a2", urgency=2, needs={"ambulance": 1},
+            # NL A2: no immediate danger to life, on scene as soon as possible, within 30 min
+            # (vzinfo.nl). Driven without lights and sirens and transported as the urgent calls
+            # (80 %, JEMSS Utrecht): modelling choices. Last in the list, so that the types before
+            # keep their random streams.
+            on_scene={"ambulance": _ON_SCENE_AMBULANCE},
+            transport_share=0.80, handover=_HANDOVER, lights_and_sirens=False, norm_class="a2",
         ),
     )
 

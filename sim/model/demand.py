@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from sim.model.agreements import Agreement
 from sim.model.distributions import Dist
+from sim.model.norms import NORM_CLASSES
 from sim.model.streams import Streams
 from sim.model.units import UNIT_TYPES, unit_type_names
 from sim.roads.network import EARTH_RADIUS_M, RoadNetwork, haversine_m
@@ -64,6 +65,10 @@ class IncidentType:
         Hospital handover time distribution (from arrival at hospital to the unit being free).
     lights_and_sirens
         Whether units drive to the scene with lights and sirens (emergency driving factor).
+    norm_class
+        The class of :data:`sim.model.norms.NORM_CLASSES` whose norm judges its calls, ``""`` for
+        none (not urgent). Default: from the primary unit type's service and the urgency: a fire
+        unit ``fire``; a medical one ``urgent`` (urgency 1) or ``a2`` (urgency 2); else none.
     """
 
     name: str
@@ -75,12 +80,18 @@ class IncidentType:
     primary: str = ""
     optional_needs: dict[str, tuple[int, float]] = field(default_factory=dict)
     lights_and_sirens: bool = True
+    norm_class: str | None = None
 
     def __post_init__(self) -> None:
         if not self.needs:
             raise ValueError(f"incident type {self.name!r} needs at least one unit")
         if not self.primary:
             object.__setattr__(self, "primary", next(iter(self.needs)))
+        if self.norm_class is None:
+            object.__setattr__(self, "norm_class", default_norm_class(self.primary, self.urgency))
+        elif self.norm_class and self.norm_class not in NORM_CLASSES:
+            raise ValueError(f"norm class {self.norm_class!r} of {self.name!r} is unknown "
+                             f"(known: {', '.join(NORM_CLASSES)})")
         if self.primary not in self.needs:
             raise ValueError(f"primary {self.primary!r} of {self.name!r} is not among its needs")
         if not 0.0 <= self.transport_share <= 1.0:
@@ -91,6 +102,15 @@ class IncidentType:
         if unit_type in self.on_scene:
             return self.on_scene[unit_type]
         return self.on_scene.get("default", Dist.fixed(0.0))
+
+
+def default_norm_class(primary: str, urgency: int) -> str:
+    """The norm class of an incident type that names none: a fire unit's calls ``fire``; a medical
+    unit's ``urgent`` at urgency 1, ``a2`` at urgency 2, none (``""``) otherwise."""
+    unit = UNIT_TYPES.get(primary)
+    if unit is not None and unit.service == "fire":
+        return "fire"
+    return {1: "urgent", 2: "a2"}.get(int(urgency), "")
 
 
 @dataclass(frozen=True)

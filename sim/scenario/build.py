@@ -52,7 +52,7 @@ import numpy as np
 from sim.errors import DataError
 from sim.model.countries import COUNTRIES, DEFAULT_NORMS
 from sim.model.demand import Place
-from sim.model.norms import Norm
+from sim.model.norms import Norm, split_norm_key
 from sim.model.spec import ModelSpec
 from sim.model.units import Hospital
 from sim.paths import bundled_regions, data_dir
@@ -172,11 +172,13 @@ class Scenario:
         return p
 
     def norms(self) -> dict[str, Norm]:
-        """Norms by country (or dispatch centre): the defaults with the file's overrides."""
+        """Norms by key (``"NL"``, ``"NL/a2"``, a dispatch centre ...: :func:`sim.model.norms.norm_key`):
+        the defaults with the file's overrides."""
         out = dict(DEFAULT_NORMS)
         for key, n in self.base.norms.items():
-            out[key] = Norm(key if key in COUNTRIES else "", n.service, n.limit, n.share, n.source,
-                            n.label or f"{key} {n.limit / 60:g} min / {n.share:.0%}")
+            where, cls = split_norm_key(key)
+            out[key] = Norm(where if where in COUNTRIES else "", n.service, n.limit, n.share, n.source,
+                            n.label or f"{key} {n.limit / 60:g} min / {n.share:.0%}", cls)
         return out
 
     def as_run_yaml(self, *, replications: int, seed: int) -> str:

@@ -18,6 +18,7 @@ from sim.errors import DataError
 from sim.model import defaults
 from sim.model.agreements import RULES
 from sim.model.countries import COUNTRIES
+from sim.model.norms import NORM_CLASSES, split_norm_key
 from sim.model.units import UNIT_TYPES
 from sim.roads.network import SNAP_LIMIT_M, RoadNetwork, haversine_m
 from sim.roads.speeds import HIGHWAY_CLASSES
@@ -281,9 +282,12 @@ def _variant_network_problems(scenario: Scenario, doc: ScenarioDoc, region: Any)
                 yield (("agreements", i, "parties", j),
                        unknown_name("party (country or dispatch centre)", party, parties_known))
     for key in doc.norms:
-        if key not in COUNTRIES and key not in net.centres:
-            yield ("norms", key), unknown_name("country or dispatch centre", key,
+        where, cls = split_norm_key(key)
+        if where not in COUNTRIES and where not in net.centres:
+            yield ("norms", key), unknown_name("country or dispatch centre", where,
                                                list(COUNTRIES) + list(net.centres))
+        elif cls not in NORM_CLASSES:
+            yield ("norms", key), unknown_name("norm class (after the '/')", cls, NORM_CLASSES)
     if doc.demand.incident_log is not None:
         yield from _log_problems(scenario.resolve(doc.demand.incident_log), doc, net)
     else:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from sim.model.agreements import RULES, Direction, Visibility
 from sim.model.countries import COUNTRIES
 from sim.model.distributions import Dist, DistKind
+from sim.model.norms import NORM_CLASSES
 from sim.model.units import UNIT_TYPES, Service
 from sim.roads.network import DETOUR_FACTOR
 from sim.roads.speeds import HIGHWAY_CLASSES
@@ -107,6 +108,8 @@ RuleName = Annotated[str, _in_table(RULES)]
 """A key of :data:`sim.model.agreements.RULES`."""
 CountryCode = Annotated[str, _in_table(COUNTRIES)]
 """A key of :data:`sim.model.countries.COUNTRIES`."""
+NormClassName = Annotated[str, _in_table(NORM_CLASSES, "")]
+"""A key of :data:`sim.model.norms.NORM_CLASSES`, or ``""`` for none."""
 
 
 class _Strict(BaseModel):
@@ -290,6 +293,7 @@ class IncidentTypeSpec(_Strict):
     transport_share: Share = 0.0
     handover: DistField = Field(default_factory=lambda: _zero_dist())
     lights_and_sirens: bool = True
+    norm: NormClassName | None = None
 
 
 class TurnoutSpec(_Strict):

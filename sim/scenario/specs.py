@@ -117,7 +117,7 @@ def _incident_type(t: IncidentTypeSpec) -> IncidentType:
         on_scene={k: v.to_dist() for k, v in t.on_scene.items()},
         transport_share=t.transport_share, handover=t.handover.to_dist(), primary=t.primary or "",
         optional_needs={k: (v.count, v.share) for k, v in t.optional_needs.items()},
-        lights_and_sirens=t.lights_and_sirens)
+        lights_and_sirens=t.lights_and_sirens, norm_class=t.norm)
 
 
 def _station(s: StationSpec, net: RoadNetwork) -> Station:

@@ -52,6 +52,7 @@ def incident_type_doc(t: IncidentType) -> dict[str, Any]:
     out["transport_share"] = float(t.transport_share)
     out["handover"] = dist_doc(t.handover)
     out["lights_and_sirens"] = bool(t.lights_and_sirens)
+    out["norm"] = t.norm_class or ""
     return out
 
 

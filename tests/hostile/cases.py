@@ -25,6 +25,8 @@ from typing import Any
 
 import yaml
 
+from sim.model.defaults import default_incident_types
+
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "scenarios" / "baarle-turnhout.yaml"
 LOG = REPO / "scenarios" / "major-incident-log.csv"
@@ -449,30 +451,8 @@ def populations() -> Iterator[Case]:
     )
     yield Case(c, "scale 0: no incidents", edited(("demand", "scale"), 0), where=("no incidents",))
     nothing = template()
-    nothing["demand"]["rates"] = {
-        "BE": {
-            t: 0
-            for t in (
-                "medical_urgent",
-                "medical_non_urgent",
-                "cardiac_arrest",
-                "road_collision",
-                "fire_small",
-                "structure_fire",
-            )
-        },
-        "NL": {
-            t: 0
-            for t in (
-                "medical_urgent",
-                "medical_non_urgent",
-                "cardiac_arrest",
-                "road_collision",
-                "fire_small",
-                "structure_fire",
-            )
-        },
-    }
+    every_type = [t.name for t in default_incident_types()]
+    nothing["demand"]["rates"] = {country: {t: 0 for t in every_type} for country in ("BE", "NL")}
     yield Case(c, "all rates zero", dump(nothing), where=("no incidents",))
     yield Case(
         c,
