@@ -18,7 +18,8 @@ from sim.cli.compare import print_compare
 from sim.cli.main import main
 from sim.study.runner import run_scenario
 
-MEASURES = ("count_per_replication", "mean_s", "median_s", "p90_s", "p95_s", "within_norm_share", "unserved",
+MEASURES = ("count_per_replication", "judged_per_replication", "mean_s", "median_s", "p90_s", "p95_s",
+            "within_norm_share", "within_10min_share", "within_15min_share", "unserved",
             "cross_border_incidents")
 """The statistics the planner's table shows, written out here (not read from the package)."""
 
@@ -54,12 +55,16 @@ def _expected(summary: dict[str, Any], *, by_type: bool) -> dict[tuple[str, ...]
     directions = {d for res in vs.values() for d in res["overall"]["cross_border_missions"]}
     for v, res in vs.items():
         groups = [("overall", "", res["overall"])] + [("focus", f, st) for f, st in res["focus"].items()]
+        services = [("service", k, st) for k, st in res["by_service"].items()]
+        services += [("norm", k, st) for k, st in res["by_norm"].items()]
         groups += [("dispatch_centre", c, st) for c, st in res["by_dispatch_centre"].items() if c in centres]
         groups += [("type", t, st) for t, st in res["by_type"].items()] if by_type else []
-        for scope, group, st in groups:
+        for scope, group, st in groups + services:
             for m in MEASURES:
                 low, high = st["within_norm_ci"] if m == "within_norm_share" else (None, None)
-                out[("statistics", scope, group, m, v)] = (st[m], low, high, None)
+                value = (st["urgent_with_norm"] / st["count"] * st["count_per_replication"]
+                         if m == "judged_per_replication" else st[m])
+                out[("statistics", scope, group, m, v)] = (value, low, high, None)
         for d in directions:
             out[("cross_border_missions", "overall", "", d, v)] = (
                 res["overall"]["cross_border_missions"].get(d, 0), None, None, None)
@@ -70,6 +75,9 @@ def _expected(summary: dict[str, Any], *, by_type: bool) -> dict[tuple[str, ...]
                     st["cross_border_missions_by_type"].get(d, {}).get(u, 0), None, None, None)
         for u, share in res["overall"]["utilisation"].items():
             out[("utilisation", "overall", "", u, v)] = (share, None, None, None)
+        for country, by_type_ in res["utilisation_by_country"].items():
+            for u, share in by_type_.items():
+                out[("utilisation", "country", country, u, v)] = (share, None, None, None)
     requests = summary["requests"]
     pairs = {(ag, d) for by in requests.values() for ag, dirs in by.items() for d in dirs}
     for v in vs:
@@ -79,6 +87,8 @@ def _expected(summary: dict[str, Any], *, by_type: bool) -> dict[tuple[str, ...]
                     requests[v].get(ag, {}).get(d, {}).get(m, 0), None, None, None)
     for v, d in summary["differences"].items():
         groups = [("overall", "", d["overall"])] + [("focus", f, e) for f, e in d["focus"].items()]
+        groups += [("service", k, e) for k, e in d["by_service"].items()]
+        groups += [("norm", k, e) for k, e in d["by_norm"].items()]
         groups += [("dispatch_centre", c, e) for c, e in d["by_dispatch_centre"].items() if c in centres]
         groups += [("type", t, e) for t, e in d["by_type"].items()] if by_type else []
         for scope, group, entry in groups:
@@ -129,7 +139,10 @@ def test_json_parses_back_to_the_numbers_of_summary_json(folder: Path, summary: 
     assert (doc["scenario"], doc["seed"], doc["horizon_s"], doc["complete"], doc["replications"]) == (
         summary["scenario"], 3, summary["horizon_s"], True, 2)
     assert doc["focus_areas"] == summary["focus_areas"] == ["Baarle-Hertog enclaves"]
-    assert doc["norms"] == [n["label"] for n in summary["norms"].values()]
+    # the norms the calls were judged against, in report order; each norm group's norm
+    used = [st["norm"]["label"] for st in summary["variants"]["national"]["by_norm"].values() if st["norm"]]
+    assert doc["norms"] == list(dict.fromkeys(used)) and "NL A2 30 min / 95 %" in doc["norms"]
+    assert doc["norm_groups"]["BE/fire"] is None and doc["norm_groups"]["BE/urgent"] == "BE 15 min / 90 %"
 
 
 def _text_tables(text: str) -> dict[str, list[list[str]]]:
@@ -155,7 +168,9 @@ def test_text_is_the_default_and_markdown_shows_the_same_cells(folder: Path, sum
     md = _output(capsys, str(folder), "--format", "markdown")
     tables = _text_tables(text)
     assert {"All incidents", "Baarle-Hertog enclaves", "Cross-border missions (all replications)",
-            "Requests for help: asked / declined (all replications)", "Unit utilisation"} <= set(tables)
+            "Requests for help: asked / declined (all replications)",
+            "Unit utilisation (busy time over time on duty)", "Ambulance calls", "Fire calls",
+            "NL A2 calls, norm NL A2 30 min / 95 %", "BE other fire calls, no norm"} <= set(tables)
     for title, rows in tables.items():
         assert f"### {title}\n" in md
         for cells in rows:
@@ -164,7 +179,9 @@ def test_text_is_the_default_and_markdown_shows_the_same_cells(folder: Path, sum
     diff_lines = [line for line in text.splitlines() if " · " in line]
     vs = summary["variants"]
     centres = {c for res in vs.values() for c, st in res["by_dispatch_centre"].items() if st["count"]}
-    assert len(diff_lines) == (len(vs) - 1) * (1 + len(summary["focus_areas"]) + len(centres)) > 0
+    n_groups = 1 + len(summary["focus_areas"]) + len(centres) + len(vs["national"]["by_service"]) + len(
+        vs["national"]["by_norm"])
+    assert len(diff_lines) == (len(vs) - 1) * n_groups > 0
     heading = next(line for line in text.splitlines() if line.split() == ["mean", "response", "p90"])
     at = heading.index("mean")
     for line in diff_lines:  # the columns start where their heading does
@@ -200,7 +217,9 @@ def test_compare_table_of_a_run_without_finished_replications(capsys: pytest.Cap
     buf = io.StringIO()
     print_compare(summary, out=buf)
     assert buf.getvalue() == ("Scenario s: 0 replication(s) of 1 d per variant, seed 1, INCOMPLETE "
-                              "(interrupted or a worker lost)\n\nNo finished replications.\n")
+                              "(interrupted or a worker lost)\nEach call is judged against the norm of its "
+                              "country and class (NL A1 and A2 apart, fires against fire norms); calls with "
+                              "no norm show the shares within 10 and 15 min.\n\nNo finished replications.\n")
 
 
 def test_compare_table_leaves_out_centres_without_calls(summary: dict[str, Any]) -> None:

@@ -332,8 +332,13 @@ def test_compare_prints_the_planners_table(folder: Path, tables: dict[str, Any],
     measured = inc[~inc["in_warmup"]]
     means = [_mmss(float(np.nanmean(measured.loc[measured["variant"] == v, "response_time_s"])))
              for v in VARIANTS]
-    row = lines[lines.index(head) + 2]
+    row = lines[lines.index(head) + 3]
     assert row.split() == ["mean", "response", *means]
+    # ambulance and fire apart, NL A1 and A2 apart, each under its own norm
+    assert any(line.startswith("Ambulance calls ") for line in lines)
+    assert any(line.startswith("Fire calls ") for line in lines)
+    assert any(line.startswith("NL A2 calls, norm NL A2 30 min / 95 %") for line in lines)
+    assert any(line.startswith("NL urgent (A1) calls, norm NL A1 15 min / 95 %") for line in lines)
     assert any(line.startswith("Baarle-Hertog enclaves ") for line in lines)
     assert any(line.startswith("Dispatch centre 112 Antwerpen") for line in lines)
     # the difference of the mean, with its interval, for each variant against the first

@@ -9,12 +9,15 @@ JSON. Its columns:
     paired by replication), ``cross_border_missions`` (missions by direction, all replications),
     ``cross_border_missions_by_type`` (missions by direction and unit type, all replications, for
     all incidents and each focus area),
-    ``utilisation`` (mean share of time busy, by unit type) or ``requests`` (requests for help
-    between dispatch centres, all replications: :mod:`sim.analysis.requests`).
+    ``utilisation`` (busy time over time on duty, by unit type: all units, scope ``overall``, and
+    each country's, scope ``country``) or ``requests`` (requests for help between dispatch
+    centres, all replications: :mod:`sim.analysis.requests`).
 ``scope``, ``group``
-    Which incidents: ``overall`` (group ``""``), ``focus`` (a focus area), ``dispatch_centre``
-    (a centre that received calls) or ``type`` (an incident type); for requests, scope
-    ``agreement`` and the agreement's name.
+    Which incidents: ``overall`` (group ``""``), ``service`` (``ambulance`` or ``fire`` calls),
+    ``norm`` (a country's calls of one norm class, ``NL/a2``: judged against that class's norm, or
+    by the shares within 10 and 15 min where the country has none), ``focus`` (a focus area),
+    ``dispatch_centre`` (a centre that received calls) or ``type`` (an incident type); for
+    requests, scope ``agreement`` and the agreement's name.
 ``measure``
     For statistics and differences one of :data:`MEASURES`; the direction (``BE->NL``) for
     cross-border missions; the direction and unit type (``BE->LU ambulance``) for cross-border
@@ -29,8 +32,9 @@ JSON. Its columns:
     summary.json says) and, for differences, whether it excludes zero.
 
 The table's ``attrs`` hold what the heading says: ``scenario``, ``replications`` (the most any
-variant has), ``horizon_s``, ``seed``, ``complete``, ``norms`` (their labels), ``variants`` (those
-with results, in order), ``reference`` and ``focus_areas``.
+variant has), ``horizon_s``, ``seed``, ``complete``, ``norms`` (the labels of the norms the calls
+were judged against), ``norm_groups`` (each norm group's norm label, ``None`` for none),
+``variants`` (those with results, in order), ``reference`` and ``focus_areas``.
 """
 
 from __future__ import annotations
@@ -41,8 +45,11 @@ from typing import Any
 
 import pandas as pd
 
-MEASURES: tuple[str, ...] = ("count_per_replication", "mean_s", "median_s", "p90_s", "p95_s",
-                             "within_norm_share", "unserved", "cross_border_incidents")
+from sim.model.norms import NORM_CLASSES
+
+MEASURES: tuple[str, ...] = ("count_per_replication", "judged_per_replication", "mean_s", "median_s", "p90_s",
+                             "p95_s", "within_norm_share", "within_10min_share", "within_15min_share",
+                             "unserved", "cross_border_incidents")
 """The statistics of each group, in the order of the table."""
 
 DIFFERENCES: tuple[str, ...] = ("mean_s", "p90_s")
@@ -56,19 +63,36 @@ COLUMNS: tuple[str, ...] = ("section", "scope", "group", "measure", "variant", "
                             "excludes_zero")
 """The columns of :func:`compare_table`."""
 
-_SCOPES = (("focus", "focus"), ("dispatch_centre", "by_dispatch_centre"), ("type", "by_type"))
+_SCOPES = (("service", "by_service"), ("norm", "by_norm"), ("focus", "focus"),
+           ("dispatch_centre", "by_dispatch_centre"), ("type", "by_type"))
 """Scopes other than ``overall``: (name in the table, key in summary.json)."""
+
+
+def norm_group_label(group: str) -> str:
+    """A ``by_norm`` group for people: ``"NL/a2"`` -> ``"NL A2"``, ``"BE/fire_8"`` -> ``"BE building
+    fire"``."""
+    country, _, cls = group.rpartition("/")
+    c = NORM_CLASSES.get(cls)
+    return f"{country} {c.label if c is not None else cls}".strip()
 
 
 def _num(x: Any) -> float:
     return math.nan if x is None else float(x)
 
 
+def _judged_per_replication(stats: Mapping[str, Any]) -> float:
+    """Calls judged against a norm per replication (``urgent_with_norm`` of all replications)."""
+    count, per_rep = _num(stats.get("count")), _num(stats.get("count_per_replication"))
+    judged = _num(stats.get("urgent_with_norm"))
+    return judged * per_rep / count if count > 0 else math.nan
+
+
 def _stat_rows(variant: str, scope: str, group: str, stats: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for m in MEASURES:
+        value = _judged_per_replication(stats) if m == "judged_per_replication" else _num(stats.get(m))
         row = {"section": "statistics", "scope": scope, "group": group, "measure": m, "variant": variant,
-               "value": _num(stats.get(m))}
+               "value": value}
         if m == "within_norm_share" and stats.get("within_norm_ci"):
             row["low"], row["high"] = (_num(x) for x in stats["within_norm_ci"])
         rows.append(row)
@@ -139,15 +163,19 @@ def compare_table(summary: Mapping[str, Any]) -> pd.DataFrame:
     focus = list(summary.get("focus_areas", []))
     centres = _centres(vs, variants)
     rows: list[dict[str, Any]] = []
+    services = list(dict.fromkeys(g for v in variants for g in vs[v].get("by_service", {})))
+    norm_groups = list(dict.fromkeys(g for v in variants for g in vs[v].get("by_norm", {})))
     for v in variants:
         rows += _stat_rows(v, "overall", "", vs[v]["overall"])
-        groups = {"focus": focus, "dispatch_centre": centres, "type": sorted(vs[v]["by_type"])}
+        groups = {"service": services, "norm": norm_groups, "focus": focus, "dispatch_centre": centres,
+                  "type": sorted(vs[v]["by_type"])}
         for scope, key in _SCOPES:
-            have = vs[v][key]
+            have = vs[v].get(key, {})
             rows += [r for g in groups[scope] if g in have for r in _stat_rows(v, scope, g, have[g])]
     for v, d in summary.get("differences", {}).items():
         rows += _diff_rows(v, "overall", "", d.get("overall", {}))
-        groups = {"focus": focus, "dispatch_centre": centres, "type": sorted(d.get("by_type", {}))}
+        groups = {"service": services, "norm": norm_groups, "focus": focus, "dispatch_centre": centres,
+                  "type": sorted(d.get("by_type", {}))}
         for scope, key in _SCOPES:
             rows += [r for g in groups[scope] for r in _diff_rows(v, scope, g, d.get(key, {}).get(g, {}))]
     xb = {v: vs[v]["overall"].get("cross_border_missions", {}) for v in variants}
@@ -159,6 +187,12 @@ def compare_table(summary: Mapping[str, Any]) -> pd.DataFrame:
     for unit_type in sorted({u for v in variants for u in util[v]}):
         rows += [{"section": "utilisation", "scope": "overall", "group": "", "measure": unit_type,
                   "variant": v, "value": _num(util[v][unit_type])} for v in variants if unit_type in util[v]]
+    by_country = {v: vs[v].get("utilisation_by_country", {}) for v in variants}
+    for country in sorted({c for v in variants for c in by_country[v]}):
+        for unit_type in sorted({u for v in variants for u in by_country[v].get(country, {})}):
+            rows += [{"section": "utilisation", "scope": "country", "group": country, "measure": unit_type,
+                      "variant": v, "value": _num(by_country[v][country][unit_type])}
+                     for v in variants if unit_type in by_country[v].get(country, {})]
     rows += _request_rows(summary.get("requests", {}), variants)
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     table["excludes_zero"] = table["excludes_zero"].astype(object)
@@ -169,7 +203,8 @@ def compare_table(summary: Mapping[str, Any]) -> pd.DataFrame:
         "horizon_s": summary.get("horizon_s"),
         "seed": summary.get("seed"),
         "complete": bool(summary.get("complete")),
-        "norms": [n.get("label", k) for k, n in summary.get("norms", {}).items()],
+        "norms": _norm_labels(summary, variants, norm_groups),
+        "norm_groups": {g: _group_norm(vs, variants, g) for g in norm_groups},
         "variants": variants,
         "reference": summary.get("reference") or (variants[0] if variants else None),
         "focus_areas": focus,
@@ -177,10 +212,33 @@ def compare_table(summary: Mapping[str, Any]) -> pd.DataFrame:
     return table
 
 
+def _group_norm(vs: Mapping[str, Any], variants: list[str], group: str) -> str | None:
+    """The label of a ``by_norm`` group's norm (``None``: the class has no norm in that country)."""
+    for v in variants:
+        st = vs[v].get("by_norm", {}).get(group)
+        if st is not None:
+            n = st.get("norm")
+            return None if not n else str(n.get("label") or group)
+    return None
+
+
+def _norm_labels(summary: Mapping[str, Any], variants: list[str], norm_groups: list[str]) -> list[str]:
+    """The labels of the norms the run's calls were judged against (all the run's norms for a
+    summary without norm groups)."""
+    vs = summary.get("variants", {})
+    used = [lb for g in norm_groups if (lb := _group_norm(vs, variants, g))]
+    if norm_groups:
+        return list(dict.fromkeys(used))
+    return [n.get("label", k) for k, n in summary.get("norms", {}).items()]
+
+
 _WIDE: dict[str, tuple[str, float]] = {
-    "count_per_replication": ("calls per replication", 1.0), "mean_s": ("mean response (min)", 1 / 60),
+    "count_per_replication": ("calls per replication", 1.0),
+    "judged_per_replication": ("calls judged against a norm per replication", 1.0),
+    "mean_s": ("mean response (min)", 1 / 60),
     "median_s": ("median (min)", 1 / 60), "p90_s": ("p90 (min)", 1 / 60), "p95_s": ("p95 (min)", 1 / 60),
-    "within_norm_share": ("urgent within norm (%)", 100.0), "unserved": ("unserved calls", 1.0),
+    "within_norm_share": ("within norm (%)", 100.0), "within_10min_share": ("within 10 min (%)", 100.0),
+    "within_15min_share": ("within 15 min (%)", 100.0), "unserved": ("unserved calls", 1.0),
     "cross_border_incidents": ("cross-border incidents", 1.0),
 }
 """Statistic -> (column of the wide tables, with its unit; factor from the summary's unit)."""
@@ -188,7 +246,8 @@ _WIDE: dict[str, tuple[str, float]] = {
 
 def _label(scope: str, group: str) -> str:
     return {"overall": "All incidents", "focus": group, "dispatch_centre": f"Dispatch centre {group}",
-            "type": f"Incident type {group}"}[scope]
+            "type": f"Incident type {group}", "service": f"{group.capitalize()} calls",
+            "norm": norm_group_label(group)}.get(scope, group)
 
 
 def planner_tables(summary: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
@@ -201,8 +260,8 @@ def planner_tables(summary: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
         urgent calls within the norm in per cent with its 95 % interval, unserved calls,
         cross-border incidents), ``differences`` (each variant minus the reference, in minutes, with
         95 % intervals), ``cross-border missions`` (by direction and variant, all replications) and
-        ``utilisation`` (by unit type and variant, per cent). Groups: all incidents, focus areas,
-        dispatch centres.
+        ``utilisation`` (by country, unit type and variant, per cent of the time on duty). Groups:
+        all incidents, services, norm classes per country, focus areas, dispatch centres.
     """
     long = compare_table(summary)
     long = long[long["scope"] != "type"]
@@ -234,7 +293,8 @@ def planner_tables(summary: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     util = long[long["section"] == "utilisation"]
     missions = pd.DataFrame({"direction": xb["measure"].to_numpy(), "variant": xb["variant"].to_numpy(),
                              "missions (all replications)": xb["value"].astype(int).to_numpy()})
-    used = pd.DataFrame({"unit type": util["measure"].to_numpy(), "variant": util["variant"].to_numpy(),
+    used = pd.DataFrame({"country": [g or "all" for g in util["group"]],
+                         "unit type": util["measure"].to_numpy(), "variant": util["variant"].to_numpy(),
                          "utilisation (%)": 100.0 * util["value"].to_numpy(float)})
     return {"variants": variants, "differences": differences, "cross-border missions": missions,
             "utilisation": used}

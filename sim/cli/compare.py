@@ -19,8 +19,10 @@ if TYPE_CHECKING:
 FORMATS: tuple[str, ...] = ("text", "markdown", "csv", "json")
 """Output formats of ``xborder compare``."""
 
-_LABELS = {"count_per_replication": "calls per replication", "mean_s": "mean response", "median_s": "median",
-           "p90_s": "p90", "p95_s": "p95", "within_norm_share": "urgent within norm",
+_LABELS = {"count_per_replication": "calls per replication",
+           "judged_per_replication": "calls with a norm", "mean_s": "mean response",
+           "median_s": "median", "p90_s": "p90", "p95_s": "p95", "within_norm_share": "within norm",
+           "within_10min_share": "within 10 min", "within_15min_share": "within 15 min",
            "unserved": "unserved calls", "cross_border_incidents": "cross-border incidents"}
 """Row labels of the statistics (every measure of :data:`sim.analysis.compare.MEASURES`)."""
 
@@ -60,8 +62,10 @@ def _signed(s: float) -> str:
 
 _FORMAT: dict[str, Callable[[Any], str]] = {
     "count_per_replication": lambda x: "–" if _missing(x) else f"{x:.1f}",
+    "judged_per_replication": lambda x: "–" if _missing(x) else f"{x:.1f}",
     "mean_s": _mmss, "median_s": _mmss, "p90_s": _mmss, "p95_s": _mmss,
-    "within_norm_share": _pct, "unserved": _count, "cross_border_incidents": _count,
+    "within_norm_share": _pct, "within_10min_share": _pct, "within_15min_share": _pct,
+    "unserved": _count, "cross_border_incidents": _count,
 }
 
 
@@ -102,8 +106,16 @@ def _heading(attrs: Mapping[Any, Any]) -> list[str]:
     lines = [f"Scenario {attrs['scenario']}: {attrs['replications']} replication(s) of "
              f"{(attrs['horizon_s'] or 0) / 86400:g} d per variant, seed {attrs['seed']}, {state}"]
     if attrs["norms"]:
-        lines.append("Norms (urgent calls): " + "; ".join(attrs["norms"]))
+        lines.append("Norms: " + "; ".join(attrs["norms"]))
+    lines.append("Each call is judged against the norm of its country and class (NL A1 and A2 apart, fires "
+                 "against fire norms); calls with no norm show the shares within 10 and 15 min.")
     return lines
+
+
+def _norm_title(group: str, norm: str | None) -> str:
+    from sim.analysis.compare import norm_group_label
+
+    return f"{norm_group_label(group)} calls, " + (f"norm {norm}" if norm else "no norm")
 
 
 def _group_blocks(cells: _Cells, variants: list[str], *, by_type: bool) -> Iterator[Block]:
@@ -113,6 +125,11 @@ def _group_blocks(cells: _Cells, variants: list[str], *, by_type: bool) -> Itera
                 for m, label in _LABELS.items()]
 
     yield "All incidents", rows("overall", "")
+    for s in cells.groups("statistics", "service"):
+        yield f"{s.capitalize()} calls", rows("service", s)
+    norm_groups = cells.table.attrs.get("norm_groups", {})
+    for g in cells.groups("statistics", "norm"):
+        yield _norm_title(g, norm_groups.get(g)), rows("norm", g)
     for f in cells.table.attrs["focus_areas"]:
         yield f, rows("focus", f)
     for c in sorted(cells.groups("statistics", "dispatch_centre")):
@@ -149,13 +166,24 @@ def _count_blocks(cells: _Cells, variants: list[str]) -> Iterator[Block]:
             for ag, d in pairs]
     util_types = sorted(cells.groups("utilisation", "overall", "measure"))
     if util_types:
-        yield "Unit utilisation", [(u, [_pct(cells.value("utilisation", "overall", "", u, v))
-                                        for v in variants]) for u in util_types]
+        by_country = [(c, u) for c in cells.groups("utilisation", "country")
+                      for u in util_types if any(cells.value("utilisation", "country", c, u, v) is not None
+                                                 for v in variants)]
+        yield "Unit utilisation (busy time over time on duty)", [
+            (f"{c} {u}", [_pct(cells.value("utilisation", "country", c, u, v)) for v in variants])
+            for c, u in by_country] + [
+            (f"all {u}", [_pct(cells.value("utilisation", "overall", "", u, v)) for v in variants])
+            for u in util_types]
 
 
 def _diff_groups(cells: _Cells) -> list[tuple[str, str, str]]:
     """(label, scope, group) of the differences shown: all incidents, focus areas, dispatch centres."""
-    return ([("all incidents", "overall", "")] + [(f, "focus", f) for f in cells.table.attrs["focus_areas"]]
+    from sim.analysis.compare import norm_group_label
+
+    return ([("all incidents", "overall", "")]
+            + [(f"{s} calls", "service", s) for s in cells.groups("statistics", "service")]
+            + [(f"{norm_group_label(g)} calls", "norm", g) for g in cells.groups("statistics", "norm")]
+            + [(f, "focus", f) for f in cells.table.attrs["focus_areas"]]
             + [(c, "dispatch_centre", c) for c in sorted(cells.groups("statistics", "dispatch_centre"))])
 
 
