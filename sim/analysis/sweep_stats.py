@@ -39,8 +39,8 @@ def replication_kpis(frames: Mapping[str, pd.DataFrame], *, norms: Mapping[str, 
     """The KPIs of one replication of one variant, for all incidents (area ``""``) and each area.
 
     `frames` are the task's ``incidents``, ``missions`` (and ``units``) frames; warm-up incidents
-    are left out; shares count urgent incidents (urgency 1) whose dispatch centre or country has a
-    norm, a call never reached counting as outside.
+    are left out; shares count the calls whose class has a norm in their dispatch centre or country
+    (:mod:`sim.analysis.measures`), a call never reached counting as outside.
     """
     inc = frames["incidents"]
     mis = frames["missions"]

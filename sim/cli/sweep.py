@@ -43,7 +43,7 @@ def _iv(row: Any, key: str, fmt: Any, signed: bool = False) -> str:
 def print_sweep(table: Any, *, params: list[str], out: Any = None) -> None:
     """Print the tidy table: one line per point × variant, KPIs with 95 % intervals."""
     out = out or sys.stdout
-    header = [*params, "variant", "mean response", "p90", "urgent within norm", "cross-border/rep",
+    header = [*params, "variant", "mean response", "p90", "within norm", "cross-border/rep",
               "mean vs reference"]
     rows = []
     for _, r in table.iterrows():

@@ -119,7 +119,7 @@ def _planner_html(summary: Mapping[str, Any], lang: str) -> str:
         def col(name: str, fmt: Any, g: pd.DataFrame = g) -> list[str]:
             return [fmt(g.at[v, name]) if v in g.index else "–" for v in variants]
 
-        within = [f"{_pct(g.at[v, 'urgent within norm (%)'], lang)} "
+        within = [f"{_pct(g.at[v, 'within norm (%)'], lang)} "
                   f"[{_pct(g.at[v, 'within norm 95% low (%)'], lang)}, "
                   f"{_pct(g.at[v, 'within norm 95% high (%)'], lang)}]" if v in g.index else "–"
                   for v in variants]
@@ -153,6 +153,8 @@ def _planner_html(summary: Mapping[str, Any], lang: str) -> str:
                                    "utilisation (%)")):
         if not len(df):
             continue
+        if "country" in df:  # utilisation per country and unit type, then of all units
+            df = df.assign(**{first: df["country"].astype(str) + " " + df[first].astype(str)})
         wide = df.pivot(index=first, columns="variant", values=value).reindex(columns=variants)
         body = "".join(
             f"<tr><td>{html.escape(str(k).replace('->', ' → '))}</td>"

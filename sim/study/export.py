@@ -22,6 +22,7 @@ import shapely
 from sim.analysis.compare import planner_tables
 from sim.analysis.coverage import coverage
 from sim.analysis.hexagons import auto_size_km, hex_cells, hex_polygon, hexagon_frame
+from sim.analysis.measures import norm_classes, services
 from sim.analysis.tables import station_utilisation
 from sim.errors import DataError, UsageError
 from sim.model.units import UNIT_TYPES
@@ -33,7 +34,8 @@ FORMATS: tuple[str, ...] = ("gpkg", "csv", "xlsx")
 """What ``xborder export --to`` writes."""
 
 LAYERS: dict[str, str] = {
-    "incidents": "One point per call and variant and replication: type, urgency, call time, country and "
+    "incidents": "One point per call and variant and replication: type, urgency, norm class (urgent = NL A1, "
+                 "a2, fire_8 ...; empty: none), service (ambulance or fire), call time, country and "
                  "dispatch centre, response time (call to first unit on scene, minutes) overall and per "
                  "unit kind, whether it was served and whether a unit came from abroad. Calls during "
                  "the warm-up have in_warmup = 1, calls beyond the road extract (the foreign side's own "
@@ -96,7 +98,8 @@ def _incidents(ctx: _Context) -> gpd.GeoDataFrame:
     df = pd.DataFrame({
         "variant": inc["variant"].astype(str), "replication": inc["replication"].astype(np.int64),
         "incident_id": inc["incident_id"].astype(np.int64), "type": inc["type"].astype(str),
-        "urgency": inc["urgency"].astype(np.int64), "call_time_h": inc["t_call_s"] / 3600.0,
+        "urgency": inc["urgency"].astype(np.int64), "norm_class": norm_classes(inc).astype(str),
+        "service": services(inc).astype(str), "call_time_h": inc["t_call_s"] / 3600.0,
         "country": inc["country"].astype(str), "dispatch_centre": inc["dispatch_centre"].astype(str),
         "response_time_min": inc["response_time_s"] / _MIN,
     })

@@ -242,8 +242,13 @@ def package_versions() -> dict[str, str]:
 _NOTES = {
     "response_time": "call to first unit of the incident type's primary kind on scene; "
                      "warm-up incidents left out",
-    "within_norm": "urgent incidents (urgency 1) within the norm of their dispatch centre or "
-                   "country; calls never reached count as outside",
+    "within_norm": "calls within the norm of their class (NL A1 and A2, fires by building type ...: "
+                   "sim.model.norms.NORM_CLASSES) set for their dispatch centre or country; calls of a "
+                   "class without a norm there are not judged (see within_10min/15min shares); calls "
+                   "never reached count as outside",
+    "services": "by_service: ambulance and fire calls apart (the service of the call's norm class); "
+                "by_norm: '<country>/<class>' groups with their norm (null: none in that country)",
+    "utilisation": "busy time over time on duty, per unit type; utilisation_by_country: per country",
     "differences": "variant minus the reference (first) variant, paired by replication: "
                    "t-interval of per-replication means and p90s; one replication: batch means",
 }

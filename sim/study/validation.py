@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.measures import norm_classes
 from sim.analysis.validation import (
     DAYS_PER_YEAR,
     MIN,
@@ -124,8 +125,9 @@ def _measured(case: Case) -> pd.DataFrame:
 
 
 def _a1(case: Case, country: str) -> pd.DataFrame:
+    """The measured urgent calls (class ``urgent``: NL A1) of `country` that need an ambulance."""
     inc = _measured(case)
-    return inc[(inc["country"] == country) & (inc["urgency"] == 1)
+    return inc[(inc["country"] == country) & (norm_classes(inc) == "urgent")
                & inc["type"].isin(case.types_needing("ambulance"))]
 
 
@@ -293,11 +295,11 @@ def _demand_rows(flanders: Case, dutch: Case) -> list[Row]:
     amb_nl = _measured(dutch)
     amb_nl = amb_nl[amb_nl["node"].isin(own_nodes(dutch, "NL")[0])
                     & amb_nl["type"].isin(dutch.types_needing("ambulance"))]
-    urgent = per_replication(amb_nl, lambda d: share(d["urgency"] == 1), dutch.reps)
+    urgent = per_replication(amb_nl, lambda d: share(np.isin(norm_classes(d), ("urgent", "a2"))), dutch.reps)
     return [*_rate_rows(dutch, [("nl_ambulance_rate", "NL", "ambulance"), ("nl_fire_rate", "NL", "pumper")]),
             row(by_key("nl_urgent_share"), urgent, scenario=dutch.label,
-                scaling="calls needing an ambulance on the nodes only Dutch places reach; urgency 1 "
-                        "stands for A1 + A2"),
+                scaling="calls needing an ambulance on the nodes only Dutch places reach: classes "
+                        "urgent (A1) and a2"),
             *_rate_rows(flanders, [("be_flanders_rate", "BE", "ambulance"),
                                    ("be_fire_rate", "BE", "pumper")])]
 
