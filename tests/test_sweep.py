@@ -111,43 +111,43 @@ def test_assign_creates_keys_edits_named_items_and_refuses_missing_items() -> No
 
 @pytest.mark.parametrize(("param", "message"), [
     ("variants.benelux.agreements[0].threshold=1 min",
-     "baarle-turnhout.yaml:213 variants.benelux.agreements[0].threshold: unknown variant 'benelux' "
+     "baarle-turnhout.yaml:223 variants.benelux.agreements[0].threshold: unknown variant 'benelux' "
      "(did you mean 'benelux-2009'?) (--param variants.benelux.agreements[0].threshold)"),
     ("agreements[0].threshold=1 min,2 min",
-     "baarle-turnhout.yaml:211 agreements[0].threshold: no item [0]: agreements has 0 items; variants "
+     "baarle-turnhout.yaml:221 agreements[0].threshold: no item [0]: agreements has 0 items; variants "
      "benelux-2009, benelux-2009-faster-by, fastest-unit set agreements: address one as "
      "variants.benelux-2009.agreements[0].threshold (--param agreements[0].threshold)"),
     ("variants.benelux-2009.agreements[0].threshold=2 min,-1 min",
-     "baarle-turnhout.yaml:229 agreements[0].threshold (variant 'benelux-2009'): must be between 0 s "
+     "baarle-turnhout.yaml:239 agreements[0].threshold (variant 'benelux-2009'): must be between 0 s "
      "and 7 d (--param variants.benelux-2009.agreements[0].threshold=-1 min)"),
     ("horizon=7 d,7",
-     "baarle-turnhout.yaml:27 horizon: 7 needs a unit, e.g. '90 s', '15 min', '2 h' or '28 d' "
+     "baarle-turnhout.yaml:31 horizon: 7 needs a unit, e.g. '90 s', '15 min', '2 h' or '28 d' "
      "(--param horizon=7)"),
     ("policy.hospitl=nearest",
-     "baarle-turnhout.yaml:64 policy.hospitl: unknown key 'hospitl' (did you mean 'hospital'?) "
+     "baarle-turnhout.yaml:68 policy.hospitl: unknown key 'hospitl' (did you mean 'hospital'?) "
      "(--param policy.hospitl=nearest)"),
     ("seed=1,2",
-     "baarle-turnhout.yaml:30 seed: cannot be swept: every point uses the same seed (common random "
+     "baarle-turnhout.yaml:34 seed: cannot be swept: every point uses the same seed (common random "
      "numbers); use --seed (--param seed)"),
     ("variants.national.horizon=2 d",
-     "baarle-turnhout.yaml:214 variants.national.horizon: a variant cannot change horizon (every variant "
+     "baarle-turnhout.yaml:224 variants.national.horizon: a variant cannot change horizon (every variant "
      "shares it); sweep the base field horizon (--param variants.national.horizon)"),
     ("stations[Hoogstraten ambulanse].units.ambulance=1,2",
-     "baarle-turnhout.yaml:68 stations[Hoogstraten ambulanse].units.ambulance: stations has no item named "
+     "baarle-turnhout.yaml:72 stations[Hoogstraten ambulanse].units.ambulance: stations has no item named "
      "'Hoogstraten ambulanse' (did you mean 'Hoogstraten ambulance'?) "
      "(--param stations[Hoogstraten ambulanse].units.ambulance)"),
     ("stations[Hoogstraten ambulance].lat=51.4,50.0",
-     "baarle-turnhout.yaml:85 stations[2]: 'Hoogstraten ambulance' is 143.3 km from the nearest road of the "
+     "baarle-turnhout.yaml:89 stations[2]: 'Hoogstraten ambulance' is 143.3 km from the nearest road of the "
      "network (more than 1 km): move it or declare off_network with an entry point on a border road "
      "(--param stations[Hoogstraten ambulance].lat=50.0)"),
     ("stations[0].units[0]=1",
-     "baarle-turnhout.yaml:76 stations[0].units[0]: stations[0].units is a mapping, not a list (address its "
+     "baarle-turnhout.yaml:80 stations[0].units[0]: stations[0].units is a mapping, not a list (address its "
      "items by name: stations[0].units[NAME]) (--param stations[0].units[0])"),
     (f"{DELAY}.kind=gamma,weibull",
-     "baarle-turnhout.yaml:230 agreements[0].request_delay (variant 'benelux-2009'): a weibull distribution "
+     "baarle-turnhout.yaml:240 agreements[0].request_delay (variant 'benelux-2009'): a weibull distribution "
      f"takes shape and scale; missing shape, scale; mean, sd does not apply (--param {DELAY}.kind=weibull)"),
     ("variants.fastest-unit.agreements[0].request_delay.mean=1 min",
-     "baarle-turnhout.yaml:263 variants.fastest-unit.agreements[0].request_delay.mean: "
+     "baarle-turnhout.yaml:273 variants.fastest-unit.agreements[0].request_delay.mean: "
      "variants.fastest-unit.agreements[0].request_delay is '0 s', not a mapping: it has no key 'mean' "
      "(--param variants.fastest-unit.agreements[0].request_delay.mean)"),
 ])
@@ -172,9 +172,9 @@ def test_every_bad_param_is_reported_at_once(capsys: pytest.CaptureFixture[str])
     assert main(["sweep", str(BAARLE), "--param", "seed=1,2", "--param", "horizon=2 d,3",
                  "--param", "variants.national.agreements[0].threshold=1 min", "--no-progress"]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
-        "baarle-turnhout.yaml:30 seed: cannot be swept: every point uses the same seed (common random "
+        "baarle-turnhout.yaml:34 seed: cannot be swept: every point uses the same seed (common random "
         "numbers); use --seed (--param seed)",
-        "baarle-turnhout.yaml:216 variants.national.agreements[0].threshold: no item [0]: "
+        "baarle-turnhout.yaml:226 variants.national.agreements[0].threshold: no item [0]: "
         "variants.national.agreements has 0 items (--param variants.national.agreements[0].threshold)",
     ]
 
@@ -207,7 +207,7 @@ def test_missing_param_and_bad_file_exit_2(tmp_path: Path, capsys: pytest.Captur
     bad.write_text(text, encoding="utf-8")
     assert main(["sweep", str(bad), "--param", "demand.scale=1,2"]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
-        "bad.yaml:27 horizon: 28 needs a unit, e.g. '90 s', '15 min', '2 h' or '28 d'"]
+        "bad.yaml:31 horizon: 28 needs a unit, e.g. '90 s', '15 min', '2 h' or '28 d'"]
 
 
 def test_results_are_never_overwritten(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,7 +28,7 @@ import pandas as pd
 from sim.engine import Prepared, prepare
 from sim.engine.prepare import station_leg_s
 from sim.model.spec import ModelSpec
-from sim.roads.network import RoadNetwork, haversine_m
+from sim.roads.network import RoadNetwork, haversine_m, leg_times
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -188,9 +188,10 @@ class _Routes:
         p = self.prep
         self.station_index = {s.name: k for k, s in enumerate(p.stations)}
         self.hospital_index = {h.name: k for k, h in enumerate(p.hospitals)}
-        uniq, _first = np.unique(p.station_node, return_index=True)
-        self.tree_of_node = {int(n): k for k, n in enumerate(uniq)}
+        # the prepared trees are those of the stations with one way onto the network, by node
+        self.tree_of_node = {int(p.station_node[s]): k for k, s in enumerate(p.landmark_station)}
         self._hosp_next: dict[int, IntArray] = {}
+        self._entries_pred: dict[int, IntArray] = {}
 
     def hosp_next(self, h: int) -> IntArray:
         if h not in self._hosp_next:
@@ -199,9 +200,26 @@ class _Routes:
         return self._hosp_next[h]
 
     def forward(self, station: int, target: int) -> list[int]:
-        root = int(self.prep.station_node[station])
-        pred = self.prep.landmark_pred[self.tree_of_node[root]]
-        return _pred_path(pred, root, target)
+        """The engine's route from `station` to `target`, from the entry node it goes through."""
+        legs = self.prep.station_legs[station]
+        if len(legs) == 1:
+            root = int(legs[0].node)
+            return _pred_path(self.prep.landmark_pred[self.tree_of_node[root]], root, target)
+        if station not in self._entries_pred:  # several entry points: its own tree through them
+            _, pred = leg_times(self.net, [legs], predecessors=True)
+            self._entries_pred[station] = np.asarray(pred[0])
+        pred = self._entries_pred[station]
+        path = [int(target)]
+        while pred[path[-1]] >= 0:
+            path.append(int(pred[path[-1]]))
+        return path[::-1]
+
+    def leg_s(self, station: int, node: int) -> float:
+        """Normal time of `station`'s estimated leg to `node` (0 on the network or at no entry)."""
+        if not bool(self.prep.station_estimated[station]):
+            return 0.0
+        times = [leg.time_s for leg in self.prep.station_legs[station] if leg.node == node]
+        return float(min(times)) if times else 0.0
 
 
 def _drive(b: _Builder, net: RoadNetwork, path: list[int], t0: float, t1: float) -> tuple[FloatArray, float]:
@@ -258,8 +276,7 @@ def _start(routes: _Routes, m: Any, st: int, ret: _Return | None, now: float) ->
         b = _Builder(now, *_off_point(ret, now, home))
         b.hold(float(m.t_depart_s))
     else:
-        p = routes.prep
-        acc = float(p.station_legs[st][0].time_s) if bool(p.station_estimated[st]) else 0.0
+        acc = routes.leg_s(st, ret.path[-1])
         x, _extra, drawn = _position(ret, now, net, home, acc)
         b = _Builder(now, *drawn)
         b.hold(float(m.t_depart_s))
@@ -341,20 +358,19 @@ def _one_mission(routes: _Routes, m: Any, incident: Any, st: int, ret: _Return |
                  next_now: float) -> tuple[MissionTrack, _Return]:
     net, p, spec = routes.net, routes.prep, routes.spec
     station = p.stations[st]
-    st_node = int(p.station_node[st])
     target = int(incident["node"])
     if target < 0:
         return _beyond_mission(routes, m, incident, st, ret, next_now)
-    acc = float(p.station_legs[st][0].time_s) if bool(p.station_estimated[st]) else 0.0
     now = float(m.decision_s)
     if bool(m.from_returning) and ret is not None and ret.off_lonlat is not None:
         b = _start(routes, m, st, ret, now)  # home first, then as from its base
-        node_ll = (float(net.lon[st_node]), float(net.lat[st_node]))
         path = routes.forward(st, target)
+        st_node, acc = path[0], routes.leg_s(st, path[0])
+        node_ll = (float(net.lon[st_node]), float(net.lat[st_node]))
         t_net = ret.t_home + acc
         b.line(*node_ll, t_net, estimated=acc > 0)
     elif bool(m.from_returning) and ret is not None:
-        x, extra, drawn = _position(ret, now, net, (station.lon, station.lat), acc)
+        x, extra, drawn = _position(ret, now, net, (station.lon, station.lat), routes.leg_s(st, ret.path[-1]))
         b = _Builder(now, *drawn)
         b.hold(float(m.t_depart_s))
         path = net.route(x, target)[2] if x != target else [x]
@@ -362,11 +378,12 @@ def _one_mission(routes: _Routes, m: Any, incident: Any, st: int, ret: _Return |
         if extra > 0:
             b.line(float(net.lon[x]), float(net.lat[x]), t_net, estimated=True)
     else:
+        path = routes.forward(st, target)
+        st_node, acc = path[0], routes.leg_s(st, path[0])
         node_ll = (float(net.lon[st_node]), float(net.lat[st_node]))
         start_pt = (station.lon, station.lat) if acc > 0 else node_ll
         b = _Builder(float(m.t_alert_s), *start_pt)
         b.hold(float(m.t_depart_s))
-        path = routes.forward(st, target)
         t_net = float(m.t_depart_s) + acc
         if acc > 0:
             b.line(float(net.lon[st_node]), float(net.lat[st_node]), t_net, estimated=True)
@@ -399,8 +416,9 @@ def _one_mission(routes: _Routes, m: Any, incident: Any, st: int, ret: _Return |
         scaled = np.interp(times, node_at, node_times)
         b.polyline(t_free + leg_out + scaled[1:], pts[1:])
     t_home = t_free + leg_out + float(node_times[-1])
-    if acc > 0:
-        b.line(station.lon, station.lat, t_home + acc, estimated=True)
+    acc_home = routes.leg_s(st, rpath[-1])
+    if acc_home > 0:
+        b.line(station.lon, station.lat, t_home + acc_home, estimated=True)
     t_back = t_free + leg_out + float(rv[ret_from]) * fn + spec.driving.start_stop(str(m.unit_type))
     ret = _Return(t_free=t_free, leg_out=leg_out, hosp_lonlat=hosp_ll, ret_from=ret_from, path=rpath,
                   node_times=node_times, station=st, t_home=t_back)

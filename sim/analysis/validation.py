@@ -80,8 +80,9 @@ PUBLISHED: tuple[Published, ...] = (
               "checking"),
     Published("nl_a1_p95_2022", "NL A1 response time, 95th percentile, 2022", 17.0, "min",
               f"{_F}: NL 2022 actual P95 for A1", "checking"),
-    Published("baarle_nassau_over_15", "Baarle-Nassau: urgent calls answered in over 15 min, 2025", 56.5, "%",
-              f"{_F}: Baarle-Nassau (2025 press)", "checking"),
+    Published("baarle_nassau_over_15", "Baarle-Nassau: urgent (A1) rides over 15 min, 2019-2023", 56.5, "%",
+              f"{_F}: Baarle-Nassau (2025 press: RTL Nieuws's analysis of the A1 rides of 2019-2023, "
+              "metronieuws.nl and nhnieuws.nl, Feb 2025)", "checking"),
     Published("rivm_call_to_scene", "NL mean time from call to scene", 10.0, "min", f"{_F}: RIVM 2009",
               "checking"),
     Published("rivm_on_scene", "NL mean time on scene", 20.0, "min", f"{_F}: RIVM 2009", "calibration"),

@@ -165,7 +165,8 @@ def _nl_response_rows(case: Case) -> list[Row]:
         near = a1[haversine_m(a1["lat"].to_numpy(float), a1["lon"].to_numpy(float), bn.lat, bn.lon) <= 3000.0]
         rows.append(row(by_key("baarle_nassau_over_15"), bins_of(near, case), scenario=case.label,
                         scaling="urgent Dutch calls within 3 km of Baarle-Nassau (GeoNames position); "
-                                "the figure is of 2025, the model's ambulance posts of 2019"))
+                                "the figure counts the municipality's A1 rides of 2019-2023 (published "
+                                "2025); the model's urgency 1 is A1 + A2, its ambulance posts of 2019"))
     return rows
 
 
