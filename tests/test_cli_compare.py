@@ -217,9 +217,7 @@ def test_compare_table_of_a_run_without_finished_replications(capsys: pytest.Cap
     buf = io.StringIO()
     print_compare(summary, out=buf)
     assert buf.getvalue() == ("Scenario s: 0 replication(s) of 1 d per variant, seed 1, INCOMPLETE "
-                              "(interrupted or a worker lost)\nEach call is judged against the norm of its "
-                              "country and class (NL A1 and A2 apart, fires against fire norms); calls with "
-                              "no norm show the shares within 10 and 15 min.\n\nNo finished replications.\n")
+                              "(interrupted or a worker lost)\n\nNo finished replications.\n")
 
 
 def test_compare_table_leaves_out_centres_without_calls(summary: dict[str, Any]) -> None:

@@ -107,8 +107,9 @@ def _heading(attrs: Mapping[Any, Any]) -> list[str]:
              f"{(attrs['horizon_s'] or 0) / 86400:g} d per variant, seed {attrs['seed']}, {state}"]
     if attrs["norms"]:
         lines.append("Norms: " + "; ".join(attrs["norms"]))
-    lines.append("Each call is judged against the norm of its country and class (NL A1 and A2 apart, fires "
-                 "against fire norms); calls with no norm show the shares within 10 and 15 min.")
+    if attrs.get("norm_groups"):  # summaries written before the norms per class have none
+        lines.append("Each call is judged against the norm of its country and class (NL A1 and A2 apart, "
+                     "fires against fire norms); calls with no norm show the shares within 10 and 15 min.")
     return lines
 
 
