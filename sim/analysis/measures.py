@@ -32,6 +32,7 @@ from sim.model.norms import BANDS_S, Norm, find_norm, service_of
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 def measured_calls(incidents: pd.DataFrame) -> pd.DataFrame:
@@ -62,14 +63,20 @@ def services(incidents: pd.DataFrame) -> npt.NDArray[np.object_]:
     return np.array([service_of(str(c)) for c in names] or [""], dtype=object)[codes]
 
 
-def norms_of(incidents: pd.DataFrame, norms: Mapping[str, Norm]) -> list[Norm | None]:
-    """The norm of each incident (:func:`sim.model.norms.find_norm`; ``None``: not judged)."""
-    if not len(incidents):
-        return []
+def _norm_table(incidents: pd.DataFrame, norms: Mapping[str, Norm]) -> tuple[IntArray, list[Norm | None]]:
+    """Each incident's row in a table of norms, one per (centre, country, class) that occurs."""
     key = pd.DataFrame({"c": incidents["dispatch_centre"].astype(str).to_numpy(),
                         "k": incidents["country"].astype(str).to_numpy(), "n": norm_classes(incidents)})
     codes, uniq = pd.factorize(pd.MultiIndex.from_frame(key))
     table = [find_norm(norms, centre=c, country=k, norm_class=n) for c, k, n in uniq]
+    return np.asarray(codes, dtype=np.int64), table
+
+
+def norms_of(incidents: pd.DataFrame, norms: Mapping[str, Norm]) -> list[Norm | None]:
+    """The norm of each incident (:func:`sim.model.norms.find_norm`; ``None``: not judged)."""
+    if not len(incidents):
+        return []
+    codes, table = _norm_table(incidents, norms)
     return [table[i] for i in codes]
 
 
@@ -78,12 +85,9 @@ def norm_limits(incidents: pd.DataFrame, norms: Mapping[str, Norm]) -> FloatArra
     else for its country (NaN if none)."""
     if not len(incidents):
         return np.zeros(0)
-    key = pd.DataFrame({"c": incidents["dispatch_centre"].astype(str).to_numpy(),
-                        "k": incidents["country"].astype(str).to_numpy(), "n": norm_classes(incidents)})
-    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(key))
-    table = np.array([n.limit_s if (n := find_norm(norms, centre=c, country=k, norm_class=cl)) is not None
-                      else math.nan for c, k, cl in uniq] or [math.nan], dtype=float)
-    return np.asarray(table[codes], dtype=float)
+    codes, table = _norm_table(incidents, norms)
+    limits = np.array([n.limit_s if n is not None else math.nan for n in table] or [math.nan], dtype=float)
+    return np.asarray(limits[codes], dtype=float)
 
 
 def judged(incidents: pd.DataFrame, limits: FloatArray) -> BoolArray:
