@@ -137,6 +137,41 @@ def test_a_declined_request_falls_back_to_the_next_lending_centre() -> None:
     np.testing.assert_array_equal(u["busy_s"], [0, 0, 690 - 60, 1240 - 310])
 
 
+def test_a_lending_centre_declines_when_its_free_unit_would_arrive_no_sooner() -> None:
+    """BE (centre A: nodes 2, 3; its unit at 3) asks NL (B: nodes 0, 1; units at 1 and at 0) from
+    the posts, but NL's unit near the call is busy: NL offers the far one, which would arrive later
+    than BE's own, so the request is declined and BE sends its own unit.
+
+    Line 0 -100 s- 1 -200 s- 2 -280 s- 3. I0 at node 1 (B) at 0: nl-near, alert 60, arrives 90, on
+    scene until 690. I1 at node 2 (A) at 100: decision 160, h = 30 + 280 = 310; A's estimate of NL
+    from its posts (it cannot see that nl-near is busy): 60 + 30 + 200 = 290 < 310: A asks. At 220 NL
+    answers: its best free unit, nl-far, would arrive 30 + 300 = 330 s later, A's own 30 + 280 = 310:
+    declined (not sooner). A decides again at 220: its unit, alert 220, departs 250, arrives 530.
+    """
+    net = RoadNetwork.from_arrays(lat=[51.0] * 4, lon=[4.0, 4.01, 4.03, 4.06],
+                                  edges=[(0, 1), (1, 0), (1, 2), (2, 1), (2, 3), (3, 2)],
+                                  times_s=[100, 100, 200, 200, 280, 280], node_country=[1, 1, 0, 0],
+                                  node_centre=[1, 1, 0, 0], countries=["BE", "NL"], centres=["A", "B"])
+    ag = Agreement("NL-BE", ("NL", "BE"), ("ambulance",), request_delay=fixed(60.0), visibility="station")
+    stations = (Station("be", 51.0, 4.06, "BE", "A", {"ambulance": 1}),
+                Station("nl-near", 51.0, 4.01, "NL", "B", {"ambulance": 1}),
+                Station("nl-far", 51.0, 4.0, "NL", "B", {"ambulance": 1}))
+    r = simulate(net, _spec(stations, (ag,), _log((0.0, 1), (100.0, 2))), seed=0)
+    m, q = r.missions, r.requests
+    np.testing.assert_array_equal(m["unit_id"], ["nl-near/ambulance/1", "be/ambulance/1"])
+    np.testing.assert_array_equal(m["t_alert_s"], [60, 220])
+    np.testing.assert_array_equal(m["t_arrive_s"], [90, 530])
+    assert not m["cross_border"].any()
+    np.testing.assert_array_equal(r.incidents["response_time_s"], [90, 430])
+    np.testing.assert_array_equal(q["incident_id"], [1])
+    np.testing.assert_array_equal(q["t_answer_s"], [220])
+    np.testing.assert_array_equal(q["estimated_eta_s"], [290])
+    np.testing.assert_array_equal(q["home_eta_s"], [310])
+    np.testing.assert_array_equal(q["outcome"], ["declined"])
+    np.testing.assert_array_equal(q["reason"], ["not_sooner"])
+    np.testing.assert_array_equal(q["unit_id"], [""])
+
+
 @pytest.fixture
 def smur_share() -> Iterator[None]:
     """Restores the SMUR row of ``UNIT_TYPES`` after a test changes its ride-along share."""

@@ -28,9 +28,9 @@ def test_request_counts_by_variant_agreement_and_direction() -> None:
     got = request_counts(_requests(), variants=["none", "ag"])
     assert got == {"none": {}, "ag": {"M8": {
         "BE->NL": {"asked": 2, "accepted": 1, "declined": 0, "declined_none_free": 0,
-                   "declined_keep_home_min": 0, "pending": 1},
+                   "declined_keep_home_min": 0, "declined_not_sooner": 0, "pending": 1},
         "NL->BE": {"asked": 3, "accepted": 1, "declined": 2, "declined_none_free": 1,
-                   "declined_keep_home_min": 1, "pending": 0}}}}
+                   "declined_keep_home_min": 1, "declined_not_sooner": 0, "pending": 0}}}}
     # a results folder written before requests were recorded
     assert request_counts(pd.DataFrame(), variants=["ag"]) == {"ag": {}}
 

@@ -450,3 +450,29 @@ def test_an_off_network_station_may_list_several_entries(tmp_path: Path) -> None
     assert _problems(far, network=True, tmp_path=tmp_path) == [
         "s.yaml:28 stations[1].off_network.entries[0]: the entry point is 9.4 km from the network "
         "(at most 1 km)"]
+
+
+def test_emergency_departments_set_the_flag_of_region_hospitals(tmp_path: Path) -> None:
+    polyclinic = "Bravis Ziekenhuis - Bravis Ziekenhuis Polikliniek Etten-Leur"  # NL row: 'unknown'
+    joostens = "ZIEKENHUISNETWERK ANTWERPEN - ZNA JOOSTENS"  # BE row: 'no'
+    text = GOOD + ("emergency_departments:\n"
+                   f"  - {{name: {polyclinic}, emergency: false, source: an outpatient clinic}}\n"
+                   f"  - {{name: {joostens}, source: a test says so}}\n")
+    sc = Scenario.from_text(text, filename="s.yaml")
+    region = sc.load_region()
+    before = {h.name: h for h in region.hospitals}
+    after = {h.name: h for h in sc.model_spec("national", region).hospitals}
+    assert before[polyclinic].emergency and not after[polyclinic].emergency
+    assert not before[joostens].emergency and after[joostens].emergency
+    assert after[joostens].source == f"{before[joostens].source}; emergency department: a test says so"
+    assert {n for n in before if before[n] != after[n]} == {polyclinic, joostens}
+    assert _problems(text, network=True, tmp_path=tmp_path) == []
+    line = GOOD.count("\n") + 3
+    assert _problems(text.replace("ZNA JOOSTENS", "ZNA JOOSTEN"), network=True, tmp_path=tmp_path) == [
+        f"s.yaml:{line} emergency_departments[1].name: unknown hospital 'ZIEKENHUISNETWERK ANTWERPEN - ZNA "
+        f"JOOSTEN' (did you mean {joostens!r}?)"]
+    hospital = "  - {name: H, country: BE, lat: 51.32254, lon: 4.94471, source: test}\n"
+    listed = text.replace("agreements: []\nvariants:", f"agreements: []\nhospitals:\n{hospital}variants:", 1)
+    assert _problems(listed, network=True, tmp_path=tmp_path) == [
+        f"s.yaml:{line} emergency_departments: applies to the region's hospitals (hospitals: region); a "
+        "hospitals list gives each hospital its own emergency flag"]

@@ -15,9 +15,10 @@ from typing import Any
 import pandas as pd
 
 COUNTS: tuple[str, ...] = ("asked", "accepted", "declined", "declined_none_free", "declined_keep_home_min",
-                           "pending")
+                           "declined_not_sooner", "pending")
 """The counts of each agreement and direction: requests asked, accepted, declined (and declined
-because no unit was free, or to keep ``keep_home_min`` at home), not answered before the horizon."""
+because no unit was free, to keep ``keep_home_min`` at home, or because the unit on offer would
+arrive no sooner than the requesting centre's own), not answered before the horizon."""
 
 
 def _counts(rows: pd.DataFrame) -> dict[str, int]:
@@ -27,6 +28,7 @@ def _counts(rows: pd.DataFrame) -> dict[str, int]:
             "declined": int(declined.sum()),
             "declined_none_free": int((declined & (reason == "none_free")).sum()),
             "declined_keep_home_min": int((declined & (reason == "keep_home_min")).sum()),
+            "declined_not_sooner": int((declined & (reason == "not_sooner")).sum()),
             "pending": int((outcome == "pending").sum())}
 
 

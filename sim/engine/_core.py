@@ -41,6 +41,7 @@ from sim.engine._layout import (
     M_FLOAT,
     M_INT,
     NONE_FREE,
+    NOT_SOONER,
 )
 from sim.model.agreements import RULES
 from sim.model.units import is_night
@@ -621,24 +622,30 @@ def dispatch(s: Any, i: int, now: float) -> int:
 
 @_jit
 def answer(s: Any, r: int, now: float) -> int:
-    """The lending centre answers request `r` at `now`: it sends its best free unit of the type
-    among those the agreement lends (alerted now), or declines (none free; fewer than
-    ``keep_home_min`` would be left), and the requesting centre decides the slot again without
-    that entry (:func:`_decide`). Returns the number of entries written to ``out_*`` (1)."""
+    """The lending centre answers request `r` at `now`: it offers its best free unit of the type
+    among those the agreement lends, and sends it (alerted now) when it would arrive sooner than
+    the requesting centre's own best unit would from now; or it declines (none free; fewer than
+    ``keep_home_min`` would be left; its unit would arrive no sooner), and the requesting centre
+    decides the slot again without that entry (:func:`_decide`). Returns the number of entries
+    written to ``out_*`` (1)."""
     ri = s.r_i[r]
     i, sl, a, e, c = ri[0], ri[1], ri[2], ri[3], ri[4]
     t = s.slot_type[i * s.n_slots + sl]
     f = s.f_urgent[t] if s.lights[s.i_type[i]] else s.f_normal[t]
     tout = _turnout(s, i, sl, t, now)
-    _, j = _best(s, s.fl_units, s.fl_uptr[e], s.fl_uptr[e + 1], now, s.i_node[i], f, tout, np.inf, 0, 0)
+    target = s.i_node[i]
+    eta, j = _best(s, s.fl_units, s.fl_uptr[e], s.fl_uptr[e + 1], now, target, f, tout, np.inf, 0, 0)
     keep = s.ag_keep[a]
-    if j >= 0 and (keep == 0 or s.free_cnt[s.fl_lender[e], t] - 1 >= keep):
+    kept = keep == 0 or s.free_cnt[s.fl_lender[e], t] - 1 >= keep
+    ct = c * s.f_normal.shape[0] + t
+    home, _ = _best(s, s.home_units, s.home_ptr[ct], s.home_ptr[ct + 1], now, target, f, tout, np.inf, 0, 0)
+    if j >= 0 and kept and eta < home:
         ri[6], ri[7] = ACCEPTED, j
         s.out_kind[0] = 0
         s.out_a[0] = j
         s.out_t[0] = _launch(s, j, i, sl, now, 0.0, a, tout, s.r_f[r, 2])
         return 1
-    ri[6] = NONE_FREE if j < 0 else KEEP_HOME
+    ri[6] = NONE_FREE if j < 0 else KEEP_HOME if not kept else NOT_SOONER
     s.declined[i * s.n_slots + sl] |= 1 << (e - s.fl_ptr[c * s.f_normal.shape[0] + t])
     return _decide(s, i, sl, t, c, now, 0)
 

@@ -52,10 +52,12 @@ R_FLOAT: tuple[str, ...] = ("t_request", "t_answer", "delay", "est", "home")
 the requesting centre's ETA of the foreign unit and of its best home unit (``inf``: none free),
 both counted from the request."""
 OUTCOMES: tuple[tuple[str, str], ...] = (("pending", ""), ("accepted", ""), ("declined", "none_free"),
-                                         ("declined", "keep_home_min"))
+                                         ("declined", "keep_home_min"), ("declined", "not_sooner"))
 """(outcome, reason) of each outcome code: not answered before the horizon, a unit sent, declined
-because no unit of the type is free, declined because fewer than ``keep_home_min`` would be left."""
-PENDING, ACCEPTED, NONE_FREE, KEEP_HOME = 0, 1, 2, 3
+because no unit of the type is free, declined because fewer than ``keep_home_min`` would be left,
+declined because the lending centre's best free unit would arrive no sooner than the requesting
+centre's own best unit."""
+PENDING, ACCEPTED, NONE_FREE, KEEP_HOME, NOT_SOONER = 0, 1, 2, 3, 4
 
 C_STAMP, C_SEARCHES, C_SETTLED, C_MISSIONS, C_REQUESTS = 0, 1, 2, 3, 4
 """Counters in ``cnt``: the searches' stamp, A* searches, nodes they settled, missions and requests

@@ -35,7 +35,8 @@ REQUEST_COLUMNS: tuple[str, ...] = (
 """Columns of the request records: one row per request of a dispatch centre for a unit under an
 agreement. ``visibility`` ``full``: the centre picked a unit it sees (always ``accepted``);
 ``station``: it asked the lending centre, which answered after the request delay (``t_answer_s``):
-``accepted`` (``unit_id`` sent), ``declined`` (``reason`` ``none_free`` or ``keep_home_min``) or
+``accepted`` (``unit_id`` sent), ``declined`` (``reason`` ``none_free``, ``keep_home_min`` or
+``not_sooner``: the lending centre's best free unit would arrive no sooner than the own one) or
 ``pending`` (not answered before the horizon). ``estimated_eta_s``: the requesting centre's ETA of
 the foreign unit, ``home_eta_s`` that of its best home unit (NaN: none free), both from the request
 (request delay and turnout included); ``direction``: lending country -> incident country."""

@@ -35,8 +35,10 @@ How a call is handled
    - ``station`` (across a border by default): the centre cannot see the foreign units. It
      estimates ``f`` from the posts of the lending centre's units on duty (turnout and request
      delay included) and asks that centre; nothing is reserved. After the request delay the
-     lending centre sends its own best free unit of the type (alerted then, whatever its ETA), or
-     declines: none free, or fewer than ``keep_home_min`` would be left. A declined request has
+     lending centre offers its own best free unit of the type and sends it (alerted then) when it
+     would arrive sooner than the centre's own best unit would from then; or it declines: none
+     free, fewer than ``keep_home_min`` would be left, or its unit would arrive no sooner (the
+     estimate from the posts was wrong: the unit near the call is busy). A declined request has
      cost its delay: the centre decides the slot again at that time without that lending centre
      (its own units, other agreements, another lending centre, or the queue). Each lending centre
      is a separate candidate; a second request under the same agreement reuses its delay draw.

@@ -52,7 +52,8 @@ class Agreement:
         ``station``: the requesting centre cannot see the lending centre's units (dispatch systems
         do not connect across the border): it estimates a foreign unit's ETA from its station, asks,
         and after the request delay the lending centre sends its own best free unit or declines
-        (none free, or fewer than `keep_home_min` would be left); a declined request costs its delay
+        (none free, fewer than `keep_home_min` would be left, or that unit would arrive no sooner
+        than the requesting centre's own); a declined request costs its delay
         and the centre falls back to its next option. ``full``: the requesting centre sees every
         lent unit's state and position and picks the unit itself (the upper bound; a centre's own
         country). ``None``: ``station`` for units of another country than the requesting centre's,

@@ -24,7 +24,7 @@ from sim.roads.network import SNAP_LIMIT_M, RoadNetwork, haversine_m
 from sim.roads.speeds import HIGHWAY_CLASSES
 from sim.scenario.problems import Problem, capped, path_str, unknown_name
 from sim.scenario.schema import MAX_UNITS, ScenarioDoc
-from sim.scenario.specs import read_log_rows
+from sim.scenario.specs import read_log_rows, scenario_hospitals
 from sim.scenario.yaml_lines import Lines
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -191,7 +191,8 @@ def _names_used_twice(doc: ScenarioDoc) -> list[Found]:
     named: tuple[tuple[str, Sequence[Any]], ...] = (
         ("stations", doc.stations), ("agreements", doc.agreements),
         ("incident_types", doc.incident_types or []), ("focus", doc.focus),
-        ("hospitals", doc.hospitals if isinstance(doc.hospitals, list) else []))
+        ("hospitals", doc.hospitals if isinstance(doc.hospitals, list) else []),
+        ("emergency_departments", doc.emergency_departments))
     for key, items in named:
         seen: dict[str, int] = {}
         for i, item in enumerate(items):
@@ -267,6 +268,7 @@ def _variant_network_problems(scenario: Scenario, doc: ScenarioDoc, region: Any)
     for i, name in enumerate(doc.demand.exclude_places):
         if name not in place_names:
             yield ("demand", "exclude_places", i), unknown_name("place", name, place_names)
+    yield from _emergency_department_problems(doc, region)
     yield from _hospital_needed(doc, region)
     yield from _places_out_of_reach(doc, net)
     if isinstance(doc.hospitals, list):
@@ -315,10 +317,23 @@ def _places_out_of_reach(doc: ScenarioDoc, net: RoadNetwork) -> Iterator[Found]:
                                            "it would draw no incident")
 
 
+def _emergency_department_problems(doc: ScenarioDoc, region: Any) -> Iterator[Found]:
+    """``emergency_departments`` name hospitals of the region (and only with ``hospitals: region``)."""
+    if not doc.emergency_departments:
+        return
+    if doc.hospitals != "region":
+        yield ("emergency_departments",), ("applies to the region's hospitals (hospitals: region); a "
+                                           "hospitals list gives each hospital its own emergency flag")
+        return
+    names = {h.name for h in getattr(region, "hospitals", ()) or ()}
+    for i, e in enumerate(doc.emergency_departments):
+        if e.name not in names:
+            yield ("emergency_departments", i, "name"), unknown_name("hospital", e.name, names)
+
+
 def _hospital_needed(doc: ScenarioDoc, region: Any) -> Iterator[Found]:
     """A variant whose incident types transport patients needs a hospital that takes them."""
-    hospitals = getattr(region, "hospitals", ()) if doc.hospitals == "region" else doc.hospitals
-    if any(h.emergency for h in hospitals or ()):
+    if any(h.emergency for h in scenario_hospitals(doc, region)):
         return
     types = doc.incident_types if doc.incident_types is not None else defaults.default_incident_types()
     transporting = [t.name for t in types if t.transport_share > 0]

@@ -269,6 +269,15 @@ class HospitalSpec(_Strict):
     source: Source
 
 
+class EmergencyDepartmentSpec(_Strict):
+    """The emergency-department flag of a region hospital (facilities.csv), named exactly, where the
+    file has none or a wrong one: whether it takes emergency patients, and the source that says so."""
+
+    name: Name
+    emergency: bool = True
+    source: Source
+
+
 class PlaceSpec(_Strict):
     name: Name
     country: CountryCode
@@ -442,6 +451,8 @@ class ScenarioDoc(_Strict):
     turnout: dict[UnitTypeName, TurnoutSpec] = Field(default_factory=dict)
     stations: Annotated[list[StationSpec], Field(min_length=1, max_length=MAX_STATIONS)]
     hospitals: Literal["region"] | Annotated[list[HospitalSpec], Field(max_length=MAX_LIST)] = "region"
+    emergency_departments: Annotated[list[EmergencyDepartmentSpec], Field(max_length=MAX_LIST)] = Field(
+        default_factory=list)
     policy: PolicySpec = Field(default_factory=PolicySpec)
     agreements: Annotated[list[AgreementSpec], Field(max_length=MAX_LIST)] = Field(default_factory=list)
     speeds: SpeedsSpec = Field(default_factory=SpeedsSpec)

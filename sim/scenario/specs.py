@@ -7,6 +7,7 @@ time profile, call processing) and from the region (places, hospitals).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,18 @@ from sim.roads.speeds import SpeedSettings
 from sim.scenario.files import FileProblem, MiB, csv_rows, number
 from sim.scenario.problems import unknown_name
 from sim.scenario.schema import DemandSpec, IncidentTypeSpec, ScenarioDoc, SpeedsSpec, StationSpec
+
+
+def scenario_hospitals(doc: ScenarioDoc, region: Any) -> tuple[Hospital, ...]:
+    """The hospitals of one document: its ``hospitals`` list, or the region's (``hospitals: region``)
+    with the flags of ``emergency_departments`` set on the hospitals they name."""
+    if doc.hospitals != "region":
+        return tuple(Hospital(h.name, h.country, h.lat, h.lon, h.emergency, h.source) for h in doc.hospitals)
+    flags = {e.name: e for e in doc.emergency_departments}
+    return tuple(replace(h, emergency=flags[h.name].emergency,
+                         source=f"{h.source}; emergency department: {flags[h.name].source}")
+                 if h.name in flags else h
+                 for h in getattr(region, "hospitals", ()) or ())
 
 
 def model_spec(doc: ScenarioDoc, region: Any, *, incident_log: Path | None = None) -> ModelSpec:
@@ -45,11 +58,7 @@ def model_spec(doc: ScenarioDoc, region: Any, *, incident_log: Path | None = Non
     for unit, t in doc.turnout.items():
         turnout[unit] = Turnout(day=t.day.to_dist(), night=t.night.to_dist() if t.night else None,
                                 night_start_hour=t.night_start_hour, night_end_hour=t.night_end_hour)
-    if doc.hospitals == "region":
-        hospitals = tuple(getattr(region, "hospitals", ()) or ())
-    else:
-        hospitals = tuple(Hospital(h.name, h.country, h.lat, h.lon, h.emergency, h.source)
-                          for h in doc.hospitals)
+    hospitals = scenario_hospitals(doc, region)
     p = doc.policy
     policy = DispatchPolicy(
         call_processing=p.call_processing.to_dist() if p.call_processing

@@ -312,14 +312,27 @@ def _emric_rows(case: Case) -> list[Row]:
     scale = pop / EMRIC_POPULATION
     out = []
     for key, units in (("emric_ambulance", ("ambulance",)), ("emric_fire", ("pumper", "ladder"))):
-        counts = per_replication(xb[xb["unit_type"].isin(units)], lambda d: float(len(d)), case.reps)
+        mine = xb[xb["unit_type"].isin(units)]
+        counts = per_replication(mine, lambda d: float(len(d)), case.reps)
         counts = np.where(np.isfinite(counts), counts, 0.0)
         fig = by_key(key)
         out.append(row(fig, case.per_year(counts), scenario=case.label, published=fig.value * scale,
                        scaling=f"{fig.value:,.0f} a year for 4 M inhabitants x {pop:,.0f} inhabitants of the "
-                               "places within reach of the extract; the model sees no Dutch or German demand "
-                               "beyond its border margins (no NL-DE help)"))
+                               "places within reach of the extract; Dutch and German calls beyond the "
+                               "extract are answered by their own centre only (no NL-DE help); model by "
+                               "direction: "
+                               + _by_direction(case, mine)))
     return out
+
+
+def _by_direction(case: Case, missions: pd.DataFrame) -> str:
+    """``BE->NL 120, NL->BE 30 ...``: cross-border missions a year by direction, mean over replications."""
+    if missions.empty:
+        return "none"
+    n = len(case.reps)
+    per_year = missions.groupby("direction").size().sort_values(ascending=False) * DAYS_PER_YEAR / (
+        case.measured_days * n)
+    return ", ".join(f"{d} {v:,.0f}" for d, v in per_year.items())
 
 
 def _lu_rows(case: Case) -> list[Row]:
