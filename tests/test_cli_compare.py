@@ -82,7 +82,8 @@ def _expected(summary: dict[str, Any], *, by_type: bool) -> dict[tuple[str, ...]
     pairs = {(ag, d) for by in requests.values() for ag, dirs in by.items() for d in dirs}
     for v in vs:
         for ag, d in pairs:
-            for m in ("asked", "declined", "declined_none_free", "declined_keep_home_min"):
+            for m in ("asked", "declined", "declined_none_free", "declined_keep_home_min",
+                      "declined_not_sooner"):
                 out[("requests", "agreement", ag, f"{d} {m}", v)] = (
                     requests[v].get(ag, {}).get(d, {}).get(m, 0), None, None, None)
     for v, d in summary["differences"].items():

@@ -48,7 +48,7 @@ def test_declined_requests_are_rows_of_the_planners_table_and_its_text() -> None
     assert req[("M8", "NL->BE declined_none_free", "ag")] == 1
     assert req[("M8", "NL->BE declined", "none")] == 0
     assert req[("M8", "BE->NL asked", "ag")] == 2
-    assert len(req) == 2 * 4 * 2  # directions x measures x variants
+    assert len(req) == 2 * 5 * 2  # directions x measures x variants
     buf = io.StringIO()
     print_compare(summary, out=buf)
     block = buf.getvalue().split("Requests for help: asked / declined (all replications)")[1]

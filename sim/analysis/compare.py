@@ -55,7 +55,8 @@ MEASURES: tuple[str, ...] = ("count_per_replication", "judged_per_replication", 
 DIFFERENCES: tuple[str, ...] = ("mean_s", "p90_s")
 """The differences against the reference variant."""
 
-REQUEST_MEASURES: tuple[str, ...] = ("asked", "declined", "declined_none_free", "declined_keep_home_min")
+REQUEST_MEASURES: tuple[str, ...] = ("asked", "declined", "declined_none_free", "declined_keep_home_min",
+                                     "declined_not_sooner")
 """The request counts of each agreement and direction in the table (of
 :data:`sim.analysis.requests.COUNTS`)."""
 
