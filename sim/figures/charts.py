@@ -115,7 +115,9 @@ def _cdf_figure(inc: pd.DataFrame, variants: Sequence[str], end: float, title: s
             ax.set_title("\n".join(textwrap.fill(line, width) for line in lines), loc="left")
         axes[0].set_ylabel(t("cdf.ylabel", lang))
         if len(countries) >= 2:
-            fig.supxlabel(t("cdf.xlabel", lang), fontsize=18)
+            # centred under the panels, not the whole figure with its legend: a long label
+            # would run into the source line in the corner
+            fig.supxlabel(t("cdf.xlabel", lang), fontsize=18, x=0.42)
         # one legend for all panels, outside them: it never hides a curve
         handles = {lb: h for ax in axes for h, lb in zip(*ax.get_legend_handles_labels(), strict=True)}
         if handles:  # variants first, then the norms' marks
