@@ -29,6 +29,7 @@ VARIANTS = ("national", "benelux-2009")
 # figure file stem -> i18n keys whose text must be on it
 FIGURE_KEYS: dict[str, tuple[str, ...]] = {
     "response-cdf": ("cdf.title", "cdf.xlabel", "cdf.ylabel", "variant", "norm.target"),
+    "response-cdf-fire": ("cdf.fire.title", "cdf.xlabel", "cdf.ylabel", "variant"),
     "region-map": ("map.region.title", "map.roads_major", "map.border", "map.access_leg", "map.xlabel",
                    "map.ylabel", "kind.ambulance", "kind.fire"),
     "response-map-benelux-2009": ("rtmap.title", "rtmap.p90", "rtmap.diff", "map.xlabel"),
@@ -104,7 +105,7 @@ def test_plot_succeeds_and_lists_every_file(plotted: tuple[Path, dict[str, Any]]
     assert all(Path(line).parent == folder / "figures" for line in out.splitlines())
     listed = {Path(line).name for line in out.splitlines()}
     assert listed == {f"{stem}.{fmt}" for stem in FIGURE_KEYS for fmt in ("png", "svg")}
-    assert "14 figure file(s)" in err
+    assert "16 figure file(s)" in err
 
 
 @pytest.mark.parametrize("stem", sorted(FIGURE_KEYS))

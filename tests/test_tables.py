@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 
 from sim.analysis.coverage import Coverage, coverage
-from sim.analysis.measures import within_norm
+from sim.analysis.measures import measured_calls, within_norm
 from sim.analysis.stats import mean_ci, wilson_ci
 from sim.analysis.tables import (
+    band_shares,
+    class_shares,
     coverage_classes,
     cross_border_counts,
     hex_cells,
@@ -18,8 +20,10 @@ from sim.analysis.tables import (
     hex_quantile,
     norm_shares,
     response_ecdf,
+    service_calls,
     spec_coverage,
     station_utilisation,
+    unit_utilisation,
     urgent_calls,
     variant_order,
 )
@@ -59,9 +63,19 @@ def test_variant_order_is_given_or_of_first_appearance() -> None:
 
 
 def test_urgent_calls_leave_out_warm_up_and_lower_urgency() -> None:
+    # results without a norm_class column: the class follows the urgency (1: urgent)
     inc = _incidents([("v", 0, "A", "BE", 1, 5.0, False), ("v", 0, "A", "BE", 2, 5.0, False),
                       ("v", 0, "A", "BE", 1, 5.0, True), ("v", 0, "A", "BE", 1, 7.0, False)])
     assert list(urgent_calls(inc)["response_time_s"]) == [300.0, 420.0]
+
+
+def test_urgent_calls_are_the_class_urgent_not_fires_or_a2() -> None:
+    inc = _classed([("v", 0, "A", "BE", "urgent", 5.0, False), ("v", 0, "A", "BE", "fire", 6.0, False),
+                    ("v", 0, "A", "NL", "a2", 7.0, False), ("v", 0, "A", "NL", "fire_8", 8.0, False),
+                    ("v", 0, "A", "NL", "", 9.0, False), ("v", 0, "A", "NL", "urgent", 10.0, False)])
+    assert list(urgent_calls(inc)["response_time_s"]) == [300.0, 600.0]
+    assert list(service_calls(inc, "fire")["response_time_s"]) == [360.0, 480.0]
+    assert list(service_calls(inc, "ambulance")["response_time_s"]) == [300.0, 420.0, 600.0]
 
 
 def test_response_ecdf_counts_calls_never_reached_in_the_total_only() -> None:
@@ -75,8 +89,9 @@ def test_response_ecdf_counts_calls_never_reached_in_the_total_only() -> None:
 
 def test_norm_shares_use_the_centres_norm_then_the_countrys_with_wilson_intervals() -> None:
     rows = [
-        # Centre A (10 min): 8 and 12 min judged, 9 min in the warm-up, a lower urgency and a call
-        # never reached (outside)
+        # Centre A (10 min): 8 and 12 min judged, 9 min in the warm-up, a lower urgency (no class in
+        # results without a norm_class column) and a
+        # call never reached (outside)
         ("nat", 0, "Centre A", "BE", 1, 8.0, False), ("nat", 1, "Centre A", "BE", 1, 12.0, False),
         ("nat", 0, "Centre A", "BE", 1, 9.0, True), ("nat", 0, "Centre A", "BE", 2, 30.0, False),
         ("nat", 1, "Centre A", "BE", 1, np.nan, False),
@@ -88,19 +103,91 @@ def test_norm_shares_use_the_centres_norm_then_the_countrys_with_wilson_interval
     ]
     inc = _incidents(rows)
     df = norm_shares(inc, norms=NORMS)
-    assert list(zip(df["dispatch_centre"], df["variant"], strict=True)) == [
-        ("Centre A", "agr"), ("Centre A", "nat"), ("Centre B", "nat")]
+    assert list(zip(df["dispatch_centre"], df["norm_class"], df["variant"], strict=True)) == [
+        ("Centre A", "urgent", "nat"), ("Centre A", "urgent", "agr"), ("Centre B", "urgent", "nat")]
     a = df[(df["dispatch_centre"] == "Centre A") & (df["variant"] == "nat")].iloc[0]
-    assert (a["n"], a["within"], a["limit_min"], a["target"]) == (3, 1, 10.0, 0.80)
+    assert (a["n"], a["within"], a["limit_min"], a["target"], a["service"]) == (3, 1, 10.0, 0.80, "ambulance")
     ci = wilson_ci(1, 3)
     assert (a["share"], a["low"], a["high"]) == (ci.estimate, ci.low, ci.high)
     b = df[df["dispatch_centre"] == "Centre B"].iloc[0]
     assert (b["n"], b["within"], b["limit_min"], b["target"]) == (2, 1, 15.0, 0.90)
     # the same calls as sim.analysis.measures judges
-    nat = urgent_calls(inc[inc["variant"] == "nat"])
+    nat = measured_calls(inc[inc["variant"] == "nat"])
     judged, within = within_norm(nat, NORMS)
     assert int(df.loc[df["variant"] == "nat", "n"].sum()) == int(judged.sum())
     assert int(df.loc[df["variant"] == "nat", "within"].sum()) == int((judged & within).sum())
+
+
+CLASS_NORMS = {
+    "BE": Norm("BE", "ambulance", 15 * 60.0, 0.90, source="test"),
+    "NL": Norm("NL", "ambulance", 15 * 60.0, 0.95, source="test"),
+    "NL/a2": Norm("NL", "ambulance", 30 * 60.0, 0.95, source="test", norm_class="a2"),
+    "NL/fire_8": Norm("NL", "fire", 8 * 60.0, np.nan, source="test", norm_class="fire_8"),
+}
+
+
+def _classed(rows: list[tuple[str, int, str, str, str, float, bool]]) -> pd.DataFrame:
+    """``(variant, replication, dispatch_centre, country, norm_class, response minutes, in_warmup)``."""
+    df = pd.DataFrame(rows, columns=["variant", "replication", "dispatch_centre", "country", "norm_class",
+                                     "response_min", "in_warmup"])
+    df["response_time_s"] = df.pop("response_min") * 60.0
+    df["urgency"] = 1
+    df["incident_id"] = np.arange(len(df))
+    return df
+
+
+SERVICES = _classed([
+    # NL A1: 10 and 14 within 15 min, 16 and never reached outside; 5 min in the warm-up
+    ("v", 0, "RAV", "NL", "urgent", 10.0, False), ("v", 0, "RAV", "NL", "urgent", 14.0, False),
+    ("v", 1, "RAV", "NL", "urgent", 16.0, False), ("v", 1, "RAV", "NL", "urgent", np.nan, False),
+    ("v", 0, "RAV", "NL", "urgent", 5.0, True),
+    # NL A2: 20 min within 30, 31 outside
+    ("v", 0, "RAV", "NL", "a2", 20.0, False), ("v", 1, "RAV", "NL", "a2", 31.0, False),
+    # NL building fires: 7 min within 8, 9 outside (a norm without a target share)
+    ("v", 0, "VR", "NL", "fire_8", 7.0, False), ("v", 0, "VR", "NL", "fire_8", 9.0, False),
+    # an NL B ride: no class, in no table
+    ("v", 0, "RAV", "NL", "", 50.0, False),
+    # BE: one urgent call; fires without a norm: 9, 12, 16 min; a building fire of 7 min (no BE norm)
+    ("v", 0, "112", "BE", "urgent", 12.0, False),
+    ("v", 0, "112", "BE", "fire", 9.0, False), ("v", 1, "112", "BE", "fire", 12.0, False),
+    ("v", 1, "112", "BE", "fire", 16.0, False), ("v", 0, "112", "BE", "fire_8", 7.0, False),
+])
+
+
+def test_norm_shares_judge_each_class_against_its_own_norm_nl_a1_and_a2_apart() -> None:
+    df = norm_shares(SERVICES, norms=CLASS_NORMS)
+    got = [(r.dispatch_centre, r.norm_class, r.service, r.n, r.within, r.limit_min)
+           for r in df.itertuples()]
+    assert got == [("112", "urgent", "ambulance", 1, 1, 15.0), ("RAV", "urgent", "ambulance", 4, 2, 15.0),
+                   ("RAV", "a2", "ambulance", 2, 1, 30.0), ("VR", "fire_8", "fire", 2, 1, 8.0)]
+    assert list(df["target"].iloc[:3]) == [0.90, 0.95, 0.95]
+    assert np.isnan(df["target"].iloc[3])  # the Dutch fire norm sets a time, no share
+    ci = wilson_ci(2, 4)
+    assert tuple(df.loc[1, ["share", "low", "high"]]) == (ci.estimate, ci.low, ci.high)
+
+
+def test_band_shares_measure_the_calls_without_a_norm_within_10_and_15_min() -> None:
+    df = band_shares(SERVICES, norms=CLASS_NORMS, service="fire")
+    got = [(r.dispatch_centre, r.country, r.norm_class, r.band_min, r.n, r.within) for r in df.itertuples()]
+    assert got == [("112", "BE", "fire_8", 10.0, 1, 1), ("112", "BE", "fire_8", 15.0, 1, 1),
+                   ("112", "BE", "fire", 10.0, 3, 1), ("112", "BE", "fire", 15.0, 3, 2)]
+    ci = wilson_ci(2, 3)
+    assert tuple(df.loc[3, ["share", "low", "high"]]) == (ci.estimate, ci.low, ci.high)
+    # every call with a norm has one here: nothing of the ambulance service is left without one
+    assert len(band_shares(SERVICES, norms=CLASS_NORMS, service="ambulance")) == 0
+    # with no norms at all every class of call is measured by the bands (the B ride is not)
+    every = band_shares(SERVICES, norms={})
+    assert int(every.loc[every["band_min"] == 15.0, "n"].sum()) == 13
+
+
+def test_class_shares_put_every_class_on_one_row_ambulance_before_fire() -> None:
+    df = class_shares(SERVICES, norms=CLASS_NORMS)
+    got = [(r.dispatch_centre, r.norm_class, r.has_norm, r.n, r.within, r.limit_min) for r in df.itertuples()]
+    assert got == [("112", "urgent", True, 1, 1, 15.0), ("RAV", "urgent", True, 4, 2, 15.0),
+                   ("RAV", "a2", True, 2, 1, 30.0),
+                   ("112", "fire_8", False, 1, 1, 15.0), ("112", "fire", False, 3, 2, 15.0),
+                   ("VR", "fire_8", True, 2, 1, 8.0)]
+    assert df.loc[~df["has_norm"], "target"].isna().all()
 
 
 def test_a_centre_spanning_two_countries_keeps_its_largest_one() -> None:
@@ -113,7 +200,9 @@ def test_a_centre_spanning_two_countries_keeps_its_largest_one() -> None:
 
 def test_norm_shares_of_no_calls_is_an_empty_table() -> None:
     df = norm_shares(_incidents([]), norms=NORMS)
-    assert len(df) == 0 and "share" in df.columns
+    assert len(df) == 0 and "share" in df.columns and "norm_class" in df.columns
+    assert len(band_shares(_incidents([]), norms=NORMS)) == 0
+    assert list(class_shares(_incidents([]), norms=NORMS).columns)[-1] == "has_norm"
 
 
 # ---------------------------------------------------------------------------------------- missions
@@ -159,6 +248,24 @@ def test_station_utilisation_sums_units_then_averages_replications() -> None:
     assert (df.loc["S", "mean"], df.loc["S", "low"], df.loc["S", "high"]) == pytest.approx(
         (ci.estimate, ci.low, ci.high), nan_ok=True)
     assert np.isnan(df.loc["T", "mean"])  # never on duty: no utilisation
+
+
+def test_unit_utilisation_weighs_by_time_on_duty_per_country_and_type() -> None:
+    # BE ambulances busy 30 of 200 s (rep 0) and 50 of 200 s (rep 1); NL's idle ambulance on duty
+    # far longer is its own row, not averaged in
+    units = pd.DataFrame({
+        "variant": ["v"] * 6, "replication": [0, 0, 1, 1, 0, 1],
+        "country": ["BE", "BE", "BE", "BE", "NL", "NL"],
+        "unit_type": ["ambulance"] * 6, "unit_id": [1, 2, 1, 2, 3, 3],
+        "busy_s": [10.0, 20.0, 40.0, 10.0, 0.0, 0.0],
+        "on_duty_s": [100.0, 100.0, 100.0, 100.0, 1000.0, 1000.0],
+    })
+    df = unit_utilisation(units).set_index(["country", "unit_type"])
+    ci = mean_ci([0.15, 0.25])
+    assert df.loc[("BE", "ambulance"), "units"] == 2
+    assert tuple(df.loc[("BE", "ambulance"), ["mean", "low", "high"]]) == pytest.approx(
+        (ci.estimate, ci.low, ci.high))
+    assert df.loc[("NL", "ambulance"), "mean"] == 0.0
 
 
 # ---------------------------------------------------------------------------------------- hexagons

@@ -1,5 +1,6 @@
-"""The tables the figures draw: shares within the norm, cross-border missions, utilisation,
-response-time distributions, hexagon bins and coverage classes.
+"""The tables the figures draw: shares within the norm (per dispatch centre and class of call) and
+within 10 and 15 min, cross-border missions, utilisation, response-time distributions, hexagon bins
+and coverage classes.
 
 Each function takes DataFrames following the Records contract (plus ``variant`` and
 ``replication``) or model values and returns numbers; :mod:`sim.figures` draws them. "Within the
@@ -9,7 +10,8 @@ during the warm-up are left out everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -17,10 +19,17 @@ import pandas as pd
 
 from sim.analysis.coverage import Coverage, coverage
 from sim.analysis.hexagons import hex_cells, hex_polygon
-from sim.analysis.measures import measured_calls, within_norm
+from sim.analysis.measures import (
+    measured_calls,
+    norm_classes,
+    norms_of,
+    services,
+    within_bands,
+    within_norm,
+)
 from sim.analysis.stats import mean_ci, wilson_ci
 from sim.model.countries import DEFAULT_NORMS
-from sim.model.norms import Norm
+from sim.model.norms import BANDS_S, NORM_CLASSES, Norm, service_of
 from sim.model.spec import ModelSpec
 from sim.roads.network import RoadNetwork
 
@@ -46,9 +55,17 @@ def measured(incidents: pd.DataFrame) -> pd.DataFrame:
 
 
 def urgent_calls(incidents: pd.DataFrame) -> pd.DataFrame:
-    """The measured incidents of urgency 1 (those the norms judge)."""
+    """The measured incidents of class ``urgent``: NL A1 and the other countries' urgent ambulance
+    calls (:func:`sim.analysis.measures.norm_classes`; fires and A2 calls are not among them)."""
     inc = measured(incidents)
-    return inc[inc["urgency"] == 1] if "urgency" in inc else inc
+    return inc[norm_classes(inc) == "urgent"] if len(inc) else inc
+
+
+def service_calls(incidents: pd.DataFrame, service: str) -> pd.DataFrame:
+    """The measured incidents of `service` (``ambulance``, ``fire``:
+    :func:`sim.analysis.measures.services`)."""
+    inc = measured(incidents)
+    return inc[services(inc) == service] if len(inc) else inc
 
 
 def response_ecdf(response_s: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -65,54 +82,151 @@ def response_ecdf(response_s: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
 # ---------------------------------------------------------------------------------------- norms
 
 
-NORM_SHARE_COLUMNS = ["dispatch_centre", "country", "variant", "n", "within", "share", "low", "high",
-                      "target", "limit_min"]
+SHARE_KEYS = ["dispatch_centre", "country", "norm_class", "service", "variant"]
+NORM_SHARE_COLUMNS = [*SHARE_KEYS, "n", "within", "share", "low", "high", "target", "limit_min"]
+BAND_SHARE_COLUMNS = [*SHARE_KEYS, "band_min", "n", "within", "share", "low", "high"]
+CLASS_SHARE_COLUMNS = [*NORM_SHARE_COLUMNS, "has_norm"]
 
 
-def _norm_of(centre: str, country: str, norms: Mapping[str, Norm]) -> Norm | None:
-    # the norm whose limit sim.analysis.measures.norm_limits applies, for its target share
-    return norms.get(centre) or norms.get(country)
+def _classified(incidents: pd.DataFrame, norms: Mapping[str, Norm]) -> pd.DataFrame:
+    """The measured calls of a class, with ``norm_class``, ``service``, ``judged``, ``within_norm``
+    and ``norm`` (the :class:`~sim.model.norms.Norm` or ``None``) as :mod:`sim.analysis.measures`
+    gives them."""
+    inc = measured(incidents)
+    is_judged, is_within = within_norm(inc, norms)
+    out = inc.assign(norm_class=norm_classes(inc), service=services(inc), judged=is_judged,
+                     within_norm=is_judged & is_within, norm=pd.Series(norms_of(inc, norms), index=inc.index,
+                                                                       dtype=object))
+    return out[out["norm_class"].to_numpy() != ""]
+
+
+def _pooled(calls: pd.DataFrame, hits: str,
+            variants: Sequence[str]) -> Iterator[tuple[pd.DataFrame, dict[str, Any]]]:
+    """Per variant, dispatch centre, country and class: the calls and their pooled share of `hits`
+    (a boolean column) with its Wilson interval."""
+    for v in variants:
+        sub = calls[calls["variant"].astype(str).to_numpy() == v]
+        for (centre, country, cls), g in sub.groupby(["dispatch_centre", "country", "norm_class"], sort=True):
+            k = int(np.count_nonzero(g[hits].to_numpy(bool)))
+            ci = wilson_ci(k, len(g))
+            yield g, {"dispatch_centre": str(centre), "country": str(country), "norm_class": str(cls),
+                      "service": service_of(str(cls)), "variant": v, "n": len(g), "within": k,
+                      "share": ci.estimate, "low": ci.low, "high": ci.high}
+
+
+def _in_report_order(df: pd.DataFrame, variants: Sequence[str], extra: Sequence[str] = ()) -> pd.DataFrame:
+    """A centre spanning countries keeps its largest one (per class and variant); rows by service
+    (ambulance, then fire), dispatch centre, class (:data:`~sim.model.norms.NORM_CLASSES` order) and
+    variant (`variants` order)."""
+    if not len(df):
+        return df
+    df = df.sort_values("n", ascending=False, kind="stable").drop_duplicates(
+        ["dispatch_centre", "norm_class", "variant", *extra])
+    classes, vs = list(NORM_CLASSES), list(variants)
+    rank = pd.DataFrame({
+        "s": df["service"].map(lambda s: ("ambulance", "fire").index(s) if s in ("ambulance", "fire") else 2),
+        "c": df["dispatch_centre"], "k": df["norm_class"].map(classes.index),
+        "v": df["variant"].map(vs.index), **{e: df[e] for e in extra}}, index=df.index)
+    return df.loc[rank.sort_values(["s", "c", "k", "v", *extra], kind="stable").index].reset_index(drop=True)
 
 
 def norm_shares(
     incidents: pd.DataFrame, *, norms: Mapping[str, Norm] | None = None,
     variants: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Share of urgent calls within the norm per dispatch centre and variant, with Wilson intervals.
+    """Share of calls within their norm per dispatch centre, class of call and variant, with Wilson
+    intervals.
 
-    Which calls are judged and which are within their norm is :func:`sim.analysis.measures.within_norm`
-    (the dispatch centre's norm if set, else the country's; a call never reached is outside). Calls
-    are pooled over replications.
+    A class is judged where it has a norm (:func:`sim.analysis.measures.within_norm`: the dispatch
+    centre's norm if set, else the country's; a call never reached is outside): NL A1 and A2 apart,
+    fires against the fire norms of their building's class. Calls of a class without a norm are
+    :func:`band_shares`'. Calls are pooled over replications.
 
     Returns
     -------
     DataFrame
-        ``dispatch_centre``, ``country``, ``variant``, ``n``, ``within``, ``share``, ``low``,
-        ``high``, ``target``, ``limit_min``: one row per centre and variant (a centre spanning
-        countries keeps its largest country).
+        ``dispatch_centre``, ``country``, ``norm_class``, ``service``, ``variant``, ``n``, ``within``,
+        ``share``, ``low``, ``high``, ``target`` (the norm's target share; NaN where the norm sets
+        a time but no share, the Dutch fire norms), ``limit_min``: one row per centre, class and
+        variant (a centre spanning countries keeps its largest country), ambulance before fire.
     """
     norms = dict(DEFAULT_NORMS) if norms is None else dict(norms)
-    inc = urgent_calls(incidents)
-    is_judged, is_within = within_norm(inc, norms)
-    inc = inc.assign(within_norm=is_within)[is_judged]
+    calls = _classified(incidents, norms)
+    calls = calls[calls["judged"].to_numpy(bool)]
+    vs = variant_order(incidents, variants)
     rows = []
-    for v in variant_order(incidents, variants):
-        sub = inc[inc["variant"].astype(str) == v]
-        for (centre, country), g in sub.groupby(["dispatch_centre", "country"], sort=True):
-            norm = _norm_of(str(centre), str(country), norms)
-            if norm is None:
-                continue
-            k = int(np.count_nonzero(g["within_norm"].to_numpy(bool)))
-            ci = wilson_ci(k, len(g))
-            rows.append({"dispatch_centre": str(centre), "country": str(country), "variant": v,
-                         "n": len(g), "within": k, "share": ci.estimate, "low": ci.low,
-                         "high": ci.high, "target": norm.target_share,
-                         "limit_min": norm.limit_s / 60.0})
-    df = pd.DataFrame(rows, columns=NORM_SHARE_COLUMNS)
-    if len(df):
-        df = (df.sort_values("n", ascending=False).drop_duplicates(["dispatch_centre", "variant"])
-              .sort_values(["dispatch_centre", "variant"]).reset_index(drop=True))
-    return df
+    for g, row in _pooled(calls, "within_norm", vs):
+        norm = g["norm"].iloc[0]
+        rows.append({**row, "target": norm.target_share, "limit_min": norm.limit_s / 60.0})
+    return _in_report_order(pd.DataFrame(rows, columns=NORM_SHARE_COLUMNS), vs)
+
+
+def band_shares(
+    incidents: pd.DataFrame, *, norms: Mapping[str, Norm] | None = None,
+    variants: Sequence[str] | None = None, service: str | None = None,
+) -> pd.DataFrame:
+    """Share of the calls without a norm within 10 and within 15 min
+    (:func:`sim.analysis.measures.within_bands`) per dispatch centre, class and variant, with Wilson
+    intervals: the measure of a class a country has no norm for (Belgian fires, the fires of no
+    building class).
+
+    Parameters
+    ----------
+    incidents
+        Incidents (Records contract plus ``variant``, ``replication``); calls of no class (NL B
+        rides) and warm-up calls are left out, calls are pooled over replications.
+    norms
+        Norms by dispatch centre or country (default :data:`sim.model.countries.DEFAULT_NORMS`):
+        the calls of a class with a norm there are :func:`norm_shares`'.
+    variants
+        Variants (default: order of appearance).
+    service
+        Only this service's calls (``ambulance``, ``fire``; default: all).
+
+    Returns
+    -------
+    DataFrame
+        ``dispatch_centre``, ``country``, ``norm_class``, ``service``, ``variant``, ``band_min``
+        (10, 15), ``n``, ``within``, ``share``, ``low``, ``high``: one row per centre, class,
+        variant and band, ambulance before fire.
+    """
+    norms = dict(DEFAULT_NORMS) if norms is None else dict(norms)
+    calls = _classified(incidents, norms)
+    keep = ~calls["judged"].to_numpy(bool)
+    if service is not None:
+        keep &= calls["service"].to_numpy() == service
+    calls = calls[keep]
+    rt = calls["response_time_s"].to_numpy(float) if len(calls) else np.zeros(0)
+    bands = within_bands(rt)
+    vs = variant_order(incidents, variants)
+    rows = []
+    for (name, hit), band in zip(bands.items(), BANDS_S, strict=True):
+        for _, row in _pooled(calls.assign(**{name: hit}), name, vs):
+            rows.append({**row, "band_min": band / 60.0})
+    return _in_report_order(pd.DataFrame(rows, columns=BAND_SHARE_COLUMNS), vs, extra=["band_min"])
+
+
+def class_shares(
+    incidents: pd.DataFrame, *, norms: Mapping[str, Norm] | None = None,
+    variants: Sequence[str] | None = None, band_min: float = BANDS_S[-1] / 60.0,
+) -> pd.DataFrame:
+    """Every class of call of every dispatch centre by one share: within its norm where it has one
+    (:func:`norm_shares`), else within `band_min` minutes (:func:`band_shares`).
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`norm_shares` and ``has_norm``; a row without a norm has ``target``
+        NaN and ``limit_min`` = `band_min`. Ambulance before fire, then by centre, class and variant.
+    """
+    vs = variant_order(incidents, variants)
+    with_norm = norm_shares(incidents, norms=norms, variants=vs).assign(has_norm=True)
+    bands = band_shares(incidents, norms=norms, variants=vs)
+    bands = bands[np.isclose(bands["band_min"].to_numpy(float), band_min)]
+    without = bands.drop(columns="band_min").assign(target=np.nan, limit_min=float(band_min), has_norm=False)
+    parts = [d for d in (with_norm, without) if len(d)]
+    df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CLASS_SHARE_COLUMNS)
+    return _in_report_order(df[CLASS_SHARE_COLUMNS], vs)
 
 
 # ---------------------------------------------------------------------------------------- missions
@@ -167,6 +281,22 @@ def cross_border_counts(
 # ---------------------------------------------------------------------------------------- units
 
 
+def _utilisation(units: pd.DataFrame, keys: list[str], variants: Sequence[str] | None) -> pd.DataFrame:
+    """Busy / on-duty time summed over the units of each group of `keys`, per replication; mean over
+    replications with a 95 % t-interval, and the number of units."""
+    rows = []
+    for v in variant_order(units, variants):
+        sub = units[units["variant"].astype(str) == v]
+        for key, g in sub.groupby(keys, sort=True):
+            per_rep = g.groupby("replication")[["busy_s", "on_duty_s"]].sum()
+            ratio = (per_rep["busy_s"] / per_rep["on_duty_s"].where(per_rep["on_duty_s"] > 0)).to_numpy()
+            ci = mean_ci(ratio)
+            rows.append({**dict(zip(keys, map(str, key), strict=True)), "variant": v,
+                         "units": int(g["unit_id"].nunique()), "mean": ci.estimate, "low": ci.low,
+                         "high": ci.high})
+    return pd.DataFrame(rows, columns=[*keys, "variant", "units", "mean", "low", "high"])
+
+
 def station_utilisation(units: pd.DataFrame, *, variants: Sequence[str] | None = None) -> pd.DataFrame:
     """Utilisation per station and variant: busy / on-duty time summed over its units, mean over
     replications with a 95 % t-interval.
@@ -176,17 +306,21 @@ def station_utilisation(units: pd.DataFrame, *, variants: Sequence[str] | None =
     DataFrame
         ``station``, ``variant``, ``units`` (number of units), ``mean``, ``low``, ``high``.
     """
-    rows = []
-    for v in variant_order(units, variants):
-        sub = units[units["variant"].astype(str) == v]
-        for station, g in sub.groupby("station", sort=True):
-            per_rep = g.groupby("replication")[["busy_s", "on_duty_s"]].sum()
-            ratio = (per_rep["busy_s"] / per_rep["on_duty_s"].where(per_rep["on_duty_s"] > 0)).to_numpy()
-            ci = mean_ci(ratio)
-            rows.append({"station": str(station), "variant": v,
-                         "units": int(g["unit_id"].nunique()), "mean": ci.estimate, "low": ci.low,
-                         "high": ci.high})
-    return pd.DataFrame(rows, columns=["station", "variant", "units", "mean", "low", "high"])
+    return _utilisation(units, ["station"], variants)
+
+
+def unit_utilisation(units: pd.DataFrame, *, variants: Sequence[str] | None = None) -> pd.DataFrame:
+    """Utilisation per country, unit type and variant, weighted by time on duty: the busy time of
+    the country's units of that type over their time on duty (so that idle units of one country are
+    not averaged with busy ones of another), mean over replications with a 95 % t-interval.
+
+    Returns
+    -------
+    DataFrame
+        ``country``, ``unit_type``, ``variant``, ``units`` (number of units), ``mean``, ``low``,
+        ``high``.
+    """
+    return _utilisation(units, ["country", "unit_type"], variants)
 
 
 # ---------------------------------------------------------------------------------------- hexagons

@@ -3,7 +3,8 @@
 The numbers they draw come from :mod:`sim.analysis.tables`. Modules:
 
 - :mod:`sim.figures.style`: palette, 16:9 layout, source line, saving (and tick numbers per language);
-- :mod:`sim.figures.charts`: response-time CDF, share within the norm, cross-border missions, utilisation;
+- :mod:`sim.figures.charts`: response-time CDFs (urgent ambulance calls, fire calls), share within the
+  norm per class of call, cross-border missions, utilisation per country and unit type;
 - :mod:`sim.figures.maps`: the region, response times per hexagon, coverage;
 - :mod:`sim.figures.run`: :func:`plot_results`, every standard figure of a results folder;
 - :mod:`sim.figures.i18n`: the texts in English, French, Dutch and German.
@@ -21,7 +22,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sim.figures.charts import fig_cross_border, fig_norm_share, fig_response_cdf, fig_utilisation
+    from sim.figures.charts import (
+        fig_cross_border,
+        fig_norm_share,
+        fig_response_cdf,
+        fig_response_cdf_fire,
+        fig_utilisation,
+    )
     from sim.figures.maps import MapLayers, fig_coverage, fig_region_map, fig_response_map, map_layers
     from sim.figures.run import FIGURES, plot_results
     from sim.figures.style import VARIANT_COLOURS, add_source, new_figure, save_figure, sim_source
@@ -37,6 +44,7 @@ __all__ = [
     "fig_norm_share",
     "fig_region_map",
     "fig_response_cdf",
+    "fig_response_cdf_fire",
     "fig_response_map",
     "fig_utilisation",
     "figure_style",
@@ -48,7 +56,8 @@ __all__ = [
 ]
 
 _HOMES: dict[str, tuple[str, ...]] = {
-    "charts": ("fig_cross_border", "fig_norm_share", "fig_response_cdf", "fig_utilisation"),
+    "charts": ("fig_cross_border", "fig_norm_share", "fig_response_cdf", "fig_response_cdf_fire",
+               "fig_utilisation"),
     "maps": ("MapLayers", "fig_coverage", "fig_region_map", "fig_response_map", "map_layers"),
     "run": ("FIGURES", "plot_results"),
     "style": ("VARIANT_COLOURS", "add_source", "new_figure", "save_figure", "sim_source"),

@@ -17,10 +17,16 @@ LANGUAGES: tuple[str, ...] = ("en", "fr", "nl", "de")
 STRINGS: dict[str, dict[str, str]] = {
     # ---------------------------------------------------------------- response-time CDF
     "cdf.title": {
-        "en": "Response times of urgent calls",
-        "fr": "Délais d'intervention des appels urgents",
-        "nl": "Aanrijtijden van spoedeisende meldingen",
-        "de": "Hilfsfristen dringender Einsätze",
+        "en": "Response times of urgent ambulance calls (A1)",
+        "fr": "Délais d'intervention des appels ambulanciers urgents (A1)",
+        "nl": "Aanrijtijden van spoedeisende ambulancemeldingen (A1)",
+        "de": "Hilfsfristen dringender Rettungsdiensteinsätze (A1)",
+    },
+    "cdf.fire.title": {
+        "en": "Response times of fire-service calls",
+        "fr": "Délais d'intervention des pompiers",
+        "nl": "Opkomsttijden van de brandweer",
+        "de": "Hilfsfristen der Feuerwehr",
     },
     "cdf.xlabel": {
         "en": "Response time, call to first unit on scene (min)",
@@ -45,6 +51,30 @@ STRINGS: dict[str, dict[str, str]] = {
         "fr": "Norme {country} : {share} % en {minutes} min",
         "nl": "Norm {country}: {share} % binnen {minutes} min",
         "de": "Norm {country}: {share} % in {minutes} min",
+    },
+    "cdf.norm_limit": {
+        "en": "Norm {country}, {cls}: {minutes} min",
+        "fr": "Norme {country}, {cls} : {minutes} min",
+        "nl": "Norm {country}, {cls}: {minutes} min",
+        "de": "Frist {country}, {cls}: {minutes} min",
+    },
+    "cdf.limit": {
+        "en": "Limit of the norm (no target share)",
+        "fr": "Délai de la norme (sans part cible)",
+        "nl": "Normtijd (zonder streefpercentage)",
+        "de": "Frist (ohne Zielanteil)",
+    },
+    "cdf.no_norm": {
+        "en": "No norm: 10 and 15 min",
+        "fr": "Pas de norme : 10 et 15 min",
+        "nl": "Geen norm: 10 en 15 min",
+        "de": "Keine Frist: 10 und 15 min",
+    },
+    "cdf.band": {
+        "en": "10 and 15 min (no norm)",
+        "fr": "10 et 15 min (pas de norme)",
+        "nl": "10 en 15 min (geen norm)",
+        "de": "10 und 15 min (keine Frist)",
     },
     # ---------------------------------------------------------------- maps
     "map.region.title": {
@@ -154,6 +184,55 @@ STRINGS: dict[str, dict[str, str]] = {
         "nl": "Ladderwagen",
         "de": "Drehleiter",
     },
+    # ---------------------------------------------------------------- classes of calls (NORM_CLASSES)
+    "class.urgent": {
+        "en": "urgent (A1)",
+        "fr": "urgent (A1)",
+        "nl": "spoed (A1)",
+        "de": "dringend (A1)",
+    },
+    "class.a2": {
+        "en": "A2",
+        "fr": "A2",
+        "nl": "A2",
+        "de": "A2",
+    },
+    "class.fire_5": {
+        "en": "fire, 5-min building",
+        "fr": "incendie, bâtiment 5 min",
+        "nl": "brand, gebouw 5 min",
+        "de": "Brand, Gebäude 5 min",
+    },
+    "class.fire_6": {
+        "en": "fire, 6-min building",
+        "fr": "incendie, bâtiment 6 min",
+        "nl": "brand, gebouw 6 min",
+        "de": "Brand, Gebäude 6 min",
+    },
+    "class.fire_8": {
+        "en": "building fire",
+        "fr": "incendie de bâtiment",
+        "nl": "gebouwbrand",
+        "de": "Gebäudebrand",
+    },
+    "class.fire_10": {
+        "en": "fire, 10-min building",
+        "fr": "incendie, bâtiment 10 min",
+        "nl": "brand, gebouw 10 min",
+        "de": "Brand, Gebäude 10 min",
+    },
+    "class.technical_rescue": {
+        "en": "technical rescue",
+        "fr": "sauvetage technique",
+        "nl": "technische hulpverlening",
+        "de": "technische Hilfe",
+    },
+    "class.fire": {
+        "en": "other fire",
+        "fr": "autre incendie",
+        "nl": "overige brand",
+        "de": "sonstiger Brand",
+    },
     "rtmap.title": {
         "en": "Where help arrives late: 90th percentile of response times",
         "fr": "Où les secours arrivent tard : 90e centile des délais",
@@ -179,29 +258,29 @@ STRINGS: dict[str, dict[str, str]] = {
         "de": "{variant} minus {baseline} (blau: schneller)",
     },
     "rtmap.hex_note": {
-        "en": "Hexagons of {km} km with at least {n} calls",
-        "fr": "Hexagones de {km} km avec au moins {n} appels",
-        "nl": "Zeshoeken van {km} km met minstens {n} meldingen",
-        "de": "Sechsecke von {km} km mit mindestens {n} Einsätzen",
+        "en": "Urgent ambulance calls (A1), hexagons of {km} km with at least {n} calls",
+        "fr": "Appels ambulanciers urgents (A1), hexagones de {km} km avec au moins {n} appels",
+        "nl": "Spoedeisende ambulancemeldingen (A1), zeshoeken van {km} km met minstens {n} meldingen",
+        "de": "Dringende Rettungsdiensteinsätze (A1), Sechsecke von {km} km mit mindestens {n} Einsätzen",
     },
     # ---------------------------------------------------------------- norm compliance
     "norm.title": {
-        "en": "Urgent calls answered within the national norm",
-        "fr": "Appels urgents servis dans la norme nationale",
-        "nl": "Spoedmeldingen binnen de landelijke norm",
-        "de": "Dringende Einsätze innerhalb der nationalen Frist",
+        "en": "Calls within their norm, ambulance and fire apart",
+        "fr": "Appels dans leur norme, ambulances et pompiers à part",
+        "nl": "Meldingen binnen hun norm, ambulance en brandweer apart",
+        "de": "Einsätze innerhalb ihrer Frist, Rettungsdienst und Feuerwehr getrennt",
     },
     "norm.xlabel": {
-        "en": "Share within the norm (%, 95 % confidence interval)",
-        "fr": "Part dans la norme (%, intervalle de confiance à 95 %)",
-        "nl": "Aandeel binnen de norm (%, 95 %-betrouwbaarheidsinterval)",
-        "de": "Anteil innerhalb der Frist (%, 95-%-Konfidenzintervall)",
+        "en": "Share within the norm, or within 15 min where there is none (%, 95 % confidence interval)",
+        "fr": "Part dans la norme, ou en 15 min s'il n'y en a pas (%, intervalle de confiance à 95 %)",
+        "nl": "Aandeel binnen de norm, of binnen 15 min zonder norm (%, 95 %-betrouwbaarheidsinterval)",
+        "de": "Anteil innerhalb der Frist, sonst in 15 min (%, 95-%-Konfidenzintervall)",
     },
     "norm.ylabel": {
-        "en": "Dispatch centre",
-        "fr": "Centrale d'appels",
-        "nl": "Meldkamer",
-        "de": "Leitstelle",
+        "en": "Dispatch centre · class of call",
+        "fr": "Centrale d'appels · type d'appel",
+        "nl": "Meldkamer · soort melding",
+        "de": "Leitstelle · Einsatzart",
     },
     "norm.target": {
         "en": "Target of the norm",
@@ -210,16 +289,28 @@ STRINGS: dict[str, dict[str, str]] = {
         "de": "Zielwert der Frist",
     },
     "norm.centre_label": {
-        "en": "{centre}\n({norm})",
-        "fr": "{centre}\n({norm})",
-        "nl": "{centre}\n({norm})",
-        "de": "{centre}\n({norm})",
+        "en": "{centre} · {cls}\n({norm})",
+        "fr": "{centre} · {cls}\n({norm})",
+        "nl": "{centre} · {cls}\n({norm})",
+        "de": "{centre} · {cls}\n({norm})",
     },
     "norm.short": {
         "en": "{minutes} min, {share} %",
         "fr": "{minutes} min, {share} %",
         "nl": "{minutes} min, {share} %",
         "de": "{minutes} min, {share} %",
+    },
+    "norm.limit_only": {
+        "en": "{minutes} min, no target share",
+        "fr": "{minutes} min, sans part cible",
+        "nl": "{minutes} min, geen streefpercentage",
+        "de": "{minutes} min, ohne Zielanteil",
+    },
+    "norm.band": {
+        "en": "no norm: within {minutes} min",
+        "fr": "pas de norme : en {minutes} min",
+        "nl": "geen norm: binnen {minutes} min",
+        "de": "keine Frist: in {minutes} min",
     },
     # ---------------------------------------------------------------- cross-border missions
     "xb.title": {
@@ -254,10 +345,10 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     # ---------------------------------------------------------------- utilisation
     "util.title": {
-        "en": "Unit utilisation per station",
-        "fr": "Taux d'occupation des unités par poste",
-        "nl": "Bezettingsgraad van de eenheden per post",
-        "de": "Auslastung der Einheiten je Wache",
+        "en": "Unit utilisation per country and unit type",
+        "fr": "Taux d'occupation des unités par pays et type",
+        "nl": "Bezettingsgraad van de eenheden per land en type",
+        "de": "Auslastung der Einheiten je Land und Typ",
     },
     "util.xlabel": {
         "en": "Time busy on missions, share of time on duty (%)",
@@ -266,10 +357,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "de": "Einsatzzeit, Anteil an der Dienstzeit (%)",
     },
     "util.ylabel": {
-        "en": "Station (units)",
-        "fr": "Poste (unités)",
-        "nl": "Post (eenheden)",
-        "de": "Wache (Einheiten)",
+        "en": "Country · unit type (units)",
+        "fr": "Pays · type d'unité (unités)",
+        "nl": "Land · type eenheid (eenheden)",
+        "de": "Land · Einheit (Anzahl)",
     },
     # ---------------------------------------------------------------- coverage
     "cov.title": {
@@ -759,6 +850,13 @@ def unit_label(unit_type: str, lang: str = "en") -> str:
         if key in STRINGS:
             return t(key, lang)
     return unit_type
+
+
+def class_label(norm_class: str, lang: str = "en") -> str:
+    """The name of a class of call (:data:`sim.model.norms.NORM_CLASSES`) in `lang` (``class.<name>``;
+    else the class itself)."""
+    key = f"class.{norm_class}"
+    return t(key, lang) if key in STRINGS else norm_class
 
 
 def number(x: float, lang: str = "en", *, digits: int | None = None) -> str:

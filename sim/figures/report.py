@@ -32,7 +32,8 @@ from sim.figures.style import COUNTRY_COLOURS, OKABE_ITO
 from sim.study.export import planner_tables, results_layers
 from sim.study.folders import Results, load_results
 
-_FIGURE_TITLES = {"response-cdf": "cdf.title", "region-map": "map.region.title",
+_FIGURE_TITLES = {"response-cdf": "cdf.title", "response-cdf-fire": "cdf.fire.title",
+                  "region-map": "map.region.title",
                   "response-map": "rtmap.title", "norm-share": "norm.title", "cross-border": "xb.title",
                   "utilisation": "util.title", "coverage": "cov.title"}
 _CSS = """

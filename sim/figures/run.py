@@ -16,7 +16,13 @@ from matplotlib.figure import Figure
 
 from sim.analysis.tables import spec_coverage
 from sim.errors import DataError
-from sim.figures.charts import fig_cross_border, fig_norm_share, fig_response_cdf, fig_utilisation
+from sim.figures.charts import (
+    fig_cross_border,
+    fig_norm_share,
+    fig_response_cdf,
+    fig_response_cdf_fire,
+    fig_utilisation,
+)
 from sim.figures.i18n import LANGUAGES
 from sim.figures.maps import fig_coverage, fig_region_map, fig_response_map, map_layers
 from sim.figures.style import save_figure, sim_source
@@ -24,8 +30,8 @@ from sim.roads.jurisdictions import Jurisdictions, load_jurisdictions
 from sim.scenario import Scenario
 from sim.study.folders import Results, load_results
 
-FIGURES: tuple[str, ...] = ("response-cdf", "region-map", "response-map", "norm-share", "cross-border",
-                            "utilisation", "coverage")
+FIGURES: tuple[str, ...] = ("response-cdf", "response-cdf-fire", "region-map", "response-map", "norm-share",
+                            "cross-border", "utilisation", "coverage")
 """Figure names; ``response-map`` and ``coverage`` get one file per variant besides the first."""
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 """The file formats figures can be saved in."""
@@ -70,6 +76,8 @@ def _figures(res: Results, sc: Scenario, region: Any, variants: Sequence[str],
     layers = map_layers(network, jurisdictions=region_jurisdictions(region))
     yield "response-cdf", fig_response_cdf(res.incidents, norms=norms, variants=variants, lang=lang,
                                            source=src)
+    yield "response-cdf-fire", fig_response_cdf_fire(res.incidents, norms=norms, variants=variants,
+                                                     lang=lang, source=src)
     yield "region-map", fig_region_map(network, stations, layers=layers, lang=lang, source=sc.name)
     for v in variants[1:]:
         yield f"response-map-{v}", fig_response_map(
