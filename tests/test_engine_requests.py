@@ -172,6 +172,54 @@ def test_a_lending_centre_declines_when_its_free_unit_would_arrive_no_sooner() -
     np.testing.assert_array_equal(q["unit_id"], [""])
 
 
+def _unknown_delay_case(delay: Dist) -> tuple[RoadNetwork, ModelSpec]:
+    """Line 0 -400 s- 1 -60 s- 2 -100 s- 3; BE (A) owns nodes 0-2, its unit at 0; NL (B) node 3, its
+    unit there. Twenty calls at node 2 (A), 3,000 s apart: A's own unit arrives 30 + 460 = 490 s
+    after the decision, NL's 30 + 100 + the request delay."""
+    net = RoadNetwork.from_arrays(lat=[51.0] * 4, lon=[4.0, 4.02, 4.03, 4.04],
+                                  edges=[(0, 1), (1, 0), (1, 2), (2, 1), (2, 3), (3, 2)],
+                                  times_s=[400, 400, 60, 60, 100, 100], node_country=[0, 0, 0, 1],
+                                  node_centre=[0, 0, 0, 1], countries=["BE", "NL"], centres=["A", "B"])
+    ag = Agreement("NL-BE", ("NL", "BE"), ("ambulance",), request_delay=delay, visibility="station")
+    stations = (Station("be", 51.0, 4.0, "BE", "A", {"ambulance": 1}),
+                Station("nl", 51.0, 4.04, "NL", "B", {"ambulance": 1}))
+    log = IncidentLog(t_s=tuple(3000.0 * k for k in range(20)), lat=(51.0,) * 20, lon=(4.03,) * 20,
+                      type=("call",) * 20)
+    return net, _spec(stations, (ag,), log, horizon_s=70_000.0)
+
+
+def test_the_requesting_centre_estimates_with_the_expected_request_delay() -> None:
+    """The centre cannot know how long the phone call will take: it decides on the agreement's
+    expected delay, and the unit is alerted after the realised one.
+
+    Delay uniform on [0, 800 s], expected 400: NL's estimate 400 + 30 + 100 = 530 > 490, so BE never
+    asks, although some realised delays are under 360 s (with them NL would have been sooner).
+    Delay uniform on [0, 400 s], expected 200: estimate 330 < 490, BE asks every time (NL's unit is
+    always free and sooner by the estimate), and NL's unit arrives after the realised delay: 130 s
+    after it, later than BE's own would have on the calls whose delay exceeds 360 s.
+    """
+    net, spec = _unknown_delay_case(Dist("uniform", low=0.0, high=800.0))
+    r = simulate(net, spec, seed=0)
+    assert len(r.requests["incident_id"]) == 0 and not r.missions["cross_border"].any()
+    np.testing.assert_array_equal(r.incidents["response_time_s"], np.full(20, 60.0 + 490.0))
+
+    net, spec = _unknown_delay_case(Dist("uniform", low=0.0, high=400.0))
+    r = simulate(net, spec, seed=0)
+    q, m = r.requests, r.missions
+    np.testing.assert_array_equal(q["outcome"], ["accepted"] * 20)
+    np.testing.assert_array_equal(q["estimated_eta_s"], np.full(20, 330.0))
+    np.testing.assert_array_equal(q["home_eta_s"], np.full(20, 490.0))
+    delay = q["request_delay_s"]
+    assert np.all((delay >= 0) & (delay <= 400)) and delay.std() > 50  # realised delays vary
+    decision = 3000.0 * np.arange(20) + 60.0
+    np.testing.assert_allclose(m["t_alert_s"], decision + delay)
+    np.testing.assert_allclose(m["t_arrive_s"], decision + delay + 130.0)
+    assert np.any(delay > 360.0)  # calls where the estimate was wrong: NL later than BE's own
+    # the same seed draws the same uniforms: the first case's delays were twice these, and some were
+    # under 360 s, where a centre that knew the delay would have asked
+    assert np.any(2 * delay < 360.0)
+
+
 @pytest.fixture
 def smur_share() -> Iterator[None]:
     """Restores the SMUR row of ``UNIT_TYPES`` after a test changes its ride-along share."""

@@ -406,16 +406,19 @@ def _choose(s: Any, i: int, sl: int, t: int, c: int,
         if not lim > 0:
             continue
         bound = lim if lim < best else best
+        # the requesting centre cannot know how long the phone call will take: it estimates with the
+        # agreement's expected delay; the unit is alerted after the realised one (tout: its turnout)
         delay = s.req[a, i]
         tout = _turnout(s, i, sl, t, now + delay)
+        est = s.ag_req_exp[a] + _turnout(s, i, sl, t, now + s.ag_req_exp[a])
         if s.fl_station[e]:
             if (declined >> (e - e0)) & 1:
                 continue
-            ea = _station_eta(s, e, target, f) + tout + delay
+            ea = _station_eta(s, e, target, f) + est
             if ea < bound:
                 best, bj, ba, btout, be = ea, -1, a, tout, e
             continue
-        ea, fj = _best(s, s.fl_units, s.fl_uptr[e], s.fl_uptr[e + 1], now, target, f, tout + delay, bound,
+        ea, fj = _best(s, s.fl_units, s.fl_uptr[e], s.fl_uptr[e + 1], now, target, f, est, bound,
                        t, s.ag_keep[a])
         if fj >= 0 and ea < bound:
             best, bj, ba, btout, be = ea, fj, a, tout, -1

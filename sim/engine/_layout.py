@@ -19,7 +19,7 @@ FIELDS: tuple[str, ...] = (
     "ride_u", "inc_tm", "slot_off", "slot_cols", "slot_type", "on_scene", "turnout_day", "turnout_night",
     "applicable", "req", "declined",
     # agreements and candidate lists (CSR, keyed centre * n_types + type)
-    "ag_rule", "ag_threshold", "ag_keep", "ag_foreign_hosp",
+    "ag_rule", "ag_threshold", "ag_keep", "ag_foreign_hosp", "ag_req_exp",
     "home_ptr", "home_units", "fl_ptr", "fl_ag", "fl_station", "fl_lender", "fl_uptr", "fl_units",
     # prepared matrices, hospitals
     "fwd", "rev", "rev_next", "hosp_rev", "hosp_extra", "hosp_node", "hosp_est", "hosp_own",

@@ -351,6 +351,7 @@ def _agreement_state(agreements: tuple[Agreement, ...], cand: _Candidates, can_f
         "ag_threshold": np.asarray([ag.threshold_s for ag in agreements], _F64),
         "ag_keep": np.asarray([ag.keep_home_min for ag in agreements], np.int64),
         "ag_foreign_hosp": np.asarray([ag.foreign_hospital for ag in agreements], np.bool_),
+        "ag_req_exp": np.asarray([ag.request_delay.expected() for ag in agreements], _F64),
         "home_ptr": _offsets([len(x) for x in lists]),
         "home_units": np.asarray([j for x in lists for j in x], np.int64),
         "fl_ptr": _offsets([len(x) for x in fl]),

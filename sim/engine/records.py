@@ -39,7 +39,8 @@ agreement. ``visibility`` ``full``: the centre picked a unit it sees (always ``a
 ``not_sooner``: the lending centre's best free unit would arrive no sooner than the own one) or
 ``pending`` (not answered before the horizon). ``estimated_eta_s``: the requesting centre's ETA of
 the foreign unit, ``home_eta_s`` that of its best home unit (NaN: none free), both from the request
-(request delay and turnout included); ``direction``: lending country -> incident country."""
+(turnout included; the foreign ETA with the agreement's expected request delay: the centre cannot
+know how long the call will take); ``direction``: lending country -> incident country."""
 
 
 def incident_columns() -> tuple[str, ...]:
