@@ -376,3 +376,26 @@ def test_compare_leaves_out_centres_without_calls(tables: dict[str, Any]) -> Non
     print_compare(summary, out=buf)
     text = buf.getvalue()
     assert "Dispatch centre 112 Antwerpen" in text and "Dispatch centre Meldkamer (NL)" not in text
+
+
+_READERS = (["compare"], ["plot"], ["export", "--to", "csv"], ["report"],
+            ["animate", "--variant", "national", "--out", "a.mp4"])
+
+
+@pytest.mark.parametrize("command", _READERS, ids=lambda c: c[0])
+def test_every_command_that_reads_a_results_folder_says_the_same(
+        command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "stopped" / "parts").mkdir(parents=True)
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    want = {
+        "nowhere": "no such results folder (give a folder written by xborder run)",
+        "file": "not a folder (give a folder written by xborder run)",
+        "empty": "not a results folder (no summary.json)",
+        "stopped": (f"not assembled (the run stopped before it could assemble its results); "
+                    f"xborder run --resume {tmp_path / 'stopped'} finishes it"),
+    }
+    for name, message in want.items():
+        folder = tmp_path / name
+        assert main([command[0], str(folder), *command[1:]]) == 2
+        assert capsys.readouterr().err.strip() == f"xborder: error: {folder}: {message}", (command, name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from sim.errors import UsageError
@@ -22,6 +23,23 @@ def language(text: str) -> str:
     if lang not in LANGUAGES:
         raise UsageError(f"--lang: unknown language {text!r}; choose from {', '.join(LANGUAGES)}")
     return lang
+
+
+def results_dir(text: str) -> Path:
+    """The results folder `text` names, checked the same way for every command that reads one
+    (``compare``, ``plot``, ``export``, ``report``, ``animate``): a UsageError if it is missing or not
+    a folder; without ``summary.json``, the DataError of :func:`sim.study.folders.load_results`,
+    which says what the folder lacks (and how to finish a run that was never assembled)."""
+    folder = Path(text)
+    if not folder.exists():
+        raise UsageError(f"{folder}: no such results folder (give a folder written by xborder run)")
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder (give a folder written by xborder run)")
+    if not (folder / "summary.json").is_file():
+        from sim.study.folders import load_results
+
+        load_results(folder)
+    return folder
 
 
 def print_json(obj: Any) -> None:

@@ -313,9 +313,10 @@ def print_json(table: pd.DataFrame, *, out: Any = None) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from sim.cli._common import results_dir
     from sim.study.folders import load_results
 
-    table = planner_table(load_results(args.results_dir).summary)
+    table = planner_table(load_results(results_dir(args.results_dir)).summary)
     if args.format == "text":
         print_text(table, by_type=args.by_type)
     elif args.format == "markdown":

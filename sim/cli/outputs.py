@@ -9,25 +9,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sim.cli._common import language
+from sim.cli._common import language, results_dir
 from sim.errors import UsageError
-
-
-def _results_dir(text: str) -> Path:
-    folder = Path(text)
-    if not folder.is_dir():
-        raise UsageError(f"{folder}: no such results folder (give a folder written by xborder run)")
-    if not (folder / "summary.json").is_file():
-        raise UsageError(f"{folder}: not a results folder (no summary.json; give a folder written by "
-                         "xborder run)")
-    return folder
 
 
 def _export(args: argparse.Namespace) -> int:
     from sim.study.export import export_results, parse_formats
 
     formats = parse_formats(args.to)
-    folder = _results_dir(args.results_dir)
+    folder = results_dir(args.results_dir)
     t0 = time.perf_counter()
     written = export_results(folder, to=formats, out=args.out)
     for path in written:
@@ -40,7 +30,7 @@ def _report(args: argparse.Namespace) -> int:
     from sim.figures.report import write_report
 
     lang = language(args.lang)
-    folder = _results_dir(args.results_dir)
+    folder = results_dir(args.results_dir)
     t0 = time.perf_counter()
     path = write_report(folder, lang=lang, out=args.out)
     size = path.stat().st_size / 1e6
@@ -63,7 +53,7 @@ def _seconds(text: str | None, option: str) -> float | None:
 def _animate(args: argparse.Namespace) -> int:
     from sim.figures.animate import animate_results
 
-    folder = _results_dir(args.results_dir)
+    folder = results_dir(args.results_dir)
     out = Path(args.out)
     if out.suffix.lower() not in (".mp4", ".gif"):
         raise UsageError(f"--out: {out.name}: give a .mp4 or .gif file")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-from sim.cli._common import language
+from sim.cli._common import language, results_dir
 from sim.errors import UsageError
 
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
@@ -37,15 +36,7 @@ def parse_formats(text: str) -> list[str]:
 def _plot(args: argparse.Namespace) -> int:
     lang = language(args.lang)
     formats = parse_formats(args.format)
-    folder = Path(args.results_dir)
-    if not folder.exists():
-        raise UsageError(f"{folder}: no such results folder (give a folder written by xborder run)")
-    if not folder.is_dir():
-        raise UsageError(f"{folder}: not a folder (give a folder written by xborder run)")
-    if not (folder / "summary.json").is_file():
-        from sim.study.folders import load_results
-
-        load_results(folder)  # says what the folder lacks (and how to finish a run never assembled)
+    folder = results_dir(args.results_dir)
     from sim.figures.run import plot_results  # matplotlib is imported only when plotting
 
     t0 = time.perf_counter()
