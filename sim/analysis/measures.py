@@ -64,12 +64,19 @@ def services(incidents: pd.DataFrame) -> npt.NDArray[np.object_]:
 
 
 def _norm_table(incidents: pd.DataFrame, norms: Mapping[str, Norm]) -> tuple[IntArray, list[Norm | None]]:
-    """Each incident's row in a table of norms, one per (centre, country, class) that occurs."""
-    key = pd.DataFrame({"c": incidents["dispatch_centre"].astype(str).to_numpy(),
-                        "k": incidents["country"].astype(str).to_numpy(), "n": norm_classes(incidents)})
-    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(key))
-    table = [find_norm(norms, centre=c, country=k, norm_class=n) for c, k, n in uniq]
-    return np.asarray(codes, dtype=np.int64), table
+    """Each incident's row in a table of norms, one per (centre, country, class) that occurs (each
+    column factorised on its own, the combinations as one integer: no tuples per row)."""
+    cols = (incidents["dispatch_centre"].astype(str), incidents["country"].astype(str),
+            pd.Series(norm_classes(incidents), dtype=object))
+    codes, names = zip(*(pd.factorize(c) for c in cols), strict=True)
+    sizes = [max(1, len(n)) for n in names]
+    key = (np.asarray(codes[0], np.int64) * sizes[1] + codes[1]) * sizes[2] + codes[2]
+    uniq, row = np.unique(key, return_inverse=True)
+    table = [find_norm(norms, centre=str(names[0][k // (sizes[1] * sizes[2])]),
+                       country=str(names[1][(k // sizes[2]) % sizes[1]]),
+                       norm_class=str(names[2][k % sizes[2]]))
+             for k in uniq.tolist()]
+    return np.asarray(row, dtype=np.int64).reshape(-1), table
 
 
 def norms_of(incidents: pd.DataFrame, norms: Mapping[str, Norm]) -> list[Norm | None]:
