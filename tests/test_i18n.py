@@ -40,3 +40,9 @@ def test_missing_key_or_language_is_an_error() -> None:
         t("no.such.key", "en")
     with pytest.raises(ValueError, match="unsupported language 'es'"):
         t("cdf.title", "es")
+
+
+def test_every_class_of_call_has_a_label() -> None:
+    from sim.model.norms import NORM_CLASSES
+
+    assert {k.removeprefix("class.") for k in STRINGS if k.startswith("class.")} == set(NORM_CLASSES)
