@@ -203,7 +203,7 @@ FIRE_NL = Station("fire", 51.0, 4.06, "NL", "B", {"pumper": 1})
 def test_places_beyond_the_extract_generate_the_calls_their_posts_answer() -> None:
     net = _grid()
     spec = _beyond_spec((AMB_NL, FIRE_NL), radius_m=10_000.0)
-    types, centre = beyond_places(net, spec)
+    types, centre, _ = beyond_places(net, spec)
     names = [t.name for t in spec.incident_types]
     primary_amb = np.array([t.primary == "ambulance" for t in spec.incident_types])
     # "far": 4 km from the ambulance post, 30 km from the fire post: its ambulance calls only
@@ -225,7 +225,7 @@ def test_places_beyond_the_extract_generate_the_calls_their_posts_answer() -> No
     # a radius per unit type: the fire post 30 km away now counts, the ambulance post 4 km away not
     per_unit = replace(spec, demand=replace(spec.demand, beyond_unit_radius_m={"ambulance": 3000.0,
                                                                              "pumper": 40_000.0}))
-    types, _ = beyond_places(net, per_unit)
+    types, _, _ = beyond_places(net, per_unit)
     primary_fire = np.array([t.primary == "pumper" for t in spec.incident_types])
     assert primary_fire.any()
     np.testing.assert_array_equal(types[2], primary_fire)

@@ -252,7 +252,7 @@ def test_coverage_numbers_match_the_coverage_table(plotted: tuple[Path, dict[str
     spec = sc.model_spec("benelux-2009", region)
     cov = coverage(region.network, spec.stations, spec.places, agreements=spec.agreements,
                    driving=spec.driving, spread_m=spec.demand.spread_m,
-                   max_distance_m=spec.demand.max_place_distance_m)
+                   max_distance_m=spec.demand.max_place_distance_m, reach_m=spec.demand.split_reach_m)
     text = _svg_text(folder / "figures" / "coverage-benelux-2009.svg")
     assert len(cov.table) >= 4
     for row in cov.table.itertuples():

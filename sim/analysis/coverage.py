@@ -52,7 +52,8 @@ class Coverage:
         country's places), ``national``, ``agreements`` (population covered), ``share_national``,
         ``share_agreements`` (fractions), ``gained`` (agreements minus national).
     unassigned_population
-        Population of places too far from every road node to be placed (counted as not covered).
+        Population not on the network: of places too far from every road node to be placed, and
+        the share beyond the extract of places at its edge (with `reach_m`); counted as not covered.
     vehicle
         The unit type whose stations and driving speed were used (``None``: every station).
     """
@@ -146,6 +147,7 @@ def coverage(
     driving: DrivingModel | None = None,
     spread_m: float = 1500.0,
     max_distance_m: float = 3000.0,
+    reach_m: float | None = None,
 ) -> Coverage:
     """Population within each threshold of a station, nationally and with `agreements`.
 
@@ -167,8 +169,9 @@ def coverage(
     driving
         The driving model (default :class:`sim.roads.driving.DrivingModel`); driving is with lights
         and sirens, from the base (start/stop cost included).
-    spread_m, max_distance_m
-        How places are spread over nodes.
+    spread_m, max_distance_m, reach_m
+        How places are spread over nodes (`reach_m`: :attr:`sim.model.demand.Demand.split_reach_m`,
+        places at the edge of the extract put only the share it covers on the network).
 
     Returns
     -------
@@ -187,11 +190,10 @@ def coverage(
         factor, start = float(f.urgent[0]), float(f.start_stop_s[0])
     nat, agr = _node_times(network, use, agreements=agreements, unit_type=unit_type, factor=factor,
                            start_s=start, limit_s=max(thr) * 1.01)
-    pi, node, w = spread_places(network, places, spread_m=spread_m, max_distance_m=max_distance_m)
+    pi, node, w = spread_places(network, places, spread_m=spread_m, max_distance_m=max_distance_m,
+                                reach_m=reach_m)
     pop = np.array([p.population for p in places], dtype=float)
     node_pop = np.asarray(np.bincount(node, weights=w * pop[pi], minlength=n), dtype=float)
-    placed = np.zeros(len(places), dtype=bool)
-    placed[pi] = True
     rows = []
     countries = sorted({p.country for p in places})
     place_country = np.array([p.country for p in places])
@@ -214,4 +216,4 @@ def coverage(
                                         "gained"])
     return Coverage(thresholds_s=thr, time_national_s=nat, time_agreements_s=agr,
                     node_population=node_pop, table=table,
-                    unassigned_population=float(pop[~placed].sum()), vehicle=unit_type)
+                    unassigned_population=float(pop.sum() - node_pop.sum()), vehicle=unit_type)

@@ -382,4 +382,4 @@ def spec_coverage(network: RoadNetwork, spec: ModelSpec) -> Coverage:
     demand = spec.demand
     return coverage(network, spec.stations, spec.places, agreements=spec.agreements,
                     driving=spec.driving, spread_m=demand.spread_m,
-                    max_distance_m=demand.max_place_distance_m)
+                    max_distance_m=demand.max_place_distance_m, reach_m=demand.split_reach_m)

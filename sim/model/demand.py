@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
+from scipy.spatial import cKDTree
 
 from sim.model.agreements import Agreement
 from sim.model.distributions import Dist
@@ -149,6 +150,13 @@ class Demand:
     beyond_unit_radius_m
         Unit type -> the distance used instead of `beyond_radius_m` for stations' units of that
         type (e.g. a smaller one for fire engines, whose stations lie closer together).
+    extract_reach_m
+        With `beyond_radius_m` set, a point of a place's kernel within this distance of a node of
+        the place's country lies within the road extract, one within this distance of no node
+        beyond it (:func:`place_coverage`); a kept place puts the share of its kernel beyond the
+        extract there (see :func:`beyond_places`). Default 800 m, a modelling choice measured on
+        the bundled regions (docs/model.md): the shortest whole 100 m with which every place well
+        inside the extract gets a coverage of at least 0.95.
     """
 
     rates_per_1000: dict[str, dict[str, float]]
@@ -158,6 +166,13 @@ class Demand:
     scale: float = 1.0
     beyond_radius_m: float | None = None
     beyond_unit_radius_m: dict[str, float] = field(default_factory=dict)
+    extract_reach_m: float = 800.0
+
+    @property
+    def split_reach_m(self) -> float | None:
+        """`extract_reach_m` when places may put calls beyond the extract (`beyond_radius_m` set),
+        else ``None``: the ``reach_m`` of :func:`spread_places` for this demand."""
+        return None if self.beyond_radius_m is None else self.extract_reach_m
 
     def profile(self) -> npt.NDArray[np.float64]:
         """The hour-of-week weights as an array of 168 values with mean 1."""
@@ -377,35 +392,145 @@ def place_kernels(
     return kept, offsets, nodes, cum
 
 
+_GRID_STEPS = 8
+"""Grid points per `spread_m` in :func:`place_coverage`: the kernel's disc sampled every
+``spread_m / 8`` (188 m at 1.5 km), 197 points."""
+
+
+@dataclass(frozen=True)
+class _Coverage:
+    """Per place: the share of its kernel within the road extract, and its kernel's grid points
+    beyond the extract (offsets east and north of the place in metres, with their kernel weights as
+    cumulative sums rising to ``p + 1`` within ``offsets[p]:offsets[p + 1]``, as in
+    :func:`place_kernels`), from which its calls beyond the extract are drawn."""
+
+    share: FloatArray
+    offsets: IntArray
+    east_m: FloatArray
+    north_m: FloatArray
+    cum: FloatArray
+    step_m: float
+
+
+def _kernel_grid(spread_m: float) -> tuple[FloatArray, FloatArray, FloatArray, float]:
+    """``(east_m, north_m, weight, step_m)``: the grid points of a place's kernel (its disc of radius
+    `spread_m`, Gaussian weights of that scale, as the kernel over nodes); one point for a place
+    without spread."""
+    if spread_m <= 0:
+        return np.zeros(1), np.zeros(1), np.ones(1), 0.0
+    step = spread_m / _GRID_STEPS
+    k = np.arange(-_GRID_STEPS, _GRID_STEPS + 1)
+    ii, jj = np.meshgrid(k, k, indexing="ij")
+    inside = (ii ** 2 + jj ** 2 <= _GRID_STEPS ** 2).ravel()
+    east, north = (jj.ravel()[inside] * step).astype(float), (ii.ravel()[inside] * step).astype(float)
+    return east, north, np.exp(-0.5 * (east ** 2 + north ** 2) / spread_m ** 2), step
+
+
+def _xy(lat: npt.ArrayLike, lon: npt.ArrayLike, lat0: float) -> FloatArray:
+    """Equirectangular metres around latitude `lat0`."""
+    la, lo = np.radians(np.asarray(lat, float)), np.radians(np.asarray(lon, float))
+    return np.column_stack([lo * np.cos(np.radians(lat0)) * EARTH_RADIUS_M, la * EARTH_RADIUS_M])
+
+
+def _coverage(network: RoadNetwork, places: Sequence[Place], *, spread_m: float,
+              reach_m: float) -> _Coverage:
+    """:func:`place_coverage` with the grid points beyond the extract (:class:`_Coverage`)."""
+    east, north, w, step = _kernel_grid(spread_m)
+    n, m = len(places), len(w)
+    share = np.ones(n)
+    beyond = np.zeros((n, m), dtype=bool)
+    if n and network.n_nodes:
+        lat0 = float(np.mean(network.lat))
+        plat = np.array([p.lat for p in places], dtype=float)
+        plon = np.array([p.lon for p in places], dtype=float)
+        glat = plat[:, None] + np.degrees(north[None, :] / EARTH_RADIUS_M)
+        scale_lon = EARTH_RADIUS_M * np.cos(np.radians(plat[:, None]))
+        glon = plon[:, None] + np.degrees(east[None, :] / scale_lon)
+        pts = _xy(glat.ravel(), glon.ravel(), lat0)
+        xy = _xy(network.lat, network.lon, lat0)
+        d_any = cKDTree(xy).query(pts, distance_upper_bound=reach_m)[0].reshape(n, m)
+        codes = _country_codes(network, places)
+        covered = np.zeros((n, m), dtype=bool)
+        for code in np.unique(codes):
+            rows = np.flatnonzero(codes == code)
+            own = np.ones(network.n_nodes, bool) if code == -2 else network.node_country == code
+            if code == -1 or not own.any():
+                continue
+            d = cKDTree(xy[own]).query(pts.reshape(n, m, 2)[rows].reshape(-1, 2),
+                                       distance_upper_bound=reach_m)[0]
+            covered[rows] = d.reshape(len(rows), m) <= reach_m
+        beyond = d_any > reach_m
+        den = (w * (covered | beyond)).sum(axis=1)
+        share = np.where(den > 0, (w * covered).sum(axis=1) / np.where(den > 0, den, 1.0), 1.0)
+        beyond &= (share < 1.0)[:, None]
+    counts = beyond.sum(axis=1)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    rows, cols = np.nonzero(beyond)
+    cum = np.zeros(len(rows))
+    for p in np.flatnonzero(counts):
+        c = np.cumsum(w[cols[offsets[p]:offsets[p + 1]]])
+        cum[offsets[p]:offsets[p + 1]] = p + c / c[-1]
+        cum[offsets[p + 1] - 1] = p + 1.0
+    return _Coverage(share=share, offsets=offsets, east_m=east[cols], north_m=north[cols], cum=cum,
+                     step_m=step)
+
+
+def place_coverage(network: RoadNetwork, places: Sequence[Place], *, spread_m: float,
+                   reach_m: float) -> FloatArray:
+    """The share of each place's population that lives within the road extract.
+
+    A place's kernel (its disc of radius `spread_m` with Gaussian weights of that scale, as its
+    calls are spread over nodes) is sampled on a grid every ``spread_m / 8``. A grid point within
+    `reach_m` of a node of the place's country lies within the extract; one within `reach_m` of no
+    node lies beyond it; one near nodes of other countries only is the neighbour's land, not the
+    place's, and counts for neither. The coverage is the kernel weight of the points within over
+    that of the points within or beyond (1 where there are none: a place hemmed in by the
+    neighbour's roads keeps its calls on the network). On a network that knows no jurisdiction
+    every node is the place's country's.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per place, its coverage in ``[0, 1]``.
+    """
+    return _coverage(network, places, spread_m=spread_m, reach_m=reach_m).share
+
+
 def spread_places(
     network: RoadNetwork,
     places: Sequence[Place],
     *,
     spread_m: float = 1500.0,
     max_distance_m: float = 3000.0,
+    reach_m: float | None = None,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Spread each place's population over the network nodes of its country near it, as incidents
     are spread.
 
     The kernel of :func:`place_kernels` (the defaults are those of :class:`Demand`), as shares.
+    With `reach_m` (:attr:`Demand.split_reach_m`: places may put calls beyond the extract), a
+    place puts only its coverage (:func:`place_coverage`) on the network: the rest of its
+    population lives beyond the extract.
 
     Returns
     -------
     place_index, node, weight
         Parallel arrays: place ``place_index[i]`` puts the fraction ``weight[i]`` of its population
-        on ``node[i]``; the weights of each placed place sum to 1.
+        on ``node[i]``; the weights of each placed place sum to 1, or to its coverage.
     """
     pi: list[IntArray] = []
     nodes: list[IntArray] = []
     weights: list[FloatArray] = []
     if network.n_nodes:
+        on = (np.ones(len(places)) if reach_m is None
+              else place_coverage(network, places, spread_m=spread_m, reach_m=reach_m))
         for p, kernel in enumerate(_kernels(network, places, spread_m=spread_m,
                                             max_distance_m=max_distance_m)):
             if kernel is not None:
                 near, w = kernel
                 pi.append(np.full(len(near), p, dtype=np.int64))
                 nodes.append(near)
-                weights.append(w / w.sum())
+                weights.append(w / w.sum() * on[p])
     if not pi:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty.copy(), np.empty(0)
@@ -540,34 +665,23 @@ def _draw_calls(demand: Demand, horizon: float, type_names: tuple[str, ...], pla
     return t_call, type_idx, place
 
 
-def beyond_places(network: RoadNetwork, spec: ModelSpec) -> tuple[BoolArray, IntArray]:
-    """Which incident types each place generates beyond the road extract, and its dispatch centre.
-
-    A place does when no node of its country lies within ``demand.max_place_distance_m`` of it
-    (:func:`place_kernels` does not keep it), ``demand.beyond_radius_m`` is set and the network has
-    nodes of its country; its centre is that of the nearest of them (the jurisdiction's 112 or
-    dispatch centre; none when that node has none). It generates an incident type when a station
-    of its country with the type's ``primary`` unit type lies within ``demand.beyond_radius_m`` of
-    it (``demand.beyond_unit_radius_m`` for that unit type if given): the posts the scenario
-    includes answer the calls of their surroundings, not of places far beyond them.
-
-    Returns
-    -------
-    types, centre
-        ``(places, incident types)``: whether place ``p`` generates type ``k`` beyond the extract;
-        per place, its centre's code in ``network.centres`` (``-1`` where it generates none).
-    """
+def _beyond(network: RoadNetwork, spec: ModelSpec) -> tuple[BoolArray, IntArray, FloatArray, _Coverage]:
+    """:func:`beyond_places` with the coverage grids the calls beyond the extract are drawn from."""
     places, demand = spec.places, spec.demand
     types = np.zeros((len(places), len(spec.incident_types)), dtype=bool)
     centre = np.full(len(places), -1, dtype=np.int64)
+    share = np.zeros(len(places))
     if demand.beyond_radius_m is None or not len(places):
-        return types, centre
+        return types, centre, share, _coverage(network, (), spread_m=demand.spread_m, reach_m=0.0)
     kernels = _kernels(network, places, spread_m=demand.spread_m, max_distance_m=demand.max_place_distance_m)
+    cov = _coverage(network, places, spread_m=demand.spread_m, reach_m=demand.extract_reach_m)
+    kept = np.array([k is not None for k in kernels], dtype=bool)
+    out = np.where(kept, 1.0 - cov.share, 1.0)
     codes = _country_codes(network, places)
     st_lat = np.array([st.lat for st in spec.stations], dtype=float)
     st_lon = np.array([st.lon for st in spec.stations], dtype=float)
     for p, place in enumerate(places):
-        if kernels[p] is not None or codes[p] < 0:
+        if out[p] <= 0.0 or codes[p] < 0:
             continue
         d = haversine_m(place.lat, place.lon, st_lat, st_lon)
         near = {u for st, dist in zip(spec.stations, d, strict=True) if st.country == place.country
@@ -582,17 +696,44 @@ def beyond_places(network: RoadNetwork, spec: ModelSpec) -> tuple[BoolArray, Int
         if c < 0:
             types[p] = False
         else:
-            centre[p] = c
-    return types, centre
+            centre[p], share[p] = c, out[p]
+    return types, centre, share, cov
 
 
-def _around(lat: FloatArray, lon: FloatArray, spread_m: float,
-            draws: _Draws) -> tuple[FloatArray, FloatArray]:
+def beyond_places(network: RoadNetwork, spec: ModelSpec) -> tuple[BoolArray, IntArray, FloatArray]:
+    """Which incident types each place generates beyond the road extract, its dispatch centre, and
+    the share of its population whose calls happen there.
+
+    Only when ``demand.beyond_radius_m`` is set. A place lies wholly beyond the extract when no
+    node of its country lies within ``demand.max_place_distance_m`` of it (:func:`place_kernels`
+    does not keep it); a kept place lies beyond it by the share of its kernel that
+    :func:`place_coverage` (with ``demand.extract_reach_m``) finds beyond the extract: a place at
+    the edge of the extract whose own roads lie mostly beyond it. Such a place generates an
+    incident type there when the network has nodes of its country and a station of its country
+    with the type's ``primary`` unit type lies within ``demand.beyond_radius_m`` of it
+    (``demand.beyond_unit_radius_m`` for that unit type if given): the posts the scenario includes
+    answer the calls of their surroundings, not of places far beyond them. Its centre is that of
+    its country's nearest node (the jurisdiction's 112 or dispatch centre; none when that node has
+    none, and then it generates none). Otherwise a kept place keeps all its calls on the network
+    (no demand is lost).
+
+    Returns
+    -------
+    types, centre, share
+        ``(places, incident types)``: whether place ``p`` generates type ``k`` beyond the extract;
+        per place, its centre's code in ``network.centres`` (``-1`` where it generates none); per
+        place, the share of its population generating those types beyond the extract (1 for a
+        place not kept, one minus its coverage for a kept one, 0 where it generates none).
+    """
+    types, centre, share, _ = _beyond(network, spec)
+    return types, centre, share
+
+
+def _around(lat: FloatArray, lon: FloatArray, spread_m: float, u_r: FloatArray,
+            u_a: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Points around (`lat`, `lon`) as the place kernel spreads them: at a distance drawn from a
     Gaussian kernel of scale `spread_m` cut at `spread_m` (density ∝ exp(-d²/2s²) over the disc, as
-    over evenly spread nodes), in a uniform direction ("places")."""
-    n = len(lat)
-    u_r, u_a = draws["places"].random(n), draws["places"].random(n)
+    over evenly spread nodes; uniform `u_r`), in a uniform direction (uniform `u_a`)."""
     if spread_m <= 0:
         return lat.copy(), lon.copy()
     r = spread_m * np.sqrt(-2.0 * np.log1p(-u_r * (1.0 - np.exp(-0.5))))
@@ -602,19 +743,35 @@ def _around(lat: FloatArray, lon: FloatArray, spread_m: float,
     return lat + dlat, lon + dlon
 
 
-def _beyond_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams, types: BoolArray,
-                      centre: IntArray) -> Incidents:
-    """The incidents of the places beyond the extract (`types`, `centre`: :func:`beyond_places`),
-    from their own keyed sub-streams."""
+def _beyond_positions(cov: _Coverage, place: IntArray, plat: FloatArray, plon: FloatArray,
+                      u: FloatArray, jitter: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Points of the kernels' grid beyond the extract (:class:`_Coverage`) of `place`, drawn by
+    kernel weight (uniform `u`), anywhere in the grid cell (uniform `jitter`, ``(n, 2)``)."""
+    pos = np.searchsorted(cov.cum, place + u, side="right")
+    pos = np.clip(pos, cov.offsets[place], cov.offsets[place + 1] - 1)
+    east = cov.east_m[pos] + (jitter[:, 0] - 0.5) * cov.step_m
+    north = cov.north_m[pos] + (jitter[:, 1] - 0.5) * cov.step_m
+    return (plat + np.degrees(north / EARTH_RADIUS_M),
+            plon + np.degrees(east / (EARTH_RADIUS_M * np.cos(np.radians(plat)))))
+
+
+def _beyond_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams, pop: FloatArray,
+                      centre: IntArray, share: FloatArray, cov: _Coverage) -> Incidents:
+    """The incidents beyond the extract (`pop`: ``(places, types)``, the population generating
+    each type there; `centre`, `share`, `cov`: :func:`_beyond`), from their own keyed sub-streams."""
     places = spec.places
     draws = _KeyedStreams(streams, BEYOND_KEY)
     type_names = tuple(t.name for t in spec.incident_types)
-    pop = np.array([p.population for p in places], dtype=float)[:, None] * types
     t_call, type_idx, place = _draw_calls(spec.demand, float(spec.horizon_s), type_names, places, pop, draws)
+    n = len(t_call)
     plat = np.array([p.lat for p in places], dtype=float)[place]
     plon = np.array([p.lon for p in places], dtype=float)[place]
-    lat, lon = _around(plat, plon, spec.demand.spread_m, draws)
-    n = len(t_call)
+    u_r, u_a = draws["places"].random(n), draws["places"].random(n)
+    jitter = draws["places"].random((n, 2))
+    lat, lon = _around(plat, plon, spec.demand.spread_m, u_r, u_a)
+    grid = share[place] < 1.0  # kept places at the edge of the extract: their land beyond it
+    lat[grid], lon[grid] = _beyond_positions(cov, place[grid], plat[grid], plon[grid], u_r[grid],
+                                             jitter[grid])
     return Incidents(
         t_call=t_call, lat=lat, lon=lon, node=np.full(n, -1, np.int64), type_idx=type_idx,
         type_names=type_names, country=_country_codes(network, places)[place], centre=centre[place],
@@ -646,12 +803,15 @@ def generate_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams) 
     country) ("places"). The incident's `country` and `centre` are those of its node: the
     jurisdiction where it happens. Rates of a country missing from ``rates_per_1000`` are zero.
 
-    Places beyond the extract (:func:`beyond_places`, when ``demand.beyond_radius_m`` is set)
-    generate their calls of the types posts near them answer in the same way, from their own
-    sub-streams (keyed :data:`BEYOND_KEY`, so
-    the other incidents are the same with or without them), at a point drawn around the place
-    (Gaussian of scale ``demand.spread_m`` cut at that distance), with node ``-1``, ``beyond``
-    set, the place's country and its centre. They are merged in by call time.
+    When ``demand.beyond_radius_m`` is set, places beyond the extract, wholly or by the share of
+    their kernel the extract does not cover (:func:`beyond_places`), generate the calls of the
+    types posts near them answer there in the same way, from their own sub-streams (keyed
+    :data:`BEYOND_KEY`, so the draws of the other incidents do not depend on theirs), with node
+    ``-1``, ``beyond`` set, the place's country and its centre; a place at the edge of the extract
+    keeps the rest of its population on the network. A call of a place wholly beyond happens at a
+    point drawn around it (Gaussian of scale ``demand.spread_m`` cut at that distance); one of a
+    place at the edge at a point of its kernel's grid beyond the extract, drawn by kernel weight,
+    anywhere in that grid cell (:func:`place_coverage`). They are merged in by call time.
 
     Parameters
     ----------
@@ -670,10 +830,12 @@ def generate_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams) 
     places = spec.places
     kept, offsets, knodes, kcum = place_kernels(
         network, places, spread_m=demand.spread_m, max_distance_m=demand.max_place_distance_m)
+    types, centre, share, cov = _beyond(network, spec)
     type_names = tuple(t.name for t in spec.incident_types)
-    pop = np.array([p.population if kept[i] else 0.0 for i, p in enumerate(places)], dtype=float)
-    pop = np.repeat(pop[:, None], len(type_names), axis=1)
-    t_call, type_idx, place = _draw_calls(demand, float(spec.horizon_s), type_names, places, pop, streams)
+    pop = np.array([p.population for p in places], dtype=float)[:, None]
+    pop_beyond = pop * types * share[:, None]
+    pop_net = (pop * kept[:, None]) - pop_beyond * kept[:, None]
+    t_call, type_idx, place = _draw_calls(demand, float(spec.horizon_s), type_names, places, pop_net, streams)
     n = len(t_call)
     # node within the place
     u_node = streams["places"].random(n)
@@ -681,13 +843,12 @@ def generate_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams) 
     pos = np.clip(pos, offsets[place], offsets[place + 1] - 1) if n else pos
     node = knodes[pos] if n else np.zeros(0, np.int64)
     draws = _draw_service(spec, streams, type_idx, t_call)
-    types, centre = beyond_places(network, spec)
     inc = Incidents(
         t_call=t_call, lat=network.lat[node], lon=network.lon[node], node=node, type_idx=type_idx,
         type_names=type_names, country=network.node_country[node], centre=network.node_centre[node],
         dropped=tuple(p.name for i, p in enumerate(places) if not kept[i] and not types[i].any()), **draws)
     if types.any():
-        inc = _merged(inc, _beyond_incidents(network, spec, streams, types, centre))
+        inc = _merged(inc, _beyond_incidents(network, spec, streams, pop_beyond, centre, share, cov))
     inc.ensure_request_delays(spec.agreements, streams)
     return inc
 

@@ -321,10 +321,12 @@ def _hour_of_week(v: Any) -> Any:
 class BeyondExtractSpec(_Strict):
     """Calls of places beyond the road extract, answered by their own centre's units: a place
     generates an incident type's calls when a station of its country with the type's primary unit
-    lies within `radius` of it (`unit_radius` of that unit type if given)."""
+    lies within `radius` of it (`unit_radius` of that unit type if given). `reach`: land within it
+    of a road node of the place's country lies within the extract (default: ``Demand``'s)."""
 
     radius: Distance
     unit_radius: dict[UnitTypeName, Distance] = Field(default_factory=dict)
+    reach: Distance | None = None
 
 
 class DemandSpec(_Strict):

@@ -107,7 +107,9 @@ def _demand(d: DemandSpec) -> Demand:
                   max_place_distance_m=d.max_place_distance, scale=d.scale,
                   beyond_radius_m=None if d.beyond_extract is None else d.beyond_extract.radius,
                   beyond_unit_radius_m={} if d.beyond_extract is None else
-                  {str(u): r for u, r in d.beyond_extract.unit_radius.items()})
+                  {str(u): r for u, r in d.beyond_extract.unit_radius.items()},
+                  **({} if d.beyond_extract is None or d.beyond_extract.reach is None
+                     else {"extract_reach_m": d.beyond_extract.reach}))
 
 
 def _places(d: DemandSpec, region: Any) -> tuple[Place, ...]:

@@ -197,7 +197,8 @@ def _coverage(ctx: _Context) -> gpd.GeoDataFrame:
     for v in ctx.variants:
         spec = ctx.scenario.model_spec(v, ctx.region)
         cov = coverage(net, spec.stations, spec.places, agreements=spec.agreements, driving=spec.driving,
-                       spread_m=spec.demand.spread_m, max_distance_m=spec.demand.max_place_distance_m)
+                       spread_m=spec.demand.spread_m, max_distance_m=spec.demand.max_place_distance_m,
+                       reach_m=spec.demand.split_reach_m)
         for scope, times in (("national", cov.time_national_s), ("agreements", cov.time_agreements_s)):
             frame = pd.DataFrame({"q": cells[:, 0], "r": cells[:, 1], "t": times})
             med = frame.groupby(["q", "r"])["t"].median()

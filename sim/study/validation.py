@@ -38,7 +38,7 @@ from sim.analysis.validation import (
 )
 from sim.engine import simulate
 from sim.model.agreements import DispatchPolicy
-from sim.model.demand import SECONDS_PER_YEAR, Demand, IncidentType, Place, place_kernels, spread_places
+from sim.model.demand import SECONDS_PER_YEAR, Demand, IncidentType, Place, spread_places
 from sim.model.distributions import Dist
 from sim.model.spec import ModelSpec
 from sim.model.units import Station, Turnout
@@ -86,13 +86,16 @@ class Case:
 
 
 def population_covered(spec: ModelSpec, region: Any) -> dict[str, float]:
-    """Inhabitants of the places that generate calls (within reach of the network), by country."""
-    kept, *_ = place_kernels(region.network, spec.places, spread_m=spec.demand.spread_m,
-                             max_distance_m=spec.demand.max_place_distance_m)
+    """Inhabitants whose calls happen on the network, by country: of the places within reach of it,
+    less the share beyond the extract of those at its edge (:func:`sim.model.demand.spread_places`)."""
+    pi, _, w = spread_places(region.network, spec.places, spread_m=spec.demand.spread_m,
+                             max_distance_m=spec.demand.max_place_distance_m,
+                             reach_m=spec.demand.split_reach_m)
+    on = np.bincount(pi, weights=w, minlength=len(spec.places))
     out: dict[str, float] = {}
-    for place, k in zip(spec.places, kept, strict=True):
-        if k:
-            out[place.country] = out.get(place.country, 0.0) + place.population
+    for place, part in zip(spec.places, on, strict=True):
+        if part > 0:
+            out[place.country] = out.get(place.country, 0.0) + place.population * float(part)
     return out
 
 
@@ -265,7 +268,8 @@ def own_nodes(case: Case, country: str) -> tuple[np.ndarray, float]:
     """
     spec = case.spec
     pi, node, w = spread_places(case.region.network, spec.places, spread_m=spec.demand.spread_m,
-                                max_distance_m=spec.demand.max_place_distance_m)
+                                max_distance_m=spec.demand.max_place_distance_m,
+                                reach_m=spec.demand.split_reach_m)
     pc = np.asarray([p.country for p in spec.places], dtype=object)[pi]
     foreign = np.unique(node[(pc != country) & (w > 0)])
     mine = (pc == country) & ~np.isin(node, foreign)
