@@ -1,9 +1,10 @@
 """Emergency driving: each vehicle's speed, normal and with lights and sirens, capped by road rules.
 
 The network's edge times are the reference vehicle (an ambulance) driving normally
-(:mod:`sim.roads.speeds`: JEMSS road-class speeds × 0.86, never above the legal limit). A vehicle
-drives every edge at that speed × its `relative_speed`, and with lights and sirens × a further
-`lights_and_sirens` speed-up (× 1.3, calibrated: see `LIGHTS_AND_SIRENS`). With lights and sirens
+(:mod:`sim.roads.speeds`: JEMSS road-class speeds × 0.86, never above the legal limit, and on roads
+with a rural limit at least the limit × 0.8). A vehicle drives every edge at that speed × its
+`relative_speed`, and with lights and sirens × a further `lights_and_sirens` speed-up (× 1.15,
+calibrated: see `LIGHTS_AND_SIRENS`). With lights and sirens
 no edge may be driven faster than its legal limit plus the host country's cap for the vehicle
 (:data:`sim.roads.speeds.SPEED_CAPS`: the Dutch rule, +40 km/h for ambulances, +20 km/h for fire
 trucks over 5 t, and the same caps as a modelling choice where a country publishes none). Each trip
@@ -16,7 +17,7 @@ reference's shortest routes and the engine prices any of them from one set of ma
 (:meth:`DrivingModel.factors`). The cap is enforced on that multiple: where the nominal speed-up
 would take a vehicle above its cap on some edge, its speed-up is lowered until no edge exceeds it.
 With the default parameters it never binds (normal driving stays at or below 0.86 × the limit, so
-with lights and sirens at or below 1.12 × the limit).
+with lights and sirens an ambulance at or below 0.99 × the limit).
 """
 
 from __future__ import annotations
@@ -35,15 +36,16 @@ from sim.roads.speeds import CLASS_SPEEDS_KMH, NORMAL_FACTOR, SpeedSettings, cap
 
 FloatArray = npt.NDArray[np.float64]
 
-LIGHTS_AND_SIRENS = 1.3
-"""Speed-up with lights and sirens over normal driving: × 1.3, **calibrated** so that the Belgian
+LIGHTS_AND_SIRENS = 1.15
+"""Speed-up with lights and sirens over normal driving: × 1.15, **calibrated** so that the Belgian
 urgent ambulance calls of the Euregio study answer in the shape of the only published national
 distribution (NL 2015: 8 % under 5 min, 58 % 5-10, 29 % 10-15, 5.8 % over 15; the model gives
-9.5 / 55.6 / 28.3 / 6.6 %). JEMSS's own × 1.1 (Utrecht, urban) gave 7.2 / 49.4 / 30.7 / 12.8 % and
-saves 9 % of the driving time where lights and sirens are measured to save 31-39 % (Brown et al.;
-Ho & Lindquist 2001): × 1.3 saves 23 %. Kept for checking: those savings, Baarle-Nassau's 56.5 %
-over 15 min, the Brussels fire drive. A modelling input with a range in the bundled studies'
-``uncertain:`` blocks; ``speeds: {lights_and_sirens: ...}`` overrides it."""
+8.9 / 57.3 / 27.6 / 6.1 %: the least sum of squared differences of × 1.10 to 1.30, tried in steps of
+0.01 near the best).
+Kept for checking: lights and sirens measured to save 31-39 % against ordinary traffic (Brown et
+al.; Ho & Lindquist 2001; × 1.15 saves 13 %), Baarle-Nassau's 56.5 % over 15 min, the Brussels fire
+drive. A modelling input with a range in the bundled studies' ``uncertain:`` blocks;
+``speeds: {lights_and_sirens: ...}`` overrides it."""
 
 RELATIVE_SPEED: dict[str, tuple[float, str]] = {
     "ambulance": (1.0, "the reference vehicle"),
@@ -64,7 +66,7 @@ ACCELERATION_MPS2: dict[str, tuple[float, str]] = {
 
 END_SPEED_KMH = CLASS_SPEEDS_KMH["residential"][0] * NORMAL_FACTOR * LIGHTS_AND_SIRENS
 """Speed reached on leaving a station and left on arriving: the JEMSS urgent speed of minor
-roads with lights and sirens (42 × 0.86 × 1.3 ≈ 47 km/h), where runs start and end."""
+roads with lights and sirens (42 × 0.86 × 1.15 ≈ 42 km/h), where runs start and end."""
 
 
 def kolesar_walker_s(vehicle: str) -> float:

@@ -74,7 +74,8 @@ def road_speeds(s: SpeedsSpec) -> SpeedSettings:
     """The road speeds a scenario's ``speeds:`` block sets (the defaults, overridden)."""
     base = SpeedSettings()
     return SpeedSettings(class_kmh={**base.class_kmh, **s.class_speeds},
-                         normal_factor=base.normal_factor if s.normal_factor is None else s.normal_factor)
+                         normal_factor=base.normal_factor if s.normal_factor is None else s.normal_factor,
+                         rural_factor=base.rural_factor if s.rural_factor is None else s.rural_factor)
 
 
 def driving_model(s: SpeedsSpec) -> DrivingModel:
