@@ -18,12 +18,18 @@ reference's shortest routes and the engine prices any of them from one set of ma
 would take a vehicle above its cap on some edge, its speed-up is lowered until no edge exceeds it.
 With the default parameters it never binds (normal driving stays at or below 0.86 × the limit, so
 with lights and sirens an ambulance at or below 0.99 × the limit).
+
+These are expected times: dispatchers choose on them. With `variability` above 0 the leg actually
+driven to a scene is the expected time × a random factor with median 1 (:func:`travel_factor`,
+:func:`travel_cv`), drawn per incident slot from its own stream (``travel``, common to every
+variant); legs to hospital and home keep their expected times.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,6 +84,36 @@ def kolesar_walker_s(vehicle: str) -> float:
     return v / a
 
 
+VARIABILITY_REF_S = 600.0
+"""Expected leg (s) at which `DrivingModel.variability` is the coefficient of variation (10 min)."""
+
+VARIABILITY_MIN_S = 150.0
+"""Legs shorter than this (s) vary as much as one of this length (2.5 min: at most twice the
+coefficient of variation of a 10-minute leg), so a leg of a few seconds does not vary without
+bound."""
+
+
+def travel_cv(variability: float, expected_s: float) -> float:
+    """Coefficient of variation of a leg expected to take `expected_s` seconds: `variability` ×
+    sqrt(`VARIABILITY_REF_S` / max(`expected_s`, `VARIABILITY_MIN_S`)).
+
+    The decline with the square root of the leg's length is a modelling choice: a leg is a chain
+    of independent delays (junctions, traffic, the crew finding the address), so its standard
+    deviation grows with the square root of its length and its coefficient of variation falls as
+    one over it. Budge, Ingolfsson & Zerom (Management Science 56(4), 2010, Calgary) found the
+    coefficient of variation of ambulance travel times to fall with distance; their figures could
+    not be read here, so none of them is used.
+    """
+    return variability * math.sqrt(VARIABILITY_REF_S / max(expected_s, VARIABILITY_MIN_S))
+
+
+def travel_factor(cv: float, z: float) -> float:
+    """The realised leg over the expected one for the standard normal draw `z`: lognormal with
+    median 1 and coefficient of variation `cv` (:func:`travel_cv`): ``exp(sigma × z)`` with
+    ``sigma² = log(1 + cv²)``, exactly 1 when `cv` is 0."""
+    return math.exp(math.sqrt(math.log1p(cv * cv)) * z)
+
+
 def _default_relative() -> dict[str, float]:
     return {k: v[0] for k, v in RELATIVE_SPEED.items()}
 
@@ -121,6 +157,9 @@ class DrivingModel:
         :func:`sim.roads.speeds.cap_over_limit_kmh`.
     start_stop_s
         Unit type -> seconds per trip from a standstill, overriding :func:`kolesar_walker_s`.
+    variability
+        Coefficient of variation of a 10-minute leg to a scene (:func:`travel_cv`); 0 (the default)
+        drives every leg in exactly its expected time.
     """
 
     roads: SpeedSettings = field(default_factory=SpeedSettings)
@@ -128,8 +167,11 @@ class DrivingModel:
     relative_speed: Mapping[str, float] = field(default_factory=_default_relative)
     caps_kmh: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     start_stop_s: Mapping[str, float] = field(default_factory=dict)
+    variability: float = 0.0
 
     def __post_init__(self) -> None:
+        if not 0 <= self.variability <= 2:
+            raise ValueError(f"variability must be in [0, 2], got {self.variability}")
         if not self.lights_and_sirens > 0:
             raise ValueError(f"lights_and_sirens must be above 0, got {self.lights_and_sirens}")
         for k, v in self.relative_speed.items():
@@ -225,5 +267,6 @@ class DrivingModel:
             "relative_speed": dict(sorted(self.relative_speed.items())),
             "caps_kmh": {c: dict(sorted(t.items())) for c, t in sorted(self.caps_kmh.items())},
             "start_stop_s": dict(sorted(self.start_stop_s.items())),
+            "variability": self.variability,
         }, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]

@@ -86,7 +86,8 @@ def driving_model(s: SpeedsSpec) -> DrivingModel:
         roads=road_speeds(s),
         lights_and_sirens=base.lights_and_sirens if s.lights_and_sirens is None else s.lights_and_sirens,
         relative_speed={**base.relative_speed, **s.relative_speed}, caps_kmh=caps,
-        start_stop_s={str(u): float(v) for u, v in s.start_stop.items()})
+        start_stop_s={str(u): float(v) for u, v in s.start_stop.items()},
+        variability=base.variability if s.variability is None else s.variability)
 
 
 def _demand(d: DemandSpec) -> Demand:
