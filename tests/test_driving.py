@@ -50,14 +50,14 @@ def _limited(limits: list[float], countries: list[int], times: list[float]) -> R
 # ---------------------------------------------------------------------------------- the model alone
 def test_defaults_follow_the_calibration_and_the_modelling_choices() -> None:
     d = DrivingModel()
-    assert LIGHTS_AND_SIRENS == 1.3  # calibrated on the NL 2015 response distribution (docs/model.md)
+    assert LIGHTS_AND_SIRENS == 1.15  # calibrated on the NL 2015 response distribution (docs/model.md)
     assert d.speedup("ambulance", urgent=False) == 1.0
-    assert d.speedup("ambulance", urgent=True) == pytest.approx(1.3)
-    assert d.speedup("pumper", urgent=True) == pytest.approx(RELATIVE_SPEED["pumper"][0] * 1.3)
+    assert d.speedup("ambulance", urgent=True) == pytest.approx(1.15)
+    assert d.speedup("pumper", urgent=True) == pytest.approx(RELATIVE_SPEED["pumper"][0] * 1.15)
     assert d.speedup(None, urgent=True) == 1.0 and d.relative("boat") == 1.0
     assert all(source for _, source in RELATIVE_SPEED.values())
     # Kolesar-Walker: a run from a standstill to a standstill loses v / a against cruising
-    assert pytest.approx(42 * 0.86 * 1.3) == END_SPEED_KMH
+    assert pytest.approx(42 * 0.86 * 1.15) == END_SPEED_KMH
     assert d.start_stop("ambulance") == pytest.approx(END_SPEED_KMH / 3.6 / 1.4)
     assert d.start_stop("pumper") > d.start_stop("ambulance") > 0  # trucks accelerate more slowly
     assert d.start_stop(None) == 0.0

@@ -87,7 +87,7 @@ def test_cache_hit_returns_identical_arrays(tiny_osm, isolated_cache) -> None:
 
 def test_speed_settings_change_times_without_rebuild(tiny_osm, isolated_cache) -> None:
     base = load_network(tiny_osm)
-    slow = load_network(tiny_osm, speeds=SpeedSettings(normal_factor=0.43))
+    slow = load_network(tiny_osm, speeds=SpeedSettings(normal_factor=0.43, rural_factor=0.4))
     assert slow.meta["cache"] == "hit"
     np.testing.assert_allclose(slow.edge_time_s, base.edge_time_s * 2, rtol=1e-12)
     assert slow.meta["speed_key"] != base.meta["speed_key"]

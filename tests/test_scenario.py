@@ -417,13 +417,15 @@ def test_an_unregistered_unit_type_is_refused() -> None:
 
 def test_the_speeds_block_sets_the_driving_model_and_the_networks_times() -> None:
     text = GOOD + ("speeds:\n  class_speeds: {primary: 80 km/h}\n  normal_factor: 0.9\n"
-                   "  lights_and_sirens: 1.3\n  relative_speed: {pumper: 0.8}\n"
-                   "  caps: {BE: {ambulance: 30 km/h}}\n  start_stop: {ambulance: 5 s}\n")
+                   "  rural_factor: 0.75\n  lights_and_sirens: 1.3\n  relative_speed: {pumper: 0.8}\n"
+                   "  caps: {BE: {ambulance: 30 km/h}}\n  start_stop: {ambulance: 5 s}\n"
+                   "  variability: 0.2\n")
     sc = Scenario.from_text(text, filename="s.yaml")
     region = sc.load_region()
     d = sc.model_spec("national", region).driving
     assert d.roads.class_kmh["primary"] == 80.0 and d.roads.class_kmh["motorway"] == 113.0
     assert d.roads.normal_factor == 0.9 and d.lights_and_sirens == 1.3
+    assert d.roads.rural_factor == 0.75 and d.variability == 0.2
     assert d.relative("pumper") == 0.8 and d.relative("ladder") == 0.83
     assert d.cap_kmh("BE", "ambulance") == 30.0 and d.cap_kmh("NL", "ambulance") == 40.0
     assert d.start_stop("ambulance") == 5.0

@@ -12,6 +12,8 @@ from sim.roads.speeds import (
     DEFAULT_LIMITS,
     HIGHWAY_CLASSES,
     NO_LIMIT_KMH,
+    RURAL_FACTOR,
+    RURAL_LIMIT_KMH,
     SPEED_CAPS,
     WALK_KMH,
     SpeedSettings,
@@ -122,7 +124,7 @@ def test_edge_times_are_class_speeds_within_the_limit() -> None:
     kw = dict(edge_length_m=[1000.0, 1000.0, 1000.0, 0.0], edge_highway=[0, 0, 1, 0],
               highway_classes=["primary", "motorway"], edge_maxspeed_kmh=[np.nan, 30.0, np.nan, np.nan],
               edge_country=[0, 0, 0, 0], countries=["NL"])
-    t = SpeedSettings().edge_times_s(**kw)
+    t = SpeedSettings(rural_factor=0).edge_times_s(**kw)  # class speeds only (rural roads: below)
     # NL primary: class 61 below the 80 limit; a 30 km/h zone; NL motorway: 100 (day limit) < 113
     assert t[0] == pytest.approx(1000 / (61 * 0.86 / 3.6))
     assert t[1] == pytest.approx(1000 / (30 * 0.86 / 3.6))
@@ -132,8 +134,34 @@ def test_edge_times_are_class_speeds_within_the_limit() -> None:
         edge_highway=[0], highway_classes=["primary"], edge_maxspeed_kmh=[30.0], edge_country=[0],
         countries=["NL"])
     assert no_tags.tolist() == [80.0]
-    faster = SpeedSettings(class_kmh={**SpeedSettings().class_kmh, "primary": 200.0}).edge_times_s(**kw)
+    faster = SpeedSettings(class_kmh={**SpeedSettings().class_kmh, "primary": 200.0},
+                           rural_factor=0).edge_times_s(**kw)
     assert faster[0] == pytest.approx(1000 / (80 * 0.86 / 3.6))  # the limit binds
+
+
+def test_roads_with_a_rural_limit_are_driven_at_a_share_of_it() -> None:
+    kw = dict(edge_length_m=[1000.0] * 5, edge_highway=[0, 0, 1, 1, 2],
+              highway_classes=["secondary", "primary", "tertiary"],
+              edge_maxspeed_kmh=[np.nan, 50.0, 90.0, 70.0, np.nan], edge_country=[0, 0, 1, 1, 0],
+              countries=["NL", "BE"])
+    t = SpeedSettings().edge_times_s(**kw)
+    # an NL secondary road at its rural default (80 km/h): 80 x 0.8 = 64 km/h, not the class's 50 x 0.86
+    assert t[0] == pytest.approx(1000 / (80 * 0.8 / 3.6))
+    # the same road through a village (50 km/h): the class speed within the limit, as in towns
+    assert t[1] == pytest.approx(1000 / (50 * 0.86 / 3.6))
+    # BE primary tagged 90 and 70: 72 and 56 km/h (the 70 is rural, RURAL_LIMIT_KMH)
+    assert t[2] == pytest.approx(1000 / (90 * 0.8 / 3.6))
+    assert t[3] == pytest.approx(1000 / (70 * 0.8 / 3.6))
+    # NL tertiary at its 60 km/h default (a rural access road, below the rural limits): class speed
+    assert t[4] == pytest.approx(1000 / (46 * 0.86 / 3.6))
+    assert (RURAL_FACTOR, RURAL_LIMIT_KMH) == (0.8, 70.0)
+    # the class speed stays where it is faster (a 100 km/h motorway: 100 x 0.86 > 100 x 0.8) ...
+    mw = SpeedSettings().edge_normal_kmh(edge_highway=[0], highway_classes=["motorway"],
+                                         edge_limit_kmh=[100.0])
+    assert mw.tolist() == [pytest.approx(86.0)]
+    # ... and a rural factor of 0 gives the class speeds everywhere
+    assert SpeedSettings(rural_factor=0).edge_times_s(**kw)[0] == pytest.approx(1000 / (50 * 0.86 / 3.6))
+    assert SpeedSettings(rural_factor=0.7).cache_key() != SpeedSettings().cache_key()
 
 
 def test_cache_key_is_stable_and_sensitive() -> None:
@@ -148,6 +176,10 @@ def test_cache_key_is_stable_and_sensitive() -> None:
 def test_invalid_settings_are_refused() -> None:
     with pytest.raises(ValueError, match="normal_factor"):
         SpeedSettings(normal_factor=0)
+    with pytest.raises(ValueError, match="rural_factor"):
+        SpeedSettings(rural_factor=-0.1)
+    with pytest.raises(ValueError, match="rural_limit_kmh"):
+        SpeedSettings(rural_limit_kmh=0)
     with pytest.raises(ValueError, match="fallback_country"):
         SpeedSettings(fallback_country="XX")
     with pytest.raises(ValueError, match="BE/residential"):

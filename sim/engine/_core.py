@@ -46,6 +46,7 @@ from sim.engine._layout import (
 from sim.model.agreements import RULES
 from sim.model.units import is_night
 from sim.roads._astar import K_BEST, astar, jit
+from sim.roads.driving import travel_cv, travel_factor
 from sim.roads.network import EARTH_RADIUS_M
 
 # agreement rules (sim.model.agreements.RULES): the codes this core branches on
@@ -94,6 +95,8 @@ def new_tt_cache() -> Any:
 
 # ------------------------------------------------------------------------------------------ helpers
 _is_night = _jit(is_night)
+_travel_cv = _jit(travel_cv)
+_travel_factor = _jit(travel_factor)
 
 
 @_jit
@@ -480,6 +483,8 @@ def _launch(s: Any, j: int, i: int, sl: int, now: float, delay: float, a: int, t
         if m_prev >= 0:
             s.m_f[m_prev, _TBASE] = np.nan
     s.mh_i[0] = -1
+    if s.tt_var > 0.0:  # the leg as driven: the expected one (chosen on) × this slot's factor
+        travel *= _travel_factor(_travel_cv(s.tt_var, travel), s.tt_z[i * s.n_slots + sl])
     t_depart = t_alert + turnout
     t_arrive = t_depart + travel
     t_leave = t_arrive + s.on_scene[i * s.n_slots + sl]

@@ -17,7 +17,7 @@ FIELDS: tuple[str, ...] = (
     # incidents and their slots (slot arrays are flat: [incident * n_slots + slot])
     "n_slots", "i_node", "i_centre", "i_type", "t_call", "transport", "first_transport_slot", "handover",
     "ride_u", "inc_tm", "slot_off", "slot_cols", "slot_type", "on_scene", "turnout_day", "turnout_night",
-    "applicable", "req", "declined",
+    "tt_z", "tt_var", "applicable", "req", "declined",
     # agreements and candidate lists (CSR, keyed centre * n_types + type)
     "ag_rule", "ag_threshold", "ag_keep", "ag_foreign_hosp", "ag_req_exp",
     "home_ptr", "home_units", "fl_ptr", "fl_ag", "fl_station", "fl_lender", "fl_uptr", "fl_units",

@@ -309,7 +309,7 @@ def _first_transport_slot(inc: Incidents, names: tuple[str, ...]) -> IntArray:
 
 
 def _incident_state(inc: Incidents, i_centre: list[int], agreements: tuple[Agreement, ...],
-                    names: tuple[str, ...], streams: Streams) -> dict[str, Any]:
+                    names: tuple[str, ...], streams: Streams, variability: float) -> dict[str, Any]:
     used = (inc.slot_type >= 0) & inc.slot_active  # slots to fill, per incident in slot order
     req = np.zeros((len(agreements), len(inc)))
     for a, ag in enumerate(agreements):
@@ -332,6 +332,10 @@ def _incident_state(inc: Incidents, i_centre: list[int], agreements: tuple[Agree
         "on_scene": np.ascontiguousarray(inc.on_scene, dtype=_F64).ravel(),
         "turnout_day": np.ascontiguousarray(inc.turnout_day, dtype=_F64).ravel(),
         "turnout_night": np.ascontiguousarray(inc.turnout_night, dtype=_F64).ravel(),
+        # the realised leg to the scene over the expected one: a standard normal per slot, from its
+        # own stream (CRN: every variant draws the same), turned into a factor by the core
+        "tt_z": streams["travel"].standard_normal(len(inc) * inc.n_slots),
+        "tt_var": float(variability),
         "req": req,
         "declined": np.zeros(len(inc) * inc.n_slots, np.int64),
     }
@@ -492,7 +496,7 @@ def compile_run(network: RoadNetwork, spec: ModelSpec, prep: Prepared, inc: Inci
     factors = spec.driving.factors(network, names)
     state = ordered_state((
         _unit_state(prep, units, n_centres, nt, factors), _type_state(spec, urg, names, factors),
-        _incident_state(inc, i_centre, agreements, names, streams),
+        _incident_state(inc, i_centre, agreements, names, streams, spec.driving.variability),
         _agreement_state(agreements, cand, can_fire, n_centres, nt), _prepared_state(network, spec, prep),
         _search_state(network, prep, len(units)),
         _output_state(inc, _request_capacity(inc, i_centre, cand)),

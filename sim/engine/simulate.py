@@ -49,8 +49,10 @@ How a call is handled
    roster and no agreement that can lend one, e.g. SMUR in the Netherlands) are *not applicable*:
    they do not count for ``served`` and their response time is NaN; but when that type is the
    incident type's ``primary`` kind the incident is recorded unserved.
-5. Mission: alert → turnout (0 when already on the road) → drive → on scene → for a transported
-   patient, the incident's first slot of a unit type that ``transports``
+5. Mission: alert → turnout (0 when already on the road) → drive (the ETA's driving time; with the
+   driving model's ``variability`` above 0, × the slot's factor with median 1 drawn from the
+   stream ``travel``, unseen by the choice: :func:`sim.roads.driving.travel_factor`) → on scene →
+   for a transported patient, the incident's first slot of a unit type that ``transports``
    (:data:`sim.model.units.UNIT_TYPES`: the ambulance) drives to the nearest emergency hospital of
    the incident's country (any country when ``policy.hospital == "nearest_any"`` or the serving
    agreement has ``foreign_hospital``; any country also when the country has none), with lights and

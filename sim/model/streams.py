@@ -27,6 +27,7 @@ STREAM_NAMES: tuple[str, ...] = (
     "turnout",          # 7: turnout time per unit slot (day and night draws)
     "request_delay",    # 8: delay to arrange help from abroad (one sub-stream per agreement name)
     "optional_needs",   # 9: whether optional units (e.g. SMUR at a road collision) are sent
+    "travel",           # 10: the realised leg to the scene over the expected one, per unit slot
 )
 """Stream names in spawn order. Append only: never reorder or remove (it would change results)."""
 

@@ -1,9 +1,10 @@
 """Emergency driving: each vehicle's speed, normal and with lights and sirens, capped by road rules.
 
 The network's edge times are the reference vehicle (an ambulance) driving normally
-(:mod:`sim.roads.speeds`: JEMSS road-class speeds × 0.86, never above the legal limit). A vehicle
-drives every edge at that speed × its `relative_speed`, and with lights and sirens × a further
-`lights_and_sirens` speed-up (× 1.3, calibrated: see `LIGHTS_AND_SIRENS`). With lights and sirens
+(:mod:`sim.roads.speeds`: JEMSS road-class speeds × 0.86, never above the legal limit, and on roads
+with a rural limit at least the limit × 0.8). A vehicle drives every edge at that speed × its
+`relative_speed`, and with lights and sirens × a further `lights_and_sirens` speed-up (× 1.15,
+calibrated: see `LIGHTS_AND_SIRENS`). With lights and sirens
 no edge may be driven faster than its legal limit plus the host country's cap for the vehicle
 (:data:`sim.roads.speeds.SPEED_CAPS`: the Dutch rule, +40 km/h for ambulances, +20 km/h for fire
 trucks over 5 t, and the same caps as a modelling choice where a country publishes none). Each trip
@@ -16,13 +17,19 @@ reference's shortest routes and the engine prices any of them from one set of ma
 (:meth:`DrivingModel.factors`). The cap is enforced on that multiple: where the nominal speed-up
 would take a vehicle above its cap on some edge, its speed-up is lowered until no edge exceeds it.
 With the default parameters it never binds (normal driving stays at or below 0.86 × the limit, so
-with lights and sirens at or below 1.12 × the limit).
+with lights and sirens an ambulance at or below 0.99 × the limit).
+
+These are expected times: dispatchers choose on them. With `variability` above 0 the leg actually
+driven to a scene is the expected time × a random factor with median 1 (:func:`travel_factor`,
+:func:`travel_cv`), drawn per incident slot from its own stream (``travel``, common to every
+variant); legs to hospital and home keep their expected times.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,15 +42,16 @@ from sim.roads.speeds import CLASS_SPEEDS_KMH, NORMAL_FACTOR, SpeedSettings, cap
 
 FloatArray = npt.NDArray[np.float64]
 
-LIGHTS_AND_SIRENS = 1.3
-"""Speed-up with lights and sirens over normal driving: × 1.3, **calibrated** so that the Belgian
+LIGHTS_AND_SIRENS = 1.15
+"""Speed-up with lights and sirens over normal driving: × 1.15, **calibrated** so that the Belgian
 urgent ambulance calls of the Euregio study answer in the shape of the only published national
 distribution (NL 2015: 8 % under 5 min, 58 % 5-10, 29 % 10-15, 5.8 % over 15; the model gives
-9.5 / 55.6 / 28.3 / 6.6 %). JEMSS's own × 1.1 (Utrecht, urban) gave 7.2 / 49.4 / 30.7 / 12.8 % and
-saves 9 % of the driving time where lights and sirens are measured to save 31-39 % (Brown et al.;
-Ho & Lindquist 2001): × 1.3 saves 23 %. Kept for checking: those savings, Baarle-Nassau's 56.5 %
-over 15 min, the Brussels fire drive. A modelling input with a range in the bundled studies'
-``uncertain:`` blocks; ``speeds: {lights_and_sirens: ...}`` overrides it."""
+8.9 / 57.3 / 27.6 / 6.1 %: the least sum of squared differences of × 1.10 to 1.30, tried in steps of
+0.01 near the best).
+Kept for checking: lights and sirens measured to save 31-39 % against ordinary traffic (Brown et
+al.; Ho & Lindquist 2001; × 1.15 saves 13 %), Baarle-Nassau's 56.5 % over 15 min, the Brussels fire
+drive. A modelling input with a range in the bundled studies' ``uncertain:`` blocks;
+``speeds: {lights_and_sirens: ...}`` overrides it."""
 
 RELATIVE_SPEED: dict[str, tuple[float, str]] = {
     "ambulance": (1.0, "the reference vehicle"),
@@ -64,7 +72,7 @@ ACCELERATION_MPS2: dict[str, tuple[float, str]] = {
 
 END_SPEED_KMH = CLASS_SPEEDS_KMH["residential"][0] * NORMAL_FACTOR * LIGHTS_AND_SIRENS
 """Speed reached on leaving a station and left on arriving: the JEMSS urgent speed of minor
-roads with lights and sirens (42 × 0.86 × 1.3 ≈ 47 km/h), where runs start and end."""
+roads with lights and sirens (42 × 0.86 × 1.15 ≈ 42 km/h), where runs start and end."""
 
 
 def kolesar_walker_s(vehicle: str) -> float:
@@ -74,6 +82,36 @@ def kolesar_walker_s(vehicle: str) -> float:
     v = END_SPEED_KMH / 3.6 * RELATIVE_SPEED.get(vehicle, (1.0, ""))[0]
     a = ACCELERATION_MPS2.get(vehicle, ACCELERATION_MPS2["ambulance"])[0]
     return v / a
+
+
+VARIABILITY_REF_S = 600.0
+"""Expected leg (s) at which `DrivingModel.variability` is the coefficient of variation (10 min)."""
+
+VARIABILITY_MIN_S = 150.0
+"""Legs shorter than this (s) vary as much as one of this length (2.5 min: at most twice the
+coefficient of variation of a 10-minute leg), so a leg of a few seconds does not vary without
+bound."""
+
+
+def travel_cv(variability: float, expected_s: float) -> float:
+    """Coefficient of variation of a leg expected to take `expected_s` seconds: `variability` ×
+    sqrt(`VARIABILITY_REF_S` / max(`expected_s`, `VARIABILITY_MIN_S`)).
+
+    The decline with the square root of the leg's length is a modelling choice: a leg is a chain
+    of independent delays (junctions, traffic, the crew finding the address), so its standard
+    deviation grows with the square root of its length and its coefficient of variation falls as
+    one over it. Budge, Ingolfsson & Zerom (Management Science 56(4), 2010, Calgary) found the
+    coefficient of variation of ambulance travel times to fall with distance; their figures could
+    not be read here, so none of them is used.
+    """
+    return variability * math.sqrt(VARIABILITY_REF_S / max(expected_s, VARIABILITY_MIN_S))
+
+
+def travel_factor(cv: float, z: float) -> float:
+    """The realised leg over the expected one for the standard normal draw `z`: lognormal with
+    median 1 and coefficient of variation `cv` (:func:`travel_cv`): ``exp(sigma × z)`` with
+    ``sigma² = log(1 + cv²)``, exactly 1 when `cv` is 0."""
+    return math.exp(math.sqrt(math.log1p(cv * cv)) * z)
 
 
 def _default_relative() -> dict[str, float]:
@@ -119,6 +157,9 @@ class DrivingModel:
         :func:`sim.roads.speeds.cap_over_limit_kmh`.
     start_stop_s
         Unit type -> seconds per trip from a standstill, overriding :func:`kolesar_walker_s`.
+    variability
+        Coefficient of variation of a 10-minute leg to a scene (:func:`travel_cv`); 0 (the default)
+        drives every leg in exactly its expected time.
     """
 
     roads: SpeedSettings = field(default_factory=SpeedSettings)
@@ -126,8 +167,11 @@ class DrivingModel:
     relative_speed: Mapping[str, float] = field(default_factory=_default_relative)
     caps_kmh: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     start_stop_s: Mapping[str, float] = field(default_factory=dict)
+    variability: float = 0.0
 
     def __post_init__(self) -> None:
+        if not 0 <= self.variability <= 2:
+            raise ValueError(f"variability must be in [0, 2], got {self.variability}")
         if not self.lights_and_sirens > 0:
             raise ValueError(f"lights_and_sirens must be above 0, got {self.lights_and_sirens}")
         for k, v in self.relative_speed.items():
@@ -223,5 +267,6 @@ class DrivingModel:
             "relative_speed": dict(sorted(self.relative_speed.items())),
             "caps_kmh": {c: dict(sorted(t.items())) for c, t in sorted(self.caps_kmh.items())},
             "start_stop_s": dict(sorted(self.start_stop_s.items())),
+            "variability": self.variability,
         }, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]

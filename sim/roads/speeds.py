@@ -1,13 +1,16 @@
 """Road speeds: legal limits (``maxspeed`` tags, per-country defaults), road-class speeds, caps.
 
-Travel time on an edge is ``length / (min(class speed, limit) × normal_factor)``: the road-class
-speeds of the JEMSS Utrecht ambulance model (`CLASS_SPEEDS_KMH`, × 0.86 for normal driving, see
+Travel time on an edge is its length over its normal speed: in built-up areas and on minor roads
+``min(class speed, limit) × normal_factor``, the road-class speeds of the JEMSS Utrecht ambulance
+model (`CLASS_SPEEDS_KMH`, × 0.86 for normal driving, see
 ``shared/reference/emergency-services-facts.md``, section Speeds), never above the edge's legal
 limit: its parsed ``maxspeed`` tag or, where the tag is missing or unusable, the legal default of
-the edge's country for its highway class (`DEFAULT_LIMITS`, each value with its source). These are
-the times of the reference vehicle (an ambulance) driving normally; :mod:`sim.roads.driving` turns
-them into each vehicle's times with and without lights and sirens, within the caps of each
-country's road rules (`SPEED_CAPS`).
+the edge's country for its highway class (`DEFAULT_LIMITS`, each value with its source). Where the
+limit is a rural one (at least `RURAL_LIMIT_KMH`), the edge is driven at the faster of that and
+``limit × rural_factor`` (`RURAL_FACTOR`): JEMSS's class speeds are Utrecht's, urban, and would
+drive an 80 km/h provincial road at 52 km/h. These are the times of the reference vehicle (an
+ambulance) driving normally; :mod:`sim.roads.driving` turns them into each vehicle's times with and
+without lights and sirens, within the caps of each country's road rules (`SPEED_CAPS`).
 """
 
 from __future__ import annotations
@@ -227,6 +230,20 @@ for _cls in ("motorway", "trunk", "primary", "secondary", "tertiary"):
 NORMAL_FACTOR = 0.86
 """Normal driving (no lights and sirens) at road-class speed × 0.86 (JEMSS Utrecht model)."""
 
+RURAL_LIMIT_KMH = 70.0
+"""Limits from this one up are rural ones (modelling choice: 70 km/h is the Flemish default outside
+built-up areas, the lowest of the bundled countries'; below it lie built-up areas, at 50 km/h or
+less, and the Dutch 60 km/h zones of rural access roads, which keep their class speed)."""
+
+RURAL_FACTOR = 0.8
+"""Normal driving on a road with a rural limit at the limit × 0.8, where that is faster than the
+class speed: the OSRM car profile's ``speed_reduction`` (Project-OSRM/osrm-backend,
+``profiles/car.lua``; ``profiles/lib/way_handlers.lua``, ``WayHandlers.maxspeed``: a tagged limit ×
+0.8 is the average speed). A modelling choice for an ambulance driving normally, overridable with
+``speeds: {rural_factor: ...}``. Kept for checking: Valhalla's rural class speeds (primary 75,
+secondary 60 km/h, against 57 and 49 in towns: ``lua/graph.lua``, ``src/mjolnir/speed_assigner.h``),
+and SWOV R-93-29 (1993): cars on Dutch 80 and 100 km/h roads mostly drive near or above the limit."""
+
 
 # ---------------------------------------------------------------------------- caps
 _NL_RULE = ("Dutch rule: with lights and sirens an ambulance may exceed the limit by at most 40 km/h, a "
@@ -273,6 +290,8 @@ class SpeedSettings:
     the JEMSS Utrecht ambulance model (`CLASS_SPEEDS_KMH`, × 0.86 for normal driving), never above
     the edge's legal limit (its ``maxspeed`` tag, else its country's default for the class,
     `DEFAULT_LIMITS`): a 30 km/h zone or a village stretch of a main road is slower than its class.
+    Where the limit is rural (at least `rural_limit_kmh`), at ``limit × rural_factor`` if that is
+    faster.
 
     Parameters
     ----------
@@ -283,6 +302,11 @@ class SpeedSettings:
         Highway class -> road-class speed (km/h) before `normal_factor` (default: `CLASS_SPEEDS_KMH`).
     normal_factor
         Normal driving as a share of the road-class speed: 0.86 (`NORMAL_FACTOR`).
+    rural_factor
+        Normal driving on roads with a rural limit as a share of the limit, where that is faster
+        than the class speed: 0.8 (`RURAL_FACTOR`; 0 turns it off).
+    rural_limit_kmh
+        Limits from this one up are rural (`RURAL_LIMIT_KMH`).
     use_maxspeed
         Use the ``maxspeed`` tag where present (else only the defaults).
     fallback_country
@@ -296,6 +320,8 @@ class SpeedSettings:
     defaults: Mapping[str, Mapping[str, float]] = field(default_factory=_default_limits_kmh)
     class_kmh: Mapping[str, float] = field(default_factory=_default_class_kmh)
     normal_factor: float = NORMAL_FACTOR
+    rural_factor: float = RURAL_FACTOR
+    rural_limit_kmh: float = RURAL_LIMIT_KMH
     use_maxspeed: bool = True
     fallback_country: str = "BE"
     unknown_class_kmh: float = 50.0
@@ -304,6 +330,10 @@ class SpeedSettings:
     def __post_init__(self) -> None:
         if not 0 < self.normal_factor <= 2:
             raise ValueError(f"normal_factor must be in (0, 2], got {self.normal_factor}")
+        if not 0 <= self.rural_factor <= 2:
+            raise ValueError(f"rural_factor must be in [0, 2], got {self.rural_factor}")
+        if not self.rural_limit_kmh > 0:
+            raise ValueError(f"rural_limit_kmh must be above 0, got {self.rural_limit_kmh}")
         if self.fallback_country not in self.defaults:
             raise ValueError(f"fallback_country {self.fallback_country!r} has no default speeds")
         for c, table in self.defaults.items():
@@ -321,6 +351,8 @@ class SpeedSettings:
                 "defaults": {c: dict(sorted(t.items())) for c, t in sorted(self.defaults.items())},
                 "class_kmh": dict(sorted(self.class_kmh.items())),
                 "normal_factor": self.normal_factor,
+                "rural_factor": self.rural_factor,
+                "rural_limit_kmh": self.rural_limit_kmh,
                 "use_maxspeed": self.use_maxspeed,
                 "fallback_country": self.fallback_country,
                 "unknown_class_kmh": self.unknown_class_kmh,
@@ -369,6 +401,16 @@ class SpeedSettings:
                              *(self.class_kmh.get(h, self.unknown_class_kmh) for h in highway_classes)])
         return np.minimum(by_class[hw + 1], np.asarray(edge_limit_kmh, dtype=np.float64))
 
+    def edge_normal_kmh(self, *, edge_highway: npt.ArrayLike, highway_classes: list[str],
+                        edge_limit_kmh: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Normal driving speed of every edge (km/h): ``min(class speed, limit) × normal_factor``,
+        or ``limit × rural_factor`` where the limit is rural and that is faster."""
+        limit = np.asarray(edge_limit_kmh, dtype=np.float64)
+        kmh = self.edge_cruise_kmh(edge_highway=edge_highway, highway_classes=highway_classes,
+                                   edge_limit_kmh=limit) * self.normal_factor
+        rural = limit >= self.rural_limit_kmh
+        return np.where(rural, np.maximum(kmh, limit * self.rural_factor), kmh)
+
     def edge_times_s(
         self,
         *,
@@ -383,10 +425,10 @@ class SpeedSettings:
         limit = self.edge_limits_kmh(edge_highway=edge_highway, highway_classes=highway_classes,
                                      edge_maxspeed_kmh=edge_maxspeed_kmh, edge_country=edge_country,
                                      countries=countries)
-        kmh = self.edge_cruise_kmh(edge_highway=edge_highway, highway_classes=highway_classes,
+        kmh = self.edge_normal_kmh(edge_highway=edge_highway, highway_classes=highway_classes,
                                    edge_limit_kmh=limit)
         length = np.asarray(edge_length_m, dtype=np.float64)
-        return np.maximum(length / (kmh * self.normal_factor / 3.6), 1e-3)
+        return np.maximum(length / (kmh / 3.6), 1e-3)
 
 
 def limit_source(country: str, highway: str) -> str:

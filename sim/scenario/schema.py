@@ -371,19 +371,25 @@ HighwayClass = Annotated[str, _in_table(dict.fromkeys(HIGHWAY_CLASSES))]
 class SpeedsSpec(_Strict):
     """Overrides of the driving model's parameters (:mod:`sim.roads.driving`), shared by every variant.
 
-    `class_speeds` and `normal_factor` time the network's edges; `lights_and_sirens` is the speed-up
+    `class_speeds`, `normal_factor` and `rural_factor` (normal driving on roads with a rural limit as
+    a share of the limit) time the network's edges; `lights_and_sirens` is the speed-up
     with lights and sirens, `relative_speed` a vehicle's speed relative to the ambulance, `caps` the
     km/h a vehicle may drive above the limit with lights and sirens (per country), `start_stop` the
-    time a trip from a standstill costs.
+    time a trip from a standstill costs, `variability` the coefficient of variation of a 10-minute
+    leg to a scene (0: every leg takes exactly its expected time).
     """
 
     class_speeds: dict[HighwayClass, Speed] = Field(default_factory=dict)
     normal_factor: Annotated[float, bounded(lambda v: 0 < v <= 2,
                                             "must be above 0 and at most 2")] | None = None
+    rural_factor: Annotated[float, bounded(lambda v: 0 <= v <= 2,
+                                           "must be at least 0 and at most 2")] | None = None
     lights_and_sirens: Factor | None = None
     relative_speed: dict[UnitTypeName, Factor] = Field(default_factory=dict)
     caps: dict[CountryCode, dict[UnitTypeName, NonNegSpeed]] = Field(default_factory=dict)
     start_stop: dict[UnitTypeName, Duration] = Field(default_factory=dict)
+    variability: Annotated[float, bounded(lambda v: 0 <= v <= 2,
+                                          "must be at least 0 and at most 2")] | None = None
     note: str = ""
 
 

@@ -83,7 +83,8 @@ def road_speeds(s: SpeedsSpec) -> SpeedSettings:
     """The road speeds a scenario's ``speeds:`` block sets (the defaults, overridden)."""
     base = SpeedSettings()
     return SpeedSettings(class_kmh={**base.class_kmh, **s.class_speeds},
-                         normal_factor=base.normal_factor if s.normal_factor is None else s.normal_factor)
+                         normal_factor=base.normal_factor if s.normal_factor is None else s.normal_factor,
+                         rural_factor=base.rural_factor if s.rural_factor is None else s.rural_factor)
 
 
 def driving_model(s: SpeedsSpec) -> DrivingModel:
@@ -94,7 +95,8 @@ def driving_model(s: SpeedsSpec) -> DrivingModel:
         roads=road_speeds(s),
         lights_and_sirens=base.lights_and_sirens if s.lights_and_sirens is None else s.lights_and_sirens,
         relative_speed={**base.relative_speed, **s.relative_speed}, caps_kmh=caps,
-        start_stop_s={str(u): float(v) for u, v in s.start_stop.items()})
+        start_stop_s={str(u): float(v) for u, v in s.start_stop.items()},
+        variability=base.variability if s.variability is None else s.variability)
 
 
 def _demand(d: DemandSpec) -> Demand:

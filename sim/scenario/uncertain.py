@@ -123,7 +123,8 @@ def _target_problem(data: Mapping[str, Any], loc: tuple[Part, ...]) -> str | Non
                                                      "the file has: " + (", ".join(names) or "none") + ")")
         if isinstance(loc[2], str) and loc[2] in FIXED_IN_VARIANTS:
             return f"a variant cannot change {loc[2]} (every variant shares it)"
-    if _base_loc(loc)[:2] in (("speeds", "class_speeds"), ("speeds", "normal_factor")):
+    if _base_loc(loc)[:2] in (("speeds", "class_speeds"), ("speeds", "normal_factor"),
+                              ("speeds", "rural_factor")):
         return ("cannot be uncertain: it times the road network, loaded once for every point; vary "
                 "speeds.lights_and_sirens or a vehicle's speeds.relative_speed instead")
     doc = _copy_for(data, loc)
