@@ -9,7 +9,7 @@ from _helpers import exact_driving
 from sim.analysis.coverage import coverage, may_serve
 from sim.engine import prepare
 from sim.model.agreements import Agreement
-from sim.model.demand import Place, spread_places
+from sim.model.places import Place, spread_places
 from sim.model.spec import ModelSpec
 from sim.model.units import OffNetworkAccess, Station
 from sim.roads.driving import LIGHTS_AND_SIRENS, DrivingModel

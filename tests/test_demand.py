@@ -19,14 +19,13 @@ from sim.model.demand import (
     SECONDS_PER_YEAR,
     Demand,
     IncidentLog,
-    Place,
     beyond_places,
     generate_incidents,
     incidents_from_log,
-    place_kernels,
     unit_slots,
 )
 from sim.model.distributions import Dist
+from sim.model.places import Place, place_kernels
 from sim.model.spec import ModelSpec
 from sim.model.streams import Streams
 from sim.model.units import Station, unit_type_names

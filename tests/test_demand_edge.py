@@ -10,15 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.defaults import default_hour_of_week, default_incident_types, default_rates, default_turnout
-from sim.model.demand import (
-    SECONDS_PER_YEAR,
-    Demand,
-    Place,
-    beyond_places,
-    generate_incidents,
-    place_coverage,
-    spread_places,
-)
+from sim.model.demand import SECONDS_PER_YEAR, Demand, beyond_places, generate_incidents
+from sim.model.places import Place, place_coverage, spread_places
 from sim.model.spec import ModelSpec
 from sim.model.streams import Streams
 from sim.model.units import Station

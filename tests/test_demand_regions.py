@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.model.demand import beyond_places, generate_incidents, place_coverage, place_kernels, spread_places
+from sim.model.demand import beyond_places, generate_incidents
+from sim.model.places import place_coverage, place_kernels, spread_places
 from sim.model.streams import Streams
 from sim.scenario import load_scenario
 

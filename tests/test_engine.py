@@ -16,8 +16,9 @@ from sim.engine._layout import FIELDS
 from sim.engine.compile import compile_run, ordered_state
 from sim.model.agreements import Agreement, DispatchPolicy
 from sim.model.defaults import default_incident_types, default_turnout
-from sim.model.demand import SECONDS_PER_YEAR, Demand, IncidentLog, IncidentType, Place, generate_incidents
+from sim.model.demand import SECONDS_PER_YEAR, Demand, IncidentLog, IncidentType, generate_incidents
 from sim.model.distributions import Dist
+from sim.model.places import Place
 from sim.model.spec import ModelSpec
 from sim.model.streams import Streams
 from sim.model.units import Hospital, Shift, Station, Turnout

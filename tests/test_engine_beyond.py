@@ -22,8 +22,9 @@ from sim.analysis.frames import records_to_frames
 from sim.analysis.measures import measured_calls
 from sim.engine import simulate
 from sim.model.agreements import Agreement, DispatchPolicy
-from sim.model.demand import SECONDS_PER_YEAR, Demand, Incidents, IncidentType, Place
+from sim.model.demand import SECONDS_PER_YEAR, Demand, Incidents, IncidentType
 from sim.model.distributions import Dist
+from sim.model.places import Place
 from sim.model.spec import ModelSpec
 from sim.model.units import Hospital, OffNetworkAccess, Station, Turnout, unit_type_names
 from sim.roads.network import RoadNetwork, estimated_leg_s, haversine_m

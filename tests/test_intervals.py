@@ -34,8 +34,9 @@ from sim.analysis.stats import (
 from sim.analysis.summary import summarise
 from sim.engine import prepare, simulate
 from sim.model.agreements import DispatchPolicy
-from sim.model.demand import SECONDS_PER_YEAR, Demand, IncidentType, Place
+from sim.model.demand import SECONDS_PER_YEAR, Demand, IncidentType
 from sim.model.distributions import Dist
+from sim.model.places import Place
 from sim.model.spec import ModelSpec
 from sim.model.units import Station, Turnout
 from sim.roads.network import RoadNetwork

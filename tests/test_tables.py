@@ -29,8 +29,9 @@ from sim.analysis.tables import (
 )
 from sim.model.agreements import Agreement
 from sim.model.defaults import default_demand
-from sim.model.demand import Demand, Place
+from sim.model.demand import Demand
 from sim.model.norms import Norm
+from sim.model.places import Place
 from sim.model.spec import ModelSpec
 from sim.model.units import Station
 from sim.roads.driving import DrivingModel

@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sim.model.agreements import Agreement, party_matches
-from sim.model.demand import Place, spread_places
+from sim.model.places import Place, spread_places
 from sim.model.units import Station
 from sim.roads.driving import DrivingModel
 from sim.roads.network import RoadNetwork, entry_legs, leg_times
@@ -159,7 +159,7 @@ def coverage(
         Stations; only those holding `unit_type` count (all of them when `unit_type` is ``None``).
     places
         Populated places; their population is spread over nearby nodes as incidents are
-        (:func:`sim.model.demand.spread_places`).
+        (:func:`sim.model.places.spread_places`).
     agreements
         Agreements in force in the "with agreements" case (see :func:`may_serve`).
     unit_type

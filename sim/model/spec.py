@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from sim.model.agreements import Agreement, DispatchPolicy
 from sim.model.defaults import default_demand
-from sim.model.demand import Demand, IncidentLog, IncidentType, Place
+from sim.model.demand import Demand, IncidentLog, IncidentType
+from sim.model.places import Place
 from sim.model.units import Hospital, Station, Turnout
 from sim.roads.driving import DrivingModel
 

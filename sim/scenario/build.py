@@ -51,8 +51,8 @@ import numpy as np
 
 from sim.errors import DataError
 from sim.model.countries import COUNTRIES, DEFAULT_NORMS
-from sim.model.demand import Place
 from sim.model.norms import Norm, split_norm_key
+from sim.model.places import Place
 from sim.model.spec import ModelSpec
 from sim.model.units import Hospital
 from sim.paths import bundled_regions, data_dir

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.errors import DataError
-from sim.model.demand import Place
+from sim.model.places import Place
 from sim.model.units import Hospital
 from sim.paths import bundled_regions
 from sim.roads.network import RoadNetwork

@@ -13,7 +13,8 @@ from typing import Any
 
 from sim.model import defaults
 from sim.model.agreements import Agreement, DispatchPolicy
-from sim.model.demand import Demand, IncidentLog, IncidentType, Place
+from sim.model.demand import Demand, IncidentLog, IncidentType
+from sim.model.places import Place
 from sim.model.spec import ModelSpec
 from sim.model.units import EntryPoint, Hospital, OffNetworkAccess, Shift, Station, Turnout
 from sim.roads.driving import DrivingModel

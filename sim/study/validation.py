@@ -38,8 +38,9 @@ from sim.analysis.validation import (
 )
 from sim.engine import simulate
 from sim.model.agreements import DispatchPolicy
-from sim.model.demand import SECONDS_PER_YEAR, Demand, IncidentType, Place, spread_places
+from sim.model.demand import SECONDS_PER_YEAR, Demand, IncidentType
 from sim.model.distributions import Dist
+from sim.model.places import Place, spread_places
 from sim.model.spec import ModelSpec
 from sim.model.units import Station, Turnout
 from sim.roads.network import RoadNetwork, haversine_m
@@ -87,7 +88,7 @@ class Case:
 
 def population_covered(spec: ModelSpec, region: Any) -> dict[str, float]:
     """Inhabitants whose calls happen on the network, by country: of the places within reach of it,
-    less the share beyond the extract of those at its edge (:func:`sim.model.demand.spread_places`)."""
+    less the share beyond the extract of those at its edge (:func:`sim.model.places.spread_places`)."""
     pi, _, w = spread_places(region.network, spec.places, spread_m=spec.demand.spread_m,
                              max_distance_m=spec.demand.max_place_distance_m,
                              reach_m=spec.demand.split_reach_m)
@@ -264,7 +265,7 @@ def own_nodes(case: Case, country: str) -> tuple[np.ndarray, float]:
 
     Calls on these nodes come from `country`'s places alone, so their count over that population
     is the model's call rate of `country`, free of the calls that places across the border spread
-    onto its nodes (:func:`sim.model.demand.spread_places`).
+    onto its nodes (:func:`sim.model.places.spread_places`).
     """
     spec = case.spec
     pi, node, w = spread_places(case.region.network, spec.places, spread_m=spec.demand.spread_m,
