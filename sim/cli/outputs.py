@@ -89,7 +89,7 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser(
         "report", help="write one self-contained HTML report (opens offline in any browser)",
-        description="One HTML file with the scenario's question, the planner's table with 95 %% "
+        description="One HTML file with the scenario's question, the planner's table with 95 % "
                     "intervals, every standard figure and an interactive map (variants, hexagons, "
                     "stations, cross-border missions). Needs no internet: no CDN, no map tiles. "
                     "Written to RESULTS_DIR/report[.<lang>].html unless --out is given.")
