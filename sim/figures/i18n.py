@@ -691,10 +691,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "de": "90. Perzentil (min:s)",
     },
     "report.hex_within": {
-        "en": "Urgent within the norm",
-        "fr": "Urgents dans la norme",
-        "nl": "Spoed binnen de norm",
-        "de": "Dringend in der Frist",
+        "en": "Within the norm of their class",
+        "fr": "Dans la norme de leur classe",
+        "nl": "Binnen de norm van hun klasse",
+        "de": "In der Frist ihrer Klasse",
     },
     "report.hex_diff_p90": {
         "en": "Change of the 90th percentile vs {ref} (min:s)",
