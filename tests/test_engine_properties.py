@@ -265,7 +265,7 @@ def test_every_mission_under_an_agreement_answers_one_accepted_request(case: Cas
             else:  # reserved at the request, alerted after the delay
                 assert m["t_alert_s"][k] == q["t_request_s"][row] + q["request_delay_s"][row]
     declined = q["outcome"] == "declined"
-    assert set(q["reason"][declined]) <= {"none_free", "keep_home_min"}
+    assert set(q["reason"][declined]) <= {"none_free", "keep_home_min", "not_sooner"}
     assert (q["unit_id"][~accepted] == "").all() and (q["reason"][~declined] == "").all()
     assert (q["visibility"][~accepted] == "station").all()
     assert (q["t_request_s"] >= q["t_call_s"]).all()
