@@ -57,6 +57,8 @@ def _expected(summary: dict[str, Any], *, by_type: bool) -> dict[tuple[str, ...]
         groups = [("overall", "", res["overall"])] + [("focus", f, st) for f, st in res["focus"].items()]
         services = [("service", k, st) for k, st in res["by_service"].items()]
         services += [("norm", k, st) for k, st in res["by_norm"].items()]
+        services += [("focus_service", f"{f}/{k}", st) for f, by in res["focus_by_service"].items()
+                     for k, st in by.items()]
         groups += [("dispatch_centre", c, st) for c, st in res["by_dispatch_centre"].items() if c in centres]
         groups += [("type", t, st) for t, st in res["by_type"].items()] if by_type else []
         for scope, group, st in groups + services:
@@ -90,6 +92,8 @@ def _expected(summary: dict[str, Any], *, by_type: bool) -> dict[tuple[str, ...]
         groups = [("overall", "", d["overall"])] + [("focus", f, e) for f, e in d["focus"].items()]
         groups += [("service", k, e) for k, e in d["by_service"].items()]
         groups += [("norm", k, e) for k, e in d["by_norm"].items()]
+        groups += [("focus_service", f"{f}/{k}", e) for f, by in d["focus_by_service"].items()
+                   for k, e in by.items()]
         groups += [("dispatch_centre", c, e) for c, e in d["by_dispatch_centre"].items() if c in centres]
         groups += [("type", t, e) for t, e in d["by_type"].items()] if by_type else []
         for scope, group, entry in groups:
@@ -181,7 +185,7 @@ def test_text_is_the_default_and_markdown_shows_the_same_cells(folder: Path, sum
     vs = summary["variants"]
     centres = {c for res in vs.values() for c, st in res["by_dispatch_centre"].items() if st["count"]}
     n_groups = 1 + len(summary["focus_areas"]) + len(centres) + len(vs["national"]["by_service"]) + len(
-        vs["national"]["by_norm"])
+        vs["national"]["by_norm"]) + sum(len(by) for by in vs["national"]["focus_by_service"].values())
     assert len(diff_lines) == (len(vs) - 1) * n_groups > 0
     heading = next(line for line in text.splitlines() if line.split() == ["mean", "response", "p90"])
     at = heading.index("mean")

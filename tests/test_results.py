@@ -228,8 +228,14 @@ def test_summary_statistics_recomputed_from_the_parquet_files(tables: dict[str, 
             assert by_type == pytest.approx({t: g["busy_s"].sum() / g["on_duty_s"].sum()
                                              for t, g in uc.groupby("unit_type")}, rel=1e-12)
         enclaves = iv[iv["focus"] == "Baarle-Hertog enclaves"]
+        by_service = s["focus_by_service"].get("Baarle-Hertog enclaves", {})  # none without calls
+        assert set(by_service) == set(services[iv["focus"] == "Baarle-Hertog enclaves"])
+        for service, st in by_service.items():
+            _check(st, _expected(enclaves[services[enclaves.index] == service], mv, None, n),
+                   f"{v} enclaves {service}")
+            checked += 1
         _check(s["focus"]["Baarle-Hertog enclaves"], _expected(enclaves, mv, None, n), f"{v} enclaves")
-    assert checked >= 3 * (2 + 4)
+    assert checked >= 3 * (2 + 4 + 2)  # centres, types, the enclaves' ambulance and fire calls
     # the study has cross-border missions in both directions once the border opens
     directions = summary["variants"]["everything"]["overall"]["cross_border_missions"]
     assert set(directions) == {"NL->BE", "BE->NL"} and min(directions.values()) > 0

@@ -16,6 +16,7 @@ JSON. Its columns:
     Which incidents: ``overall`` (group ``""``), ``service`` (``ambulance`` or ``fire`` calls),
     ``norm`` (a country's calls of one norm class, ``NL/a2``: judged against that class's norm, or
     by the shares within 10 and 15 min where the country has none), ``focus`` (a focus area),
+    ``focus_service`` (a focus area's calls of one service, ``Baarle-Hertog enclaves/ambulance``),
     ``dispatch_centre`` (a centre that received calls) or ``type`` (an incident type); for
     requests, scope ``agreement`` and the agreement's name.
 ``measure``
@@ -168,6 +169,8 @@ def compare_table(summary: Mapping[str, Any]) -> pd.DataFrame:
     norm_groups = list(dict.fromkeys(g for v in variants for g in vs[v].get("by_norm", {})))
     for v in variants:
         rows += _stat_rows(v, "overall", "", vs[v]["overall"])
+        rows += [r for area, by in vs[v].get("focus_by_service", {}).items() for service, st in by.items()
+                 for r in _stat_rows(v, "focus_service", f"{area}/{service}", st)]
         groups = {"service": services, "norm": norm_groups, "focus": focus, "dispatch_centre": centres,
                   "type": sorted(vs[v]["by_type"])}
         for scope, key in _SCOPES:
@@ -175,6 +178,8 @@ def compare_table(summary: Mapping[str, Any]) -> pd.DataFrame:
             rows += [r for g in groups[scope] if g in have for r in _stat_rows(v, scope, g, have[g])]
     for v, d in summary.get("differences", {}).items():
         rows += _diff_rows(v, "overall", "", d.get("overall", {}))
+        rows += [r for area, by in d.get("focus_by_service", {}).items() for service, e in by.items()
+                 for r in _diff_rows(v, "focus_service", f"{area}/{service}", e)]
         groups = {"service": services, "norm": norm_groups, "focus": focus, "dispatch_centre": centres,
                   "type": sorted(d.get("by_type", {}))}
         for scope, key in _SCOPES:
@@ -248,6 +253,7 @@ _WIDE: dict[str, tuple[str, float]] = {
 def _label(scope: str, group: str) -> str:
     return {"overall": "All incidents", "focus": group, "dispatch_centre": f"Dispatch centre {group}",
             "type": f"Incident type {group}", "service": f"{group.capitalize()} calls",
+            "focus_service": "{}, {} calls".format(*group.rsplit("/", 1)) if "/" in group else group,
             "norm": norm_group_label(group)}.get(scope, group)
 
 

@@ -293,7 +293,36 @@ def _variant_stats(c: _Calls, units: _Units, *, n_reps: int, names: dict[str, li
     fs = list(focus)
     res["focus"] = dict(zip(fs, _stats_by(c, _lut(names["focus"], fs)[c.focus], len(fs), **kw),
                             strict=True))
+    pairs_fs, labels = _focus_services(c, names, fs)
+    res["focus_by_service"] = {}
+    for (area, service), st in zip(pairs_fs, _stats_by(c, labels(c), len(pairs_fs), **kw), strict=True):
+        res["focus_by_service"].setdefault(area, {})[service] = st
     return res
+
+
+def _focus_services(ref: _Calls, names: dict[str, list[str]], focus: Sequence[str]
+                    ) -> tuple[list[tuple[str, str]], Any]:
+    """The (focus area, service) groups of the calls of `ref` (areas in `focus` order, services in
+    report order), and a function giving any variant's calls their group (-1: none)."""
+    services = _report_order(names["service"], np.unique(ref.service))
+    ns = max(1, len(names["service"]))
+    f_lut, s_lut = _lut(names["focus"], list(focus)), _lut(names["service"], services)
+
+    def key(c: _Calls) -> IntArray:
+        f, sv = f_lut[c.focus], s_lut[c.service]
+        return np.where((f >= 0) & (sv >= 0), f * ns + sv, -1)
+
+    present = np.unique(key(ref))
+    pairs = [(focus[k // ns], services[k % ns]) for k in present.tolist() if k >= 0]
+    lut = np.full(max(1, len(focus)) * ns, -1, dtype=np.int64)
+    for i, k in enumerate(k for k in present.tolist() if k >= 0):
+        lut[k] = i
+
+    def labels(c: _Calls) -> IntArray:
+        k = key(c)
+        return np.where(k >= 0, lut[np.maximum(k, 0)], -1)
+
+    return pairs, labels
 
 
 # ---------------------------------------------------------------------------------------- differences
@@ -361,12 +390,17 @@ def _pair(calls: dict[str, _Calls], ref: str, v: str, *, reps: list[int], plan: 
         lut = _lut(names[col], groups)
         d[key] = dict(zip(groups, _differences_by(a, b, lut[getattr(a, col)], lut[getattr(b, col)],
                                                   len(groups), **kw), strict=True))
+    d["focus_by_service"] = {}
     if focus is None:
         d["focus"] = {}
     else:
         lut = _lut(names["focus"], list(focus))
         d["focus"] = dict(zip(focus, _differences_by(a, b, lut[a.focus], lut[b.focus], len(focus), **kw),
                               strict=True))
+        pairs, labels = _focus_services(a, names, list(focus))
+        for (area, service), diff in zip(pairs, _differences_by(a, b, labels(a), labels(b), len(pairs), **kw),
+                                         strict=True):
+            d["focus_by_service"].setdefault(area, {})[service] = diff
     return d
 
 
@@ -431,7 +465,8 @@ def summarise(incidents: pd.DataFrame, missions: pd.DataFrame, units: pd.DataFra
     -------
     dict
         JSON-ready: ``variants`` (statistics per variant: ``overall``, ``by_dispatch_centre``,
-        ``by_type``, ``by_dispatch_centre_and_type``, ``focus``), ``differences`` (per variant
+        ``by_type``, ``by_dispatch_centre_and_type``, ``by_service``, ``by_norm``, ``focus``,
+        ``focus_by_service``, ``utilisation_by_country``), ``differences`` (per variant
         other than the first: paired differences against the first, overall, by dispatch centre, by
         type and per focus area; each interval with its ``method``) and ``intervals`` (what each
         method means, :data:`INTERVALS`).

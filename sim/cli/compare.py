@@ -133,6 +133,9 @@ def _group_blocks(cells: _Cells, variants: list[str], *, by_type: bool) -> Itera
         yield _norm_title(g, norm_groups.get(g)), rows("norm", g)
     for f in cells.table.attrs["focus_areas"]:
         yield f, rows("focus", f)
+        for g in cells.groups("statistics", "focus_service"):
+            if g.rsplit("/", 1)[0] == f:
+                yield f"{f}, {g.rsplit('/', 1)[1]} calls", rows("focus_service", g)
     for c in sorted(cells.groups("statistics", "dispatch_centre")):
         yield f"Dispatch centre {c}", rows("dispatch_centre", c)
     if by_type:
@@ -184,7 +187,10 @@ def _diff_groups(cells: _Cells) -> list[tuple[str, str, str]]:
     return ([("all incidents", "overall", "")]
             + [(f"{s} calls", "service", s) for s in cells.groups("statistics", "service")]
             + [(f"{norm_group_label(g)} calls", "norm", g) for g in cells.groups("statistics", "norm")]
-            + [(f, "focus", f) for f in cells.table.attrs["focus_areas"]]
+            + [x for f in cells.table.attrs["focus_areas"]
+               for x in [(f, "focus", f)] + [(f"{f}, {g.rsplit('/', 1)[1]} calls", "focus_service", g)
+                                             for g in cells.groups("statistics", "focus_service")
+                                             if g.rsplit("/", 1)[0] == f]]
             + [(c, "dispatch_centre", c) for c in sorted(cells.groups("statistics", "dispatch_centre"))])
 
 
