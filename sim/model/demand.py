@@ -31,7 +31,6 @@ from sim.model.places import (
     Place,
     country_codes,
     coverage_grid,
-    place_kernel_weights,
     place_kernels,
 )
 from sim.model.streams import Streams
@@ -427,18 +426,17 @@ def _draw_calls(demand: Demand, horizon: float, type_names: tuple[str, ...], pla
     return t_call, type_idx, place
 
 
-def _beyond(network: RoadNetwork, spec: ModelSpec) -> tuple[BoolArray, IntArray, FloatArray, Coverage]:
-    """:func:`beyond_places` with the coverage grids the calls beyond the extract are drawn from."""
+def _beyond(network: RoadNetwork, spec: ModelSpec,
+            kept: BoolArray) -> tuple[BoolArray, IntArray, FloatArray, Coverage]:
+    """:func:`beyond_places` with the coverage grids the calls beyond the extract are drawn from
+    (`kept`: which places :func:`place_kernels` keeps on the network)."""
     places, demand = spec.places, spec.demand
     types = np.zeros((len(places), len(spec.incident_types)), dtype=bool)
     centre = np.full(len(places), -1, dtype=np.int64)
     share = np.zeros(len(places))
     if demand.beyond_radius_m is None or not len(places):
         return types, centre, share, coverage_grid(network, (), spread_m=demand.spread_m, reach_m=0.0)
-    kernels = place_kernel_weights(network, places, spread_m=demand.spread_m,
-                                   max_distance_m=demand.max_place_distance_m)
     cov = coverage_grid(network, places, spread_m=demand.spread_m, reach_m=demand.extract_reach_m)
-    kept = np.array([k is not None for k in kernels], dtype=bool)
     out = np.where(kept, 1.0 - cov.share, 1.0)
     codes = country_codes(network, places)
     st_lat = np.array([st.lat for st in spec.stations], dtype=float)
@@ -488,7 +486,10 @@ def beyond_places(network: RoadNetwork, spec: ModelSpec) -> tuple[BoolArray, Int
         place, the share of its population generating those types beyond the extract (1 for a
         place not kept, one minus its coverage for a kept one, 0 where it generates none).
     """
-    types, centre, share, _ = _beyond(network, spec)
+    demand = spec.demand
+    kept = place_kernels(network, spec.places, spread_m=demand.spread_m,
+                         max_distance_m=demand.max_place_distance_m)[0]
+    types, centre, share, _ = _beyond(network, spec, kept)
     return types, centre, share
 
 
@@ -593,7 +594,7 @@ def generate_incidents(network: RoadNetwork, spec: ModelSpec, streams: Streams) 
     places = spec.places
     kept, offsets, knodes, kcum = place_kernels(
         network, places, spread_m=demand.spread_m, max_distance_m=demand.max_place_distance_m)
-    types, centre, share, cov = _beyond(network, spec)
+    types, centre, share, cov = _beyond(network, spec, kept)
     type_names = tuple(t.name for t in spec.incident_types)
     pop = np.array([p.population for p in places], dtype=float)[:, None]
     pop_beyond = pop * types * share[:, None]
