@@ -78,6 +78,13 @@ def norm_group_label(group: str) -> str:
     return f"{country} {c.label if c is not None else cls}".strip()
 
 
+def focus_service_label(group: str) -> str:
+    """A ``focus_service`` group for people: ``"Baarle-Hertog enclaves/fire"`` -> ``"Baarle-Hertog
+    enclaves, fire calls"``."""
+    area, _, service = group.rpartition("/")
+    return f"{area}, {service} calls" if area else group
+
+
 def _num(x: Any) -> float:
     return math.nan if x is None else float(x)
 
@@ -253,7 +260,7 @@ _WIDE: dict[str, tuple[str, float]] = {
 def _label(scope: str, group: str) -> str:
     return {"overall": "All incidents", "focus": group, "dispatch_centre": f"Dispatch centre {group}",
             "type": f"Incident type {group}", "service": f"{group.capitalize()} calls",
-            "focus_service": "{}, {} calls".format(*group.rsplit("/", 1)) if "/" in group else group,
+            "focus_service": focus_service_label(group),
             "norm": norm_group_label(group)}.get(scope, group)
 
 

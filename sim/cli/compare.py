@@ -133,9 +133,8 @@ def _group_blocks(cells: _Cells, variants: list[str], *, by_type: bool) -> Itera
         yield _norm_title(g, norm_groups.get(g)), rows("norm", g)
     for f in cells.table.attrs["focus_areas"]:
         yield f, rows("focus", f)
-        for g in cells.groups("statistics", "focus_service"):
-            if g.rsplit("/", 1)[0] == f:
-                yield f"{f}, {g.rsplit('/', 1)[1]} calls", rows("focus_service", g)
+        for label, g in _focus_services(cells, f):
+            yield label, rows("focus_service", g)
     for c in sorted(cells.groups("statistics", "dispatch_centre")):
         yield f"Dispatch centre {c}", rows("dispatch_centre", c)
     if by_type:
@@ -180,6 +179,14 @@ def _count_blocks(cells: _Cells, variants: list[str]) -> Iterator[Block]:
             for u in util_types]
 
 
+def _focus_services(cells: _Cells, area: str) -> list[tuple[str, str]]:
+    """(label, group) of the ``focus_service`` groups of focus area `area` (its calls by service)."""
+    from sim.analysis.compare import focus_service_label
+
+    return [(focus_service_label(g), g) for g in cells.groups("statistics", "focus_service")
+            if g.rpartition("/")[0] == area]
+
+
 def _diff_groups(cells: _Cells) -> list[tuple[str, str, str]]:
     """(label, scope, group) of the differences shown: all incidents, focus areas, dispatch centres."""
     from sim.analysis.compare import norm_group_label
@@ -188,9 +195,8 @@ def _diff_groups(cells: _Cells) -> list[tuple[str, str, str]]:
             + [(f"{s} calls", "service", s) for s in cells.groups("statistics", "service")]
             + [(f"{norm_group_label(g)} calls", "norm", g) for g in cells.groups("statistics", "norm")]
             + [x for f in cells.table.attrs["focus_areas"]
-               for x in [(f, "focus", f)] + [(f"{f}, {g.rsplit('/', 1)[1]} calls", "focus_service", g)
-                                             for g in cells.groups("statistics", "focus_service")
-                                             if g.rsplit("/", 1)[0] == f]]
+               for x in [(f, "focus", f),
+                         *((label, "focus_service", g) for label, g in _focus_services(cells, f))]]
             + [(c, "dispatch_centre", c) for c in sorted(cells.groups("statistics", "dispatch_centre"))])
 
 
