@@ -58,9 +58,13 @@ def norm_classes(incidents: pd.DataFrame) -> npt.NDArray[np.object_]:
 
 def services(incidents: pd.DataFrame) -> npt.NDArray[np.object_]:
     """Each incident's service (``ambulance``, ``fire``; ``""`` for a call of no class)."""
-    cls = norm_classes(incidents)
-    names, codes = np.unique(cls, return_inverse=True)
-    return np.array([service_of(str(c)) for c in names] or [""], dtype=object)[codes]
+    return class_services(norm_classes(incidents))
+
+
+def class_services(classes: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """The service of each norm class in `classes` (:func:`norm_classes`), one look-up per class."""
+    names, codes = np.unique(np.asarray(classes, dtype=object), return_inverse=True)
+    return np.array([service_of(str(c)) for c in names] or [""], dtype=object)[codes.reshape(-1)]
 
 
 def _norm_table(incidents: pd.DataFrame, norms: Mapping[str, Norm]) -> tuple[IntArray, list[Norm | None]]:

@@ -23,7 +23,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from sim.analysis.hexagons import hexagon_summary
-from sim.analysis.measures import judged, measured_calls, norm_classes, norm_limits, within, within_bands
+from sim.analysis.measures import (
+    class_services,
+    judged,
+    measured_calls,
+    norm_classes,
+    norm_limits,
+    within,
+    within_bands,
+)
 from sim.analysis.stats import (
     BatchPlan,
     Interval,
@@ -33,7 +41,7 @@ from sim.analysis.stats import (
     replication_intervals,
     wilson_ci,
 )
-from sim.model.norms import NORM_CLASSES, Norm, find_norm, service_of
+from sim.model.norms import NORM_CLASSES, Norm, find_norm
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -483,9 +491,7 @@ def summarise(incidents: pd.DataFrame, missions: pd.DataFrame, units: pd.DataFra
     for key, col in (("centre", "dispatch_centre"), ("type", "type"), ("focus", "focus")):
         codes[key], names[key] = _codes(measured[col])
     cls = norm_classes(measured) if len(measured) else np.zeros(0, object)
-    cls_codes, cls_names = pd.factorize(pd.Series(cls, dtype=object))
-    codes["service"], names["service"] = _codes(pd.Series(
-        np.array([service_of(str(x)) for x in cls_names] or [""], dtype=object)[cls_codes], dtype=object))
+    codes["service"], names["service"] = _codes(pd.Series(class_services(cls), dtype=object))
     codes["norm_group"], names["norm_group"] = _codes(
         pd.Series(measured["country"].astype(str).to_numpy(object) + "/" + cls, dtype=object))
     info = _norm_info(names["norm_group"], norms)
