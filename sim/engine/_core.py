@@ -409,22 +409,21 @@ def _choose(s: Any, i: int, sl: int, t: int, c: int,
         if not lim > 0:
             continue
         bound = lim if lim < best else best
+        if s.fl_station[e] and (declined >> (e - e0)) & 1:
+            continue
         # the requesting centre cannot know how long the phone call will take: it estimates with the
-        # agreement's expected delay; the unit is alerted after the realised one (tout: its turnout)
-        delay = s.req[a, i]
-        tout = _turnout(s, i, sl, t, now + delay)
+        # agreement's expected delay; the unit it picks is alerted after the realised one, so its
+        # turnout (returned) is the one at that alert
         est = s.ag_req_exp[a] + _turnout(s, i, sl, t, now + s.ag_req_exp[a])
         if s.fl_station[e]:
-            if (declined >> (e - e0)) & 1:
-                continue
             ea = _station_eta(s, e, target, f) + est
             if ea < bound:
-                best, bj, ba, btout, be = ea, -1, a, tout, e
+                best, bj, ba, btout, be = ea, -1, a, _turnout(s, i, sl, t, now + s.req[a, i]), e
             continue
         ea, fj = _best(s, s.fl_units, s.fl_uptr[e], s.fl_uptr[e + 1], now, target, f, est, bound,
                        t, s.ag_keep[a])
         if fj >= 0 and ea < bound:
-            best, bj, ba, btout, be = ea, fj, a, tout, -1
+            best, bj, ba, btout, be = ea, fj, a, _turnout(s, i, sl, t, now + s.req[a, i]), -1
     return bj, ba, btout, be, h, best
 
 
