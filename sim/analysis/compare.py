@@ -210,14 +210,15 @@ def compare_table(summary: Mapping[str, Any]) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     table["excludes_zero"] = table["excludes_zero"].astype(object)
     reps = summary.get("replications_done", {})
+    group_norms = {g: _group_norm(vs, variants, g) for g in norm_groups}
     table.attrs.update({
         "scenario": summary.get("scenario"),
         "replications": max((len(r) for r in reps.values()), default=0),
         "horizon_s": summary.get("horizon_s"),
         "seed": summary.get("seed"),
         "complete": bool(summary.get("complete")),
-        "norms": _norm_labels(summary, variants, norm_groups),
-        "norm_groups": {g: _group_norm(vs, variants, g) for g in norm_groups},
+        "norms": _norm_labels(summary, group_norms),
+        "norm_groups": group_norms,
         "variants": variants,
         "reference": summary.get("reference") or (variants[0] if variants else None),
         "focus_areas": focus,
@@ -235,13 +236,11 @@ def _group_norm(vs: Mapping[str, Any], variants: list[str], group: str) -> str |
     return None
 
 
-def _norm_labels(summary: Mapping[str, Any], variants: list[str], norm_groups: list[str]) -> list[str]:
-    """The labels of the norms the run's calls were judged against (all the run's norms for a
-    summary without norm groups)."""
-    vs = summary.get("variants", {})
-    used = [lb for g in norm_groups if (lb := _group_norm(vs, variants, g))]
-    if norm_groups:
-        return list(dict.fromkeys(used))
+def _norm_labels(summary: Mapping[str, Any], group_norms: Mapping[str, str | None]) -> list[str]:
+    """The labels of the norms the run's calls were judged against (`group_norms`: each norm
+    group's); all the run's norms for a summary without norm groups."""
+    if group_norms:
+        return list(dict.fromkeys(lb for lb in group_norms.values() if lb))
     return [n.get("label", k) for k, n in summary.get("norms", {}).items()]
 
 
