@@ -124,7 +124,8 @@ def _columns(df: pd.DataFrame, names: Sequence[str]) -> dict[str, list[Any]]:
 
 
 def hexagon_summary(incidents: pd.DataFrame, *, variants: Sequence[str], norms: Mapping[str, Norm],
-                    size_km: float | None = None, lat0: float | None = None) -> dict[str, Any]:
+                    size_km: float | None = None, lat0: float | None = None,
+                    limits: npt.NDArray[np.float64] | None = None) -> dict[str, Any]:
     """Statistics per hexagon and variant, and differences to the first variant (JSON-ready).
 
     Parameters
@@ -138,6 +139,9 @@ def hexagon_summary(incidents: pd.DataFrame, *, variants: Sequence[str], norms: 
         Norm per dispatch centre or country (:func:`sim.analysis.measures.norm_limits`).
     size_km, lat0
         The grid (default: :func:`auto_size_km` of the measured incidents).
+    limits
+        The norm limits of the measured incidents, in their order, if the caller has them already
+        (:func:`sim.analysis.measures.norm_limits` of :func:`sim.analysis.measures.measured_calls`).
 
     Returns
     -------
@@ -155,7 +159,8 @@ def hexagon_summary(incidents: pd.DataFrame, *, variants: Sequence[str], norms: 
                            "variants": {}, "differences": {}}
     if not len(measured):
         return out
-    limits = norm_limits(measured, norms)
+    if limits is None:
+        limits = norm_limits(measured, norms)
     cells = hex_cells(measured["lon"], measured["lat"], size_km=size_km, lat0=lat0)
     names = measured["variant"].astype(str).to_numpy()
     stats: dict[str, pd.DataFrame] = {}

@@ -511,4 +511,4 @@ def summarise(incidents: pd.DataFrame, missions: pd.DataFrame, units: pd.DataFra
         diffs[v] = _pair(calls, variants[0], v, reps=reps, plan=plan, names=names,
                          focus=list(focus) if has_focus else None)
     return {"variants": out_vars, "differences": diffs, "intervals": INTERVALS,
-            "hexagons": hexagon_summary(incidents, variants=variants, norms=norms)}
+            "hexagons": hexagon_summary(incidents, variants=variants, norms=norms, limits=limits)}
