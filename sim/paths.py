@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 _CHECKOUT = Path(__file__).resolve().parents[1]
@@ -45,3 +48,32 @@ def bundled_regions() -> list[str]:
     if not osm.is_dir():
         return []
     return sorted(p.name.removesuffix(".osm.bz2") for p in osm.glob("*.osm.bz2"))
+
+
+def _umask_mode() -> int:
+    old = os.umask(0)
+    os.umask(old)
+    return 0o666 & ~old
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterator[Path]:
+    """A temporary file beside `path` to write, moved onto `path` when the block ends without an
+    error and removed otherwise: a reader never sees a half-written file, and two processes writing
+    the same file never take each other's temporary file (its name is unique, ``mkstemp``).
+
+    `suffix` ends the temporary name, for writers that choose the format by extension (GDAL's
+    ``.gpkg``, ``.xlsx``, ``.mp4``). The file exists (empty) when the block starts; it gets the
+    permissions of a file created under the current umask.
+    """
+    path = Path(path)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, _umask_mode())  # mkstemp makes 0600 files
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -30,6 +30,7 @@ from sim.figures.i18n import t
 from sim.figures.maps import SERVICE_MARKERS, MapLayers, map_extent, map_layers
 from sim.figures.style import COUNTRY_COLOURS, DPI, FIGSIZE, OKABE_ITO, style
 from sim.model.units import UNIT_TYPES, Station
+from sim.paths import atomic_path
 
 FloatArray = npt.NDArray[np.float64]
 SIZE = (1920, 1080)
@@ -281,30 +282,30 @@ class Film:
 
 def write_film(film: Film, out: Path, *, fps: int) -> Path:
     """Write the frames to `out`: MP4 (H.264 through imageio-ffmpeg's ffmpeg) or GIF (Pillow)."""
-    tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
-    if out.suffix.lower() == ".mp4":
-        import imageio_ffmpeg
-
-        writer = imageio_ffmpeg.write_frames(str(tmp), SIZE, fps=fps, codec="libx264", macro_block_size=8,
-                                             pix_fmt_out="yuv420p", quality=None,
-                                             output_params=["-preset", "veryfast", "-crf", "23", "-tune",
-                                                            "animation", "-threads", "1"])
-        writer.send(None)
-        try:
-            for rgb in film.frames():
-                writer.send(np.ascontiguousarray(rgb))
-        finally:
-            writer.close()
-    elif out.suffix.lower() == ".gif":
-        from PIL import Image
-
-        images = [Image.fromarray(np.array(rgb)).quantize(colors=64, method=Image.Quantize.MEDIANCUT)
-                  for rgb in film.frames()]
-        images[0].save(tmp, save_all=True, append_images=images[1:], duration=round(1000 / fps), loop=0,
-                       optimize=False)
-    else:
+    kind = out.suffix.lower()
+    if kind not in (".mp4", ".gif"):
         raise UsageError(f"{out.name}: give a .mp4 or .gif file")
-    os.replace(tmp, out)
+    with atomic_path(out, suffix=out.suffix) as tmp:
+        if kind == ".mp4":
+            import imageio_ffmpeg
+
+            writer = imageio_ffmpeg.write_frames(str(tmp), SIZE, fps=fps, codec="libx264", macro_block_size=8,
+                                                 pix_fmt_out="yuv420p", quality=None,
+                                                 output_params=["-preset", "veryfast", "-crf", "23", "-tune",
+                                                                "animation", "-threads", "1"])
+            writer.send(None)
+            try:
+                for rgb in film.frames():
+                    writer.send(np.ascontiguousarray(rgb))
+            finally:
+                writer.close()
+        else:
+            from PIL import Image
+
+            images = [Image.fromarray(np.array(rgb)).quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+                      for rgb in film.frames()]
+            images[0].save(tmp, save_all=True, append_images=images[1:], duration=round(1000 / fps), loop=0,
+                           optimize=False)
     return out
 
 

@@ -30,7 +30,7 @@ from sim.figures.maps import map_layers
 from sim.figures.run import FIGURES, plot_results
 from sim.figures.style import COUNTRY_COLOURS, OKABE_ITO
 from sim.study.export import planner_tables, results_layers
-from sim.study.folders import Results, load_results
+from sim.study.folders import Results, load_results, write_text
 
 _FIGURE_TITLES = {"response-cdf": "cdf.title", "response-cdf-fire": "cdf.fire.title",
                   "region-map": "map.region.title",
@@ -489,7 +489,5 @@ def write_report(results_dir: str | os.PathLike[str], *, lang: str = "en",
 """
     default = "report.html" if lang == "en" else f"report.{lang}.html"
     path = Path(out) if out is not None else res.path / default
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, page)
     return path

@@ -9,7 +9,6 @@ notebooks and the sweep figure do).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +22,7 @@ from matplotlib.ticker import Formatter, ScalarFormatter
 
 from sim.figures.i18n import LANGUAGES, localise_numerals, t
 from sim.model.countries import COUNTRIES
+from sim.paths import atomic_path
 
 OKABE_ITO: dict[str, str] = {
     "black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
@@ -195,9 +195,8 @@ def save_figure(fig: Figure, stem: Path, formats: Sequence[str], *, lang: str = 
     with style():
         for fmt in formats:
             path = stem.with_name(f"{stem.name}.{fmt}")
-            tmp = path.with_name(f".{path.name}.tmp")
-            fig.savefig(tmp, format=fmt, dpi=DPI, metadata=_metadata(fmt))
-            os.replace(tmp, path)
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, format=fmt, dpi=DPI, metadata=_metadata(fmt))
             out.append(path)
     return out
 

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import DataError
-from sim.paths import bundled_regions, cache_dir, data_dir, file_hash
+from sim.paths import atomic_path, bundled_regions, cache_dir, data_dir, file_hash
 from sim.roads.jurisdictions import Jurisdictions, load_jurisdictions
 from sim.roads.network import RoadNetwork, haversine_m
 from sim.roads.speeds import HIGHWAY_CLASSES, SpeedSettings, parse_maxspeed
@@ -328,18 +328,11 @@ def _digest(arrays: dict[str, np.ndarray], info_json: str) -> str:
 
 
 def _write_cache(path: Path, arrays: dict[str, np.ndarray], info: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            info_json = json.dumps(info)
-            payload: dict[str, Any] = {**arrays, "info_json": np.array(info_json),
-                                       "digest": np.array(_digest(arrays, info_json))}
-            np.savez(fh, **payload)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    info_json = json.dumps(info)
+    payload: dict[str, Any] = {**arrays, "info_json": np.array(info_json),
+                               "digest": np.array(_digest(arrays, info_json))}
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **payload)
 
 
 _REQUIRED = ("lat", "lon", "edge_u", "edge_v", "edge_length_m", "edge_highway", "edge_maxspeed_kmh",

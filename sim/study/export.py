@@ -26,6 +26,7 @@ from sim.analysis.measures import norm_classes, services
 from sim.analysis.tables import station_utilisation
 from sim.errors import DataError, UsageError
 from sim.model.units import UNIT_TYPES
+from sim.paths import atomic_path
 from sim.scenario import Scenario
 from sim.study.folders import Results, load_results
 
@@ -310,12 +311,11 @@ def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: Path) -> Path:
     """Write `layers` into one GeoPackage (replacing the file), each with its description."""
     import pyogrio
 
-    tmp = path.with_name(f".{path.stem}.tmp.gpkg")  # GDAL wants the .gpkg extension
-    tmp.unlink(missing_ok=True)
-    for name, gdf in layers.items():
-        pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", append=tmp.exists(),
-                                layer_options={"DESCRIPTION": LAYERS.get(name, ""), "IDENTIFIER": name})
-    os.replace(tmp, path)
+    with atomic_path(path, suffix=".gpkg") as tmp:  # GDAL wants the .gpkg extension
+        tmp.unlink()  # GDAL creates the file: the first layer makes it, the others are appended
+        for name, gdf in layers.items():
+            pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", append=tmp.exists(),
+                                    layer_options={"DESCRIPTION": LAYERS.get(name, ""), "IDENTIFIER": name})
     return path
 
 
@@ -327,9 +327,8 @@ def write_csv(tables: Mapping[str, pd.DataFrame], folder: Path, *, prefix: str =
     out = []
     for name, df in tables.items():
         path = folder / f"{prefix}-{name.replace(' ', '-')}.csv"
-        tmp = path.with_name(f".{path.name}.tmp")
-        df.to_csv(tmp, index=False, encoding="utf-8")
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            df.to_csv(tmp, index=False, encoding="utf-8")
         out.append(path)
     return out
 
@@ -338,8 +337,7 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: Path) -> Path:
     """An Excel workbook with one sheet per table: numbers as numbers, header row frozen."""
     from openpyxl.utils import get_column_letter
 
-    tmp = path.with_name(f".{path.name}.tmp.xlsx")
-    with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+    with atomic_path(path, suffix=".xlsx") as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xl:
         for name, df in tables.items():
             sheet = name[:31]
             df.to_excel(xl, sheet_name=sheet, index=False)
@@ -352,7 +350,6 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: Path) -> Path:
                 for cell in ws[get_column_letter(i)][1:]:
                     if isinstance(cell.value, float):
                         cell.number_format = "0.00"
-    os.replace(tmp, path)
     return path
 
 

@@ -15,7 +15,6 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ import pandas as pd
 from sim.analysis.frames import TABLES
 from sim.analysis.measures import measured_calls
 from sim.errors import DataError
+from sim.paths import atomic_path
 
 
 def _clean(obj: Any) -> Any:
@@ -47,38 +47,16 @@ def write_json(path: Path, obj: Any) -> None:
     write_text(path, text)
 
 
-def _umask_mode() -> int:
-    old = os.umask(0)
-    os.umask(old)
-    return 0o666 & ~old
-
-
 def write_text(path: Path, text: str) -> None:
-    """Write a text file atomically."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, _umask_mode())  # mkstemp makes 0600 files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a text file atomically (:func:`sim.paths.atomic_path`)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def write_parquet(path: Path, df: pd.DataFrame) -> None:
-    """Write a DataFrame as parquet atomically."""
-    tmp = ""
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
+    """Write a DataFrame as parquet atomically (:func:`sim.paths.atomic_path`)."""
+    with atomic_path(path) as tmp:
         df.to_parquet(tmp, index=False)
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
